@@ -1,0 +1,37 @@
+"""The catalogue of named faults the reference server can inject.
+
+A fault is a deliberate, named contract violation. Self-tests switch one on and assert that
+the check which claims to catch it fails (and passes with the fault off). Faults are enabled
+for the whole server (``oaic serve --fault NAME``, repeatable) or per request with the header
+``x-oaic-fault: NAME[,NAME]`` (only honoured when the server runs with ``allow_fault_header``,
+which the self-tests set and ``oaic serve`` does not by default).
+
+Every module that implements a fault declares it here with ``declare``, so
+``oaic serve --list-faults`` lists them all with the check each one targets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    description: str
+    targets: str  # the check(s) or requirement id(s) that must catch it
+
+
+CATALOGUE: dict[str, Fault] = {}
+
+
+def declare(name: str, description: str, targets: str) -> str:
+    """Register a fault; returns the name so modules can keep it as a constant."""
+    if name in CATALOGUE and CATALOGUE[name].description != description:
+        raise ValueError(f"fault {name!r} declared twice with different descriptions")
+    CATALOGUE[name] = Fault(name, description, targets)
+    return name
+
+
+def known(name: str) -> bool:
+    return name in CATALOGUE

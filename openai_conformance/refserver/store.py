@@ -1,0 +1,106 @@
+"""Thread-safe in-memory object store with OpenAI-style cursor pagination.
+
+Objects are JSON dicts with an ``id``, grouped by ``kind`` (``"file"``, ``"batch"``,
+``"thread.message"`` …) and optionally by a parent id (messages belong to a thread).
+Insertion order is creation order; ``list_page`` implements ``limit``/``after``/``before``/
+``order`` exactly as the list endpoints document them and returns the list envelope.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from .errors import invalid
+
+_counter = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """An id in OpenAI's style: ``prefix`` + ``_`` or ``-`` is the caller's choice."""
+    return f"{prefix}{secrets.token_hex(12)}"
+
+
+class Store:
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._data: dict[tuple[str, str | None], OrderedDict[str, dict[str, Any]]] = {}
+        self._seq: dict[str, int] = {}
+
+    def put(self, kind: str, obj: dict[str, Any], parent: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            bucket = self._data.setdefault((kind, parent), OrderedDict())
+            bucket[obj["id"]] = obj
+            self._seq.setdefault(obj["id"], next(_counter))
+        return obj
+
+    def get(self, kind: str, ident: str, parent: str | None = None) -> dict[str, Any] | None:
+        with self._lock:
+            return self._data.get((kind, parent), {}).get(ident)
+
+    def delete(self, kind: str, ident: str, parent: str | None = None) -> dict[str, Any] | None:
+        with self._lock:
+            return self._data.get((kind, parent), OrderedDict()).pop(ident, None)
+
+    def all(self, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._data.get((kind, parent), {}).values())
+
+    def delete_children(self, parent: str) -> None:
+        with self._lock:
+            for key in [k for k in self._data if k[1] == parent]:
+                del self._data[key]
+
+    def list_page(
+        self,
+        kind: str,
+        query: dict[str, Any],
+        parent: str | None = None,
+        *,
+        default_order: str = "desc",
+        default_limit: int = 20,
+        max_limit: int = 100,
+        items: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """The list envelope ``{object: list, data, first_id, last_id, has_more}``.
+
+        ``order`` asc is creation order. ``after``/``before`` are ids of objects in the list; an
+        unknown cursor is a 400 naming the parameter (silently ignoring it would hide bugs).
+        """
+        rows = list(items if items is not None else self.all(kind, parent))
+        order = str(query.get("order") or default_order)
+        if order not in ("asc", "desc"):
+            raise invalid(f"Invalid value for 'order': {order!r}. Expected 'asc' or 'desc'.", "order")
+        if order == "desc":
+            rows.reverse()
+        try:
+            limit = int(query.get("limit") or default_limit)
+        except (TypeError, ValueError) as exc:
+            raise invalid("Invalid 'limit': expected an integer.", "limit") from exc
+        if not 1 <= limit <= max_limit:
+            raise invalid(f"Invalid 'limit': must be between 1 and {max_limit}.", "limit")
+        ids = [r["id"] for r in rows]
+        after, before = query.get("after"), query.get("before")
+        if after:
+            if after not in ids:
+                raise invalid(f"Invalid 'after': no object with id {after!r} in this list.", "after")
+            rows = rows[ids.index(after) + 1 :]
+        if before:
+            ids = [r["id"] for r in rows]
+            if before not in ids:
+                raise invalid(f"Invalid 'before': no object with id {before!r} in this list.", "before")
+            rows = rows[: ids.index(before)]
+            rows = rows[-limit:] if len(rows) > limit else rows
+            page, has_more = rows, False
+        else:
+            page, has_more = rows[:limit], len(rows) > limit
+        return {
+            "object": "list",
+            "data": page,
+            "first_id": page[0]["id"] if page else None,
+            "last_id": page[-1]["id"] if page else None,
+            "has_more": has_more,
+        }

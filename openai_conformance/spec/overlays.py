@@ -1,0 +1,157 @@
+"""Apply the documented corrections in ``spec/overlays/*.yaml`` to the normalised document.
+
+Each overlay file is an `OpenAPI Overlay 1.0 <https://spec.openapis.org/overlay/v1.0.0.html>`_
+document with three required extensions that make it evidence rather than a silent patch::
+
+    overlay: 1.0.0
+    info: {title: ..., version: "1"}
+    x-oaic-kind: convention | erratum     # documented convention, or the spec is wrong
+    x-reason: why the published document is not the whole truth here
+    x-evidence: [links or quotes that show it]
+    actions:
+      - target: $.components.schemas.Foo.properties.bar   # JSONPath subset, see below
+        description: what this action changes
+        update: {...}        # deep-merged into every matched object
+      - target: $.components.schemas.Foo.required
+        remove: true
+
+Supported JSONPath: ``$`` followed by ``.name``, ``['name']`` and ``*`` (any child of a mapping
+whose value is itself a mapping). That is all the overlays need, and a target that matches
+nothing is an error: an overlay that no longer applies must be noticed, not ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import SpecError
+
+_SEGMENT = re.compile(r"\.([A-Za-z0-9_\-{}$]+|\*)|\['((?:[^'\\]|\\.)*)'\]")
+_KINDS = {"convention", "erratum"}
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """One overlay file, with the metadata reports show next to the verdicts it affects."""
+
+    name: str
+    title: str
+    kind: str
+    reason: str
+    evidence: tuple[str, ...]
+    actions: tuple[dict[str, Any], ...] = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "reason": self.reason,
+            "evidence": list(self.evidence),
+            "targets": [a["target"] for a in self.actions],
+        }
+
+
+def parse_path(target: str) -> list[str]:
+    """Split a JSONPath subset expression into segments (``*`` is a wildcard)."""
+    if not target.startswith("$"):
+        raise SpecError(f"overlay target {target!r} must start with '$'")
+    rest, segments, pos = target[1:], [], 0
+    while pos < len(rest):
+        match = _SEGMENT.match(rest, pos)
+        if not match:
+            raise SpecError(f"overlay target {target!r}: cannot parse at {rest[pos:]!r}")
+        segments.append(match.group(1) if match.group(1) is not None else match.group(2))
+        pos = match.end()
+    return segments
+
+
+def _select(node: Any, segments: list[str]) -> list[tuple[Any, str]]:
+    """Return (parent, key) pairs for every node the path matches."""
+    parents: list[Any] = [node]
+    matches: list[tuple[Any, str]] = []
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        nxt: list[Any] = []
+        for parent in parents:
+            if not isinstance(parent, dict):
+                continue
+            keys = [k for k, v in parent.items() if isinstance(v, dict)] if seg == "*" else [seg]
+            for key in keys:
+                if key not in parent:
+                    continue
+                if last:
+                    matches.append((parent, key))
+                else:
+                    nxt.append(parent[key])
+        parents = nxt
+    return matches
+
+
+def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def load_overlays(folder: Path) -> list[Overlay]:
+    """Read every ``*.yaml`` overlay in ``folder`` (sorted by name) and check its metadata."""
+    overlays = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SpecError(f"overlay {path.name} is not valid YAML: {exc}") from exc
+        where = f"overlay {path.name}"
+        if not isinstance(data, dict) or str(data.get("overlay", "")).split(".")[0] != "1":
+            raise SpecError(f"{where} is not an OpenAPI Overlay 1.x document")
+        kind, reason, evidence = data.get("x-oaic-kind"), data.get("x-reason"), data.get("x-evidence")
+        if kind not in _KINDS:
+            raise SpecError(f"{where}: x-oaic-kind must be one of {sorted(_KINDS)}")
+        if not reason or not evidence:
+            raise SpecError(f"{where}: x-reason and x-evidence are required (no silent patches)")
+        actions = data.get("actions") or []
+        for action in actions:
+            if "target" not in action or not ({"update", "remove"} & set(action)):
+                raise SpecError(f"{where}: every action needs a target and update or remove")
+            parse_path(action["target"])
+        overlays.append(
+            Overlay(
+                name=path.stem,
+                title=str((data.get("info") or {}).get("title", path.stem)),
+                kind=kind,
+                reason=" ".join(str(reason).split()),
+                evidence=tuple(str(e) for e in evidence),
+                actions=tuple(actions),
+            )
+        )
+    return overlays
+
+
+def apply_overlays(doc: dict[str, Any], overlays: list[Overlay]) -> None:
+    """Apply overlays in order, in place. A target that matches nothing is an error."""
+    for overlay in overlays:
+        for action in overlay.actions:
+            matches = _select(doc, parse_path(action["target"]))
+            if not matches:
+                raise SpecError(
+                    f"overlay {overlay.name}: target {action['target']} matches nothing in this "
+                    "document; the overlay is stale or the document changed",
+                )
+            for parent, key in matches:
+                if action.get("remove"):
+                    del parent[key]
+                    continue
+                update = action["update"]
+                if isinstance(update, dict) and isinstance(parent[key], dict):
+                    _merge(parent[key], update)
+                else:
+                    parent[key] = copy.deepcopy(update)
