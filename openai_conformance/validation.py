@@ -12,6 +12,7 @@ Validators are built once per schema and cached; the document is registered once
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
 from collections.abc import Iterator
@@ -49,6 +50,18 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+def _rebase(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _rebase(v) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            out["$ref"] = _DOC_URI + ref
+        return out
+    if isinstance(node, list):
+        return [_rebase(v) for v in node]
+    return node
+
+
 def _dispatching(original: Any) -> Any:
     """Wrap the oneOf/anyOf keyword so annotated unions validate only the named variant."""
 
@@ -65,7 +78,11 @@ def _dispatching(original: Any) -> Any:
             if not errors:
                 return  # a variant without that constant accepted it; no false positive
             known = sorted(dispatch["values"])
-            shown = ", ".join(map(repr, known[:12])) + (", ..." if len(known) > 12 else "")
+            if len(known) <= 12:
+                shown = ", ".join(map(repr, known))
+            else:  # a 53-way union: name the nearest variants, the full list is in `expected`
+                near = difflib.get_close_matches(str(tag), known, n=4, cutoff=0.0)
+                shown = f"{len(known)} variants, nearest: " + ", ".join(map(repr, near))
             if prop not in instance:
                 msg = f"{prop!r} is a required property (it selects the variant: {shown})"
                 yield ValidationError(msg, validator="required", validator_value=[prop])
@@ -113,8 +130,8 @@ class SchemaValidator:
             ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
             root: dict[str, Any] = {"$ref": _DOC_URI + ref}
         else:
-            # Inline schemas carry local refs; rebase them on the document's URI.
-            root = {"$id": _DOC_URI, **schema} if "$ref" in json.dumps(schema) else schema
+            # Inline schemas carry local refs ("#/components/..."); point them at the document.
+            root = _rebase(schema)
         validator = _Base(root, registry=self._registry, format_checker=self._checker)
         with self._lock:
             self._cache[key] = validator

@@ -1,0 +1,137 @@
+"""Shape schema-valid generated requests for a real target (the positive phase).
+
+A generated case is valid against the schema but not realistic: random model names, token
+limits in the millions, ``stream: true``, ids of objects that do not exist, cursors that point
+nowhere. ``shape_body`` and ``shape_query`` rewrite those fields from the ``ShapingContext``:
+
+* ``model`` → the profile's model for the operation's role (``roles.model_role``);
+* ``max_tokens`` / ``max_completion_tokens`` / ``max_output_tokens`` → ``token_cap`` (and the
+  first declared one is *added* when absent, so a paid target never generates unbounded text);
+  ``n`` / ``best_of`` → 1;
+* ``stream`` / ``stream_options`` / ``background`` dropped (streams belong to scenario suites);
+* id-valued fields (``file_id``, ``input_file_id``, ``assistant_id``, ``vector_store_ids`` ...)
+  → ids of resources the suite created, or dropped when optional and no such resource exists;
+* top-level keys the schema does not declare are dropped (the document allows extra keys, but
+  OpenAI answers them with 400 "Unrecognized request argument", a business rule, not a bug);
+* ``metadata`` carries the run id so cleanup and humans can find what the run created.
+
+Every rewrite is kept only if the body still validates against the request schema; a rewrite
+that would make the case invalid is undone (the positive phase must stay positive).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..spec import Operation, Spec
+from .roles import model_role
+from .schema_tools import flatten
+
+TOKEN_FIELDS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
+DROPPED_FIELDS = ("stream", "stream_options", "background")
+CURSOR_PARAMS = ("after", "before")
+LIMIT_RANGE = (1, 20)  # list descriptions say 1..100; small pages keep runs fast
+
+# Body field → kind of id the resource pool can supply (the key of ShapingContext.ids).
+ID_FIELDS: dict[str, str] = {
+    "file_id": "file_id",
+    "input_file_id": "file_id",
+    "training_file": "file_id",
+    "validation_file": "file_id",
+    "file_ids": "file_id",
+    "assistant_id": "assistant_id",
+    "thread_id": "thread_id",
+    "vector_store_id": "vector_store_id",
+    "vector_store_ids": "vector_store_id",
+    "previous_response_id": "response_id",
+    "conversation": "conversation_id",
+    "container_id": "container_id",
+    "eval_id": "eval_id",
+}
+
+
+@dataclass(frozen=True)
+class ShapingContext:
+    """What the positive phase may put in a request: pinned models, real ids, the run id."""
+
+    models: Mapping[str, str] = field(default_factory=dict)  # role -> model id
+    ids: Mapping[str, str] = field(default_factory=dict)  # id kind (file_id ...) -> id
+    run_id: str | None = None
+    token_cap: int = 16
+
+
+Validate = Callable[[Any], bool]
+
+
+def shape_body(
+    spec: Spec, op: Operation, body: Any, schema: Any, ctx: ShapingContext, valid: Validate
+) -> Any:
+    """Return a shaped copy of a JSON/form ``body`` (non-dict bodies are returned unchanged)."""
+    if not isinstance(body, dict):
+        return body
+    shape = flatten(spec, schema)
+    declared: dict[str, Any] = shape["properties"]
+    required: set[str] = shape["required"]
+    out = copy.deepcopy(body)
+    if declared:
+        for key in [k for k in out if k not in declared]:
+            del out[key]
+
+    def attempt(change: Callable[[dict[str, Any]], None]) -> None:
+        nonlocal out
+        candidate = copy.deepcopy(out)
+        change(candidate)
+        if valid(candidate):
+            out = candidate
+
+    for key in DROPPED_FIELDS:
+        if key in out and key not in required:
+            attempt(lambda b, k=key: b.pop(k, None))
+    model = ctx.models.get(model_role(op.path))
+    if model and "model" in declared:
+        attempt(lambda b: b.__setitem__("model", model))
+    token_keys = [k for k in TOKEN_FIELDS if k in declared]
+    for key in token_keys:
+        if key in out:
+            attempt(lambda b, k=key: b.__setitem__(k, ctx.token_cap))
+    if token_keys and not any(k in out for k in token_keys):
+        attempt(lambda b: b.__setitem__(token_keys[0], ctx.token_cap))
+    for key in ("n", "best_of"):
+        if key in out:
+            attempt(lambda b, k=key: b.__setitem__(k, 1))
+    for key, kind in ID_FIELDS.items():
+        if key not in out:
+            continue
+        real = ctx.ids.get(kind)
+        if real is not None:
+            value: Any = [real] if isinstance(out[key], list) else real
+            attempt(lambda b, k=key, v=value: b.__setitem__(k, v))
+        if (real is None or out[key] != value) and key not in required:
+            attempt(lambda b, k=key: b.pop(k, None))
+    if ctx.run_id and "metadata" in declared:
+        attempt(lambda b: b.__setitem__("metadata", {"oaic_run": ctx.run_id}))
+    return out
+
+
+def shape_query(op: Operation, query: Mapping[str, Any], ctx: ShapingContext) -> dict[str, Any]:
+    """Shaped query parameters: no dangling cursors, small ``limit``, real ids for id params."""
+    out = dict(query)
+    for key in CURSOR_PARAMS:
+        out.pop(key, None)
+    if "limit" in out:
+        try:
+            limit = int(out["limit"])
+        except (TypeError, ValueError):
+            limit = LIMIT_RANGE[1]
+        out["limit"] = min(max(limit, LIMIT_RANGE[0]), LIMIT_RANGE[1])
+    for param in op.parameters:
+        if param.location == "query" and param.name in out and param.name in ID_FIELDS:
+            real = ctx.ids.get(ID_FIELDS[param.name])
+            if real is not None:
+                out[param.name] = real
+            elif not param.required:
+                out.pop(param.name)
+    return out

@@ -1,0 +1,285 @@
+"""The ASGI app: one dispatcher in front of every ``/v1`` operation of the contract.
+
+``create_app(config)`` builds a Starlette app with its own ``ServerState`` (``app.state.oaic``).
+Per request, in this order:
+
+1. request id, active faults (server-wide ``config.faults`` + ``x-oaic-fault`` header when
+   ``allow_fault_header``; an unknown name in the header is a 400 naming it);
+2. auth (when ``config.api_key``): missing/wrong ``Authorization: Bearer`` → 401
+   ``invalid_api_key``;
+3. routing with ``Spec.match``: unknown path → 404, known path with another method → 405;
+4. query and path parameters parsed, coerced and validated (400 naming ``param``);
+5. body: size limit (413), content type (415), JSON (400 on malformed) or form parsing, schema
+   validation of the body (400 naming ``param``, see ``dispatch.py``);
+6. the hand-written handler from ``HANDLERS`` or, without one, the spec-driven engine;
+7. generic response faults, then headers on every reply: ``x-request-id``,
+   ``openai-processing-ms``, ``x-ratelimit-*``.
+
+Any unexpected exception becomes a 500 ``server_error`` envelope and one log line with the
+traceback; a traceback never reaches a client.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from . import dispatch, engine, handlers
+from .context import HANDLERS, Ctx
+from .errors import ApiError
+from .faults import CATALOGUE, declare
+from .responses import apply_response_faults, error_response, json_response
+from .state import ServerConfig, ServerState
+
+log = logging.getLogger("openai_conformance.refserver")
+
+PREFIX = "/v1"
+CONTROL_PREFIX = "/__oaic/"
+FAULT_HEADER = "x-oaic-fault"
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+# Rate-limit figures advertised in OpenAI's header format. The reference server does not
+# throttle; the headers are there so clients and checks that read them see the real shape.
+RATE_LIMIT_REQUESTS = 10_000
+RATE_LIMIT_TOKENS = 10_000_000
+
+SERVER_ERROR_ON_VALID = declare(
+    "server-error-on-valid",
+    "Valid requests (after auth and validation) get a 500 server_error envelope.",
+    "status_code_conformance",
+)
+IGNORE_AUTH = declare(
+    "ignore-auth",
+    "The API key is not checked: requests without or with a wrong key succeed.",
+    "auth_conformance",
+)
+IGNORE_PAGINATION_CURSOR = declare(
+    "ignore-pagination-cursor",
+    "List endpoints ignore the `after`/`before` cursors (every page is the first page).",
+    "pagination_conformance",
+)
+
+
+def create_app(config: ServerConfig | None = None, state: ServerState | None = None) -> Starlette:
+    """A new app with its own state (the spec is loaded once per process and shared)."""
+    handlers.load_all()
+    state = state or ServerState.create(config or ServerConfig())
+
+    async def endpoint(request: Request) -> Response:
+        return await handle_request(state, request)
+
+    routes: list[BaseRoute] = []
+    ws = _realtime_endpoint()
+    if ws is not None:
+        routes.append(WebSocketRoute(f"{PREFIX}/realtime", ws))
+    routes.append(Route("/{path:path}", endpoint, methods=ALL_METHODS))
+    app = Starlette(routes=routes)
+    app.state.oaic = state
+    return app
+
+
+def _realtime_endpoint() -> Any:
+    """The WebSocket endpoint of ``refserver/realtime.py`` when that module exists.
+
+    Contract with realtime.py: a coroutine ``websocket_endpoint(websocket)``; the server state
+    is ``websocket.app.state.oaic``.
+    """
+    try:
+        from . import realtime  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return getattr(realtime, "websocket_endpoint", None)
+
+
+def request_faults(state: ServerState, request: Request) -> frozenset[str]:
+    faults = state.config.faults
+    header = request.headers.get(FAULT_HEADER)
+    if header and state.config.allow_fault_header:
+        names = {n.strip() for n in header.split(",") if n.strip()}
+        unknown = sorted(n for n in names if n not in CATALOGUE)
+        if unknown:
+            raise ApiError(
+                400,
+                f"Unknown fault(s) in {FAULT_HEADER}: {', '.join(unknown)}. "
+                "`oaic serve --list-faults` lists them.",
+                param=FAULT_HEADER,
+                code="unknown_fault",
+            )
+        faults = faults | names
+    return faults
+
+
+def check_auth(state: ServerState, request: Request) -> None:
+    expected = state.config.api_key
+    if not expected:
+        return
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(
+            401,
+            "You didn't provide an API key. You need to provide your API key in an "
+            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+            code="invalid_api_key",
+            type="invalid_request_error",
+        )
+    if not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        shown = token.strip()
+        hint = f"{shown[:3]}***{shown[-4:]}" if len(shown) > 8 else "***"
+        raise ApiError(
+            401,
+            f"Incorrect API key provided: {hint}.",
+            code="invalid_api_key",
+            type="invalid_request_error",
+        )
+
+
+async def handle_request(state: ServerState, request: Request) -> Response:
+    started = time.perf_counter()
+    request_id = "req_" + secrets.token_hex(16)
+    faults: frozenset[str] = state.config.faults
+    op = None
+    form: FormData | None = None
+    try:
+        faults = request_faults(state, request)
+        op, response, form = await _route(state, request, faults)
+    except ApiError as exc:
+        response = error_response(exc, faults)
+    except Exception:
+        log.exception("unhandled error in %s %s (%s)", request.method, request.url.path, request_id)
+        response = error_response(
+            ApiError(
+                500,
+                f"The server had an error while processing your request. (request id {request_id})",
+                code="server_error",
+            ),
+            faults,
+        )
+    finally:
+        if form is not None:
+            await form.close()
+    response = apply_response_faults(response, op, state.spec, faults)
+    _add_headers(response, request_id, started)
+    return response
+
+
+async def _route(
+    state: ServerState, request: Request, faults: frozenset[str]
+) -> tuple[Any, Response, FormData | None]:
+    path = request.url.path
+    if not path.startswith(PREFIX + "/"):
+        raise _invalid_url(request)
+    sub = path[len(PREFIX) :]
+    if IGNORE_AUTH not in faults:
+        check_auth(state, request)
+    if sub.startswith(CONTROL_PREFIX) and state.config.allow_fault_header:
+        return None, await _control(state, request, sub[len(CONTROL_PREFIX) :]), None
+    method = "GET" if request.method == "HEAD" else request.method
+    found = state.spec.match(method, sub)
+    if found is None:
+        if state.spec.path_exists(sub):
+            raise ApiError(
+                405,
+                f"Method {request.method} is not allowed for {PREFIX}{sub}.",
+                code="method_not_allowed",
+            )
+        raise _invalid_url(request)
+    op, path_params = found
+    dispatch.check_path_params(state.validator, op, path_params)
+    query = dispatch.parse_query(
+        state.spec, state.validator, op, list(request.query_params.multi_items())
+    )
+    if IGNORE_PAGINATION_CURSOR in faults:
+        query.pop("after", None)
+        query.pop("before", None)
+    body: Any = None
+    raw = b""
+    form: FormData | None = None
+    if op.request_content:
+        raw = await dispatch.read_body(request, state.config.max_body_bytes)
+        if raw:
+            ctype = dispatch.pick_content_type(op, dispatch.media_type(request))
+            schema = op.request_content[ctype]
+            if ctype in dispatch.FORM_TYPES:
+                form = await dispatch.parse_form(request, raw)
+                body, instance = dispatch.form_to_body(state.spec, schema, form)
+            elif ctype == dispatch.JSON or ctype.endswith("+json"):
+                body = instance = dispatch.parse_json(raw)
+            else:  # application/sdp and other opaque bodies: text for the handler
+                body = instance = raw.decode("utf-8", "replace")
+                schema = {}
+            # A handler may name faults that must reach it unvalidated (e.g. a server that
+            # accepts an undocumented enum value): ``handler.oaic_unvalidated_faults``.
+            skip = getattr(HANDLERS.get(op.id), "oaic_unvalidated_faults", frozenset())
+            if not faults & skip:
+                dispatch.check_body(state.validator, schema, instance)
+        elif op.request_required:
+            raise ApiError(
+                400,
+                f"{op.id} requires a request body ({', '.join(op.request_content)}).",
+                code="missing_body",
+            )
+    if SERVER_ERROR_ON_VALID in faults:
+        raise ApiError(500, "The server had an error while processing your request.")
+    ctx = Ctx(
+        request=request,
+        op=op,
+        path_params=path_params,
+        query=query,
+        body=body,
+        raw_body=raw,
+        state=state,
+        faults=faults,
+    )
+    handler = HANDLERS.get(op.id, engine.serve)
+    result = await handler(ctx)
+    if not isinstance(result, Response):
+        result = json_response(result, faults=faults)
+    return op, result, form
+
+
+def _invalid_url(request: Request) -> ApiError:
+    return ApiError(
+        404,
+        f"Invalid URL ({request.method} {request.url.path})",
+        code="unknown_url",
+    )
+
+
+async def _control(state: ServerState, request: Request, name: str) -> Response:
+    """Test-only control endpoints (``/v1/__oaic/clock``), enabled with allow_fault_header."""
+    if name != "clock" or request.method != "POST":
+        raise ApiError(404, f"Unknown control endpoint {request.method} {name!r}.")
+    raw = await dispatch.read_body(request, 65536)
+    data = dispatch.parse_json(raw) if raw else {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "Expected a JSON object like {\"advance\": 60} or {\"speed\": 10}.")
+    try:
+        if "advance" in data:
+            state.clock.advance(float(data["advance"]))
+        if "speed" in data:
+            state.clock.set_speed(float(data["speed"]))
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, f"Bad clock control value: {exc}", param="advance") from exc
+    return json_response({"now": state.clock.now(), "speed": state.clock.speed})
+
+
+def _add_headers(response: Response, request_id: str, started: float) -> None:
+    headers = response.headers
+    headers["x-request-id"] = request_id
+    headers["openai-processing-ms"] = str(max(0, round((time.perf_counter() - started) * 1000)))
+    headers["x-ratelimit-limit-requests"] = str(RATE_LIMIT_REQUESTS)
+    headers["x-ratelimit-remaining-requests"] = str(RATE_LIMIT_REQUESTS - 1)
+    headers["x-ratelimit-reset-requests"] = "6ms"
+    headers["x-ratelimit-limit-tokens"] = str(RATE_LIMIT_TOKENS)
+    headers["x-ratelimit-remaining-tokens"] = str(RATE_LIMIT_TOKENS)
+    headers["x-ratelimit-reset-tokens"] = "0s"

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from openai_conformance.spec import Spec, load_spec
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    return load_spec()
