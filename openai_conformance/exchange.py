@@ -224,7 +224,7 @@ def build_curl(
         parts += ["-H", q(f"{name}: {value}")]
     if json_body is not None:
         parts += ["--data-raw", shlex.quote(jsonlib.dumps(json_body, ensure_ascii=False))]
-    elif files or (data and files is not None):
+    elif files is not None:
         for key, val in (data or {}).items():
             for v in val if isinstance(val, list | tuple) else [val]:
                 parts += ["-F", shlex.quote(f"{key}={v}")]

@@ -102,6 +102,8 @@ def view(exchange: Any) -> ExchangeView:
     if isinstance(exchange, ExchangeView):
         return exchange
     status = _attr(exchange, "status", "status_code")
+    if status is None:  # no response arrived (the harness records the error); never 2xx
+        status = 0
     if not isinstance(status, int):
         raise TypeError(f"not an exchange (no integer status): {type(exchange).__name__}")
     raw_headers = _attr(exchange, "headers", default={}) or {}
@@ -124,10 +126,11 @@ def view(exchange: Any) -> ExchangeView:
     request = _attr(exchange, "request", default=None)
     method = _attr(request, "method", default=None) or _attr(exchange, "method", default="")
     url = _attr(request, "url", default=None) or _attr(exchange, "url", default="")
-    events = list(_attr(exchange, "events", default=None) or [])
+    raw_events = _attr(exchange, "events", default=None)
+    events = list(raw_events or [])
     findings = list(_attr(exchange, "findings", "framing_findings", default=None) or [])
     flag = _attr(exchange, "expect_stream", "is_stream", "stream", default=False)
-    stream = flag if isinstance(flag, bool) else bool(events)
+    stream = flag is True or raw_events is not None  # the harness sets events for streams only
     return ExchangeView(
         raw=exchange,
         status=status,

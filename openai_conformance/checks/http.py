@@ -12,6 +12,7 @@ Requirement ids live in spec/requirements/core.yaml.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from ..failures import Failure, show
@@ -126,8 +127,7 @@ def content_type_conformance(exchange: Any, operation: Any, ctx: CheckContext) -
             title=f"wrong content type {actual or '(none)'}",
             check="content_type_conformance",
             requirement="core/content-type",
-            message=f"Content-Type {actual or '(missing)'} is not documented for status "
-            f"{v.status}",
+            message=f"Content-Type {actual or '(missing)'} is not documented for status {v.status}",
             expected=" | ".join(allowed),
             actual=v.headers.get("content-type", "(missing)"),
         )
@@ -287,7 +287,9 @@ def error_envelope_conformance(exchange: Any, operation: Any, ctx: CheckContext)
     ]
 
 
-def request_id_header_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[Failure]:
+def request_id_header_conformance(
+    exchange: Any, operation: Any, ctx: CheckContext
+) -> list[Failure]:
     """SHOULD: every response carries a non-empty ``x-request-id`` (OpenAI's debugging id)."""
     v = view(exchange)
     if v.headers.get("x-request-id", "").strip():
@@ -326,7 +328,7 @@ def auth_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[F
             )
         ]
     return [
-        Failure(**{**f.to_dict(), "check": "auth_conformance", "requirement": "core/auth-401"})
+        replace(f, check="auth_conformance", requirement="core/auth-401")
         for f in error_envelope_conformance(v, op, ctx)
     ]
 

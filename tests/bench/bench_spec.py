@@ -61,10 +61,13 @@ def main() -> None:
     validator.validate(chunk, "CreateChatCompletionStreamResponse")
     ev_t = _timed(lambda: validator.validate(event, "ResponseStreamEvent"), 5000)
     ch_t = _timed(lambda: validator.validate(chunk, "CreateChatCompletionStreamResponse"), 5000)
+    bad = {**event, "sequence_number": "3"}
+    bad_t = _timed(lambda: validator.validate(bad, "ResponseStreamEvent"), 2000)
     print(f"cold load (parse+normalise+overlay+compile): median {statistics.median(cold_t):.3f} s")
     print(f"warm load (hash + unpickle):                  median {statistics.median(warm_t):.3f} s")
     print(f"validate ResponseStreamEvent (53-way union):  median {statistics.median(ev_t) * 1e3:.3f} ms")
     print(f"validate chat.completion.chunk:               median {statistics.median(ch_t) * 1e3:.3f} ms")
+    print(f"invalid event (fast reject + precise report): median {statistics.median(bad_t) * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,65 @@
+"""Named checks shared by every suite, and the domain assertions built on them.
+
+Checks (``*_conformance(exchange, operation, ctx) -> list[Failure]``): status_code,
+content_type, response_schema, error_envelope, request_id_header, auth, sse_framing,
+stream_event_schema. Assertions: ``assert_conforms``, ``assert_error``,
+``assert_unsupported_or_conforms``, ``raise_failures``.
+"""
+
+from .assertions import (
+    assert_conforms,
+    assert_error,
+    assert_unsupported_or_conforms,
+    conformance_failures,
+    raise_failures,
+)
+from .context import CheckContext, default_context, set_default
+from .exchange import ExchangeView, view
+from .http import (
+    auth_conformance,
+    content_type_conformance,
+    envelope_problems,
+    error_envelope_conformance,
+    request_id_header_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from .streams import event_types, sse_framing_conformance, stream_event_schema_conformance
+
+CHECKS = {
+    fn.__name__: fn
+    for fn in (
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+        error_envelope_conformance,
+        request_id_header_conformance,
+        auth_conformance,
+        sse_framing_conformance,
+        stream_event_schema_conformance,
+    )
+}
+
+__all__ = [
+    "CHECKS",
+    "CheckContext",
+    "ExchangeView",
+    "assert_conforms",
+    "assert_error",
+    "assert_unsupported_or_conforms",
+    "auth_conformance",
+    "conformance_failures",
+    "content_type_conformance",
+    "default_context",
+    "envelope_problems",
+    "error_envelope_conformance",
+    "event_types",
+    "raise_failures",
+    "request_id_header_conformance",
+    "response_schema_conformance",
+    "set_default",
+    "sse_framing_conformance",
+    "status_code_conformance",
+    "stream_event_schema_conformance",
+    "view",
+]

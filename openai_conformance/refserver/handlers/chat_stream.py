@@ -1,0 +1,186 @@
+"""Streamed chat completions: one ``ChatPlan`` rendered as ``chat.completion.chunk`` events.
+
+Sequence per choice (choices one after another, as each finishes): a first chunk whose delta
+carries ``role: assistant`` (and ``content: ""``), one chunk per content token, tool-call
+deltas (first delta of each call: ``index``, ``id``, ``type``, ``function.name`` and empty
+``arguments``; then the arguments split over several chunks with ``index`` only), then an empty
+delta with the ``finish_reason``. With ``stream_options.include_usage`` every chunk carries
+``usage: null`` and one final chunk has ``choices: []`` and the usage. Then ``data: [DONE]``.
+Every chunk shares ``id``, ``created``, ``model`` and ``object``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.responses import Response
+
+from .. import sse
+from ..context import Ctx
+from ..faults import declare
+from ._chatgen import ARGS_OBJECT, ChatPlan, logprobs_for
+
+NO_DONE = declare(
+    "chat-stream-no-done", "the chat stream ends without data: [DONE]", "chat.stream_done_conformance"
+)
+DATA_NO_SPACE = declare(
+    "chat-stream-data-no-space",
+    "chat stream lines are 'data:{json}' without the space (legal SSE; a SHOULD finding)",
+    "sse.framing_conformance",
+)
+WRONG_CONTENT_TYPE = declare(
+    "chat-stream-wrong-content-type",
+    "the chat stream is sent as text/plain instead of text/event-stream",
+    "sse.content_type_conformance",
+)
+TOOL_CALL_NO_INDEX = declare(
+    "chat-stream-tool-call-no-index",
+    "streamed tool-call deltas lack 'index'",
+    "chat.stream_tool_call_deltas_conformance",
+)
+ROLE_MISSING = declare(
+    "chat-stream-role-missing",
+    "the first delta of each choice does not carry the role",
+    "chat.stream_first_delta_role_conformance",
+)
+INCONSISTENT_ID = declare(
+    "chat-stream-inconsistent-id",
+    "chunks after the first carry a different id",
+    "chat.stream_consistent_ids_conformance",
+)
+USAGE_CHOICES_NULL = declare(
+    "chat-stream-usage-choices-null",
+    "the usage chunk has choices: null instead of []",
+    "chat.stream_usage_chunk_conformance",
+)
+USAGE_ALWAYS = declare(
+    "chat-stream-usage-always",
+    "the usage chunk is sent although stream_options.include_usage was not set",
+    "chat.stream_usage_chunk_conformance",
+)
+USAGE_NEVER = declare(
+    "chat-stream-usage-never",
+    "no usage chunk although stream_options.include_usage is true",
+    "chat.stream_usage_chunk_conformance",
+)
+CONTENT_AFTER_DONE = declare(
+    "chat-stream-content-after-done",
+    "another chunk is sent after data: [DONE]",
+    "chat.stream_done_conformance",
+)
+HANG = declare(
+    "chat-stream-hang",
+    f"the chat stream stops after two chunks and stays open ~{int(sse.HANG_SECONDS)} s",
+    "sse.idle_deadline_conformance",
+)
+MIDSTREAM_ERROR = declare(
+    "chat-stream-midstream-error",
+    "after two chunks the stream sends data: {\"error\": {...}} and ends",
+    "chat.stream_midstream_error_conformance",
+)
+
+_ARG_PIECES = 3
+
+
+def _split(text: str, parts: int) -> list[str]:
+    size = max(1, -(-len(text) // parts))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
+    """Every chunk of the stream, in order (without [DONE]); pure, for tests and batches."""
+    f = plan.faults
+    send_usage = (include_usage or USAGE_ALWAYS in f) and USAGE_NEVER not in f
+    out: list[dict[str, Any]] = []
+
+    def chunk(choices: list[dict[str, Any]] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": plan.id,
+            "object": "chat.completion.chunk",
+            "created": plan.created,
+            "model": plan.model,
+            "service_tier": "default",
+            "system_fingerprint": "fp_oaic_ref",
+            "choices": choices,
+        }
+        if include_usage:
+            body["usage"] = None
+        if INCONSISTENT_ID in f and out:
+            body["id"] = f"{plan.id}-{len(out)}"
+        return body
+
+    for c in plan.choices:
+
+        def choice(delta: dict[str, Any], lp: Any = None, reason: str | None = None,
+                   c: Any = c) -> list[dict[str, Any]]:
+            item: dict[str, Any] = {"index": c.index, "delta": delta, "finish_reason": reason}
+            if plan.logprobs:
+                item["logprobs"] = lp
+            return [item]
+
+        first: dict[str, Any] = {"role": "assistant", "content": "", "refusal": None}
+        if c.tool_calls:
+            first["content"] = None
+        if ROLE_MISSING in f:
+            first.pop("role")
+        out.append(chunk(choice(first, logprobs_for(plan, []))))
+        for tok in c.tokens:
+            out.append(chunk(choice({"content": tok}, logprobs_for(plan, [tok]))))
+        for k, call in enumerate(c.tool_calls):
+            args = call["function"]["arguments"]
+            head: dict[str, Any] = {
+                "index": k,
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["function"]["name"], "arguments": ""},
+            }
+            if ARGS_OBJECT in f:
+                head["function"]["arguments"] = json.loads(args)
+            deltas = [head]
+            if ARGS_OBJECT not in f:
+                deltas += [{"index": k, "function": {"arguments": p}} for p in _split(args, _ARG_PIECES)]
+            for d in deltas:
+                if TOOL_CALL_NO_INDEX in f:
+                    d.pop("index", None)
+                out.append(chunk(choice({"tool_calls": [d]})))
+        out.append(chunk(choice({}, reason=c.finish_reason)))
+    if send_usage:
+        final = chunk(None if USAGE_CHOICES_NULL in f else [])
+        final["usage"] = plan.usage()
+        out.append(final)
+    return out
+
+
+def chat_stream(ctx: Ctx, plan: ChatPlan) -> Response:
+    opts = ctx.body.get("stream_options") or {}
+    events = chunks(plan, bool(opts.get("include_usage")))
+    f = plan.faults
+    no_space = DATA_NO_SPACE in f
+
+    async def body() -> AsyncIterator[bytes]:
+        for i, event in enumerate(events):
+            if i == 2 and HANG in f:
+                await asyncio.sleep(sse.HANG_SECONDS)
+                return
+            if i == 2 and MIDSTREAM_ERROR in f:
+                err = {
+                    "error": {
+                        "message": "The server had an error while processing your request.",
+                        "type": "server_error",
+                        "param": None,
+                        "code": "internal_error",
+                    }
+                }
+                yield sse.encode(err, no_space=no_space)
+                return
+            yield sse.encode(event, no_space=no_space)
+        if NO_DONE not in f:
+            yield sse.done(no_space=no_space)
+        if CONTENT_AFTER_DONE in f:
+            yield sse.encode(events[-1], no_space=no_space)
+
+    media = "text/plain" if WRONG_CONTENT_TYPE in f else sse.EVENT_STREAM
+    return sse.stream_response(body(), media_type=media)

@@ -1,0 +1,120 @@
+"""summary.md: a compact Markdown summary for PR comments and ``$GITHUB_STEP_SUMMARY``.
+
+Contents: a header line (target, profile, spec version + short hash, date, duration), the overall
+score and counts, a per-resource table, failures first (at most ``max_failures``, linking to
+report.html anchors), then notes (certification blockers, overlays applied, the score rule).
+Always smaller than ``MAX_BYTES`` (GitHub's step summary limit is 1 MiB, a PR comment 64 KiB):
+when it would not fit, fewer failures are listed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openai_conformance.reports.model import OUTCOMES, Results, TestResult
+from openai_conformance.reports.text import anchor, failure_header, fmt_duration, fmt_score
+
+MAX_BYTES = 60 * 1024
+FAILING_FIRST = ("FAIL", "XPASS", "ERROR")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+
+
+def md(text: object, limit: int = 160) -> str:
+    """Escape a value for inline Markdown: one line, no raw HTML, table-safe, truncated."""
+    s = " ".join(str(text).split())
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def _counts_row(counts: dict[str, int]) -> str:
+    return " | ".join(str(counts[o]) if counts[o] else "·" for o in OUTCOMES)
+
+
+def _failure_line(t: TestResult, report_link: str) -> str:
+    what = ""
+    if t.failures:
+        f = t.failures[0]
+        what = f"{md(f.title)} — {md(failure_header(f), 120)}"
+        if len(t.failures) > 1:
+            what += f" (+{len(t.failures) - 1} more)"
+    elif t.outcome == "XPASS":
+        reason = t.expectation.reason if t.expectation else ""
+        what = f"passed although expected to fail ({md(reason, 100)}): remove the expectation"
+    else:
+        what = md(t.message)
+    return f"- **{t.outcome}** [{md(t.name, 100)}]({report_link}#{anchor(t.id)}) · {what}"
+
+
+def render_summary(
+    results: Results, max_failures: int = 50, report_link: str = "report.html"
+) -> str:
+    text = _render(results, max_failures, report_link)
+    while len(text.encode("utf-8")) > MAX_BYTES and max_failures > 0:
+        max_failures //= 2
+        text = _render(results, max_failures, report_link)
+    return text
+
+
+def _render(results: Results, max_failures: int, report_link: str) -> str:
+    run, s = results.run, results.summary
+    score = s["score"]["overall"]
+    verdict = "conformant" if s["conformant"] else "NOT conformant"
+    icon = "✅" if s["conformant"] else "❌"
+    profile = run.target.profile or "none"
+    spec_v = f"{run.spec.version} ({run.spec.sha256[:12]})" if run.spec.sha256 else run.spec.version
+    out = [
+        f"## {icon} OpenAI API conformance: {fmt_score(score)} — {verdict}",
+        "",
+        f"Target `{md(run.target.base_url, 200)}`"
+        + (" (embedded reference server)" if run.target.embedded else "")
+        + f" · profile **{md(profile)}** · spec {md(spec_v)} · {md(run.started_at)}"
+        + f" · {fmt_duration(run.duration_s)} · openai-conformance {md(run.suite_version)}",
+        "",
+        "| " + " | ".join(OUTCOMES) + " | total |",
+        "|" + "---:|" * (len(OUTCOMES) + 1),
+        f"| {_counts_row(s['totals'])} | {s['total']} |",
+        "",
+        f"Score {fmt_score(score)} = weighted pass rate (MUST×3, SHOULD×2, MAY×1); "
+        "UNSUPPORTED and DISABLED are not scored.",
+        "",
+        "### Per resource",
+        "",
+        "| Resource | Score | " + " | ".join(OUTCOMES) + " |",
+        "|---|---:|" + "---:|" * len(OUTCOMES),
+    ]
+    for resource, tally in s["by_resource"].items():
+        out.append(f"| {md(resource)} | {fmt_score(tally['score'])} | {_counts_row(tally['counts'])} |")
+    failing = [t for o in FAILING_FIRST for t in results.tests if t.outcome == o]
+    if failing:
+        out += ["", f"### Failures ({len(failing)})", ""]
+        out += [_failure_line(t, report_link) for t in failing[:max_failures]]
+        if len(failing) > max_failures:
+            more = len(failing) - max_failures
+            out.append(f"- … and {more} more: see [report.html]({report_link})")
+    xfail = s["totals"]["XFAIL"]
+    notes: list[str] = []
+    if xfail:
+        notes.append(f"{xfail} known failure(s) declared in the profile (XFAIL).")
+    if s["findings"]:
+        notes.append(f"{s['findings']} non-failing SHOULD/MAY finding(s): see report.html.")
+    blockers = s["certify"]["blockers"]
+    if s["certify"]["enabled"]:
+        notes.append(
+            f"Certification run: {len(blockers)} MUST test(s) UNSUPPORTED, DISABLED or XFAIL."
+            if blockers
+            else "Certification run: no MUST requirement skipped."
+        )
+    for o in run.spec.overlays:
+        notes.append(f"Overlay `{md(o.name)}` ({md(o.kind)}): {md(o.title or o.reason, 200)}")
+    if notes:
+        out += ["", "### Notes", ""] + [f"- {n}" for n in notes]
+    out.append("")
+    return "\n".join(out)
+
+
+def write_summary(path: Path, results: Results, max_failures: int = 50) -> Path:
+    path.write_text(render_summary(results, max_failures), encoding="utf-8", errors="replace")
+    return path
