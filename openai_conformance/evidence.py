@@ -153,7 +153,8 @@ def merge_evidence(directory: Path | str) -> Path:
     keyed: list[tuple[str, int, int, dict[str, Any]]] = []
     skipped = 0
     for index, src in enumerate(sources):
-        total = sum(1 for line in src.open(encoding="utf-8") if line.strip())
+        with src.open(encoding="utf-8") as fh_in:
+            total = sum(1 for line in fh_in if line.strip())
         records = read_evidence(src)
         skipped += total - len(records)
         for rec in records:

@@ -49,8 +49,10 @@ def summarize_body(content: bytes, content_type: str | None, secrets: list[str])
     if not content:
         return None
     ctype = (content_type or "").split(";")[0].strip().lower()
-    textual = ctype.startswith("text/") or ctype in ("", "application/x-www-form-urlencoded") or (
-        "json" in ctype or "xml" in ctype or "event-stream" in ctype
+    textual = (
+        ctype.startswith("text/")
+        or ctype in ("", "application/x-www-form-urlencoded")
+        or ("json" in ctype or "xml" in ctype or "event-stream" in ctype)
     )
     try:
         text = content[: BODY_LIMIT + 4].decode("utf-8") if textual else None
@@ -140,10 +142,11 @@ class Exchange:
         try:
             return jsonlib.loads(self.content)
         except (ValueError, UnicodeDecodeError) as exc:
+            head = redact_text(self.content[:200].decode("utf-8", "replace"), self.secrets)
             raise MalformedResponse(
                 f"target returned non-JSON for {self.request.method} {self.request.url}: "
                 f"HTTP {self.status}, content-type {self.content_type or '(none)'}, "
-                f"first 200 bytes {redact_text(self.content[:200].decode('utf-8', 'replace'), self.secrets)!r}"
+                f"first 200 bytes {head!r}"
                 f" ({exc.__class__.__name__}: {redact_text(str(exc), self.secrets)})",
                 exchange=self,
             ) from None
@@ -277,16 +280,28 @@ class StreamTimeout(TargetFailure):
         self.kind = kind  # "idle" | "total"
 
 
+class WebSocketRejected(TargetFailure):
+    """The WebSocket handshake got an HTTP answer instead of 101 (``status``: 404 = absent)."""
+
+    def __init__(self, message: str, *, status: int, exchange: Exchange | None = None) -> None:
+        super().__init__(message, exchange=exchange)
+        self.status = status
+
+
 class TargetUnreachable(TargetError):
-    """Connection refused, DNS failure, connect timeout."""
+    """Connection refused, DNS failure, connect timeout. ``exchange``: the attempt's evidence."""
+
+    def __init__(self, message: str, *, exchange: Exchange | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.exchange = exchange
 
 
-class TargetTLSError(TargetError):
+class TargetTLSError(TargetUnreachable):
     """TLS handshake or certificate verification failed."""
 
 
-class TargetProtocolError(TargetError):
-    """The peer does not speak HTTP (garbage bytes, connection dropped mid-response)."""
+class TargetProtocolError(TargetUnreachable):
+    """The peer does not speak HTTP (garbage bytes instead of a status line)."""
 
 
 __all__ = [
@@ -301,6 +316,7 @@ __all__ = [
     "TargetProtocolError",
     "TargetTLSError",
     "TargetUnreachable",
+    "WebSocketRejected",
     "build_curl",
     "summarize_body",
     "utc_now",

@@ -143,9 +143,8 @@ class Failure:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``FailureDetail`` shape of results.json (evidence_seq as a list)."""
-        data = asdict(self)
+        data = {k: redact(v) if isinstance(v, str) else v for k, v in asdict(self).items()}
         data["evidence_seq"] = list(self.evidence_seq)
-        data["message"] = redact(self.message)
         return data
 
     @classmethod

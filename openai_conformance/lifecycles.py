@@ -23,6 +23,7 @@ unrelated state is illegal.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -341,7 +342,7 @@ def pagination_walk_conformance(
 
     ``expected_ids`` is the full expected order of *our* objects (other objects may be
     interleaved on a shared real account; they are ignored). With ``check_envelope`` every
-    page's ``first_id``/``last_id``/``has_more`` must agree with the data.
+    page's ``first_id``/``last_id`` must agree with the data.
     """
     failures: list[Failure] = []
     last = walk.exchanges[-1] if walk.exchanges else None
@@ -377,8 +378,8 @@ def pagination_walk_conformance(
         )
     if check_envelope:
         for n, page in enumerate(walk.pages):
-            is_last = n == len(walk.pages) - 1 and not walk.truncated
-            for problem in list_envelope_problems(page, last_page=is_last if is_last else None):
+            # has_more is not judged here: the walk may stop early on a shared account.
+            for problem in list_envelope_problems(page, last_page=None):
                 failures.append(
                     lifecycle_failure(
                         "list_envelope_conformance",
@@ -482,44 +483,210 @@ DEFAULT_DEADLINES = {"files": 120.0, "uploads": 120.0, "batches": 3600.0, "fine_
 REFERENCE_DEADLINE_S = 60.0
 
 
-
-def config_value(config: Any, *names: str, default: Any = None) -> Any:
-    """The first attribute (or mapping key) of ``config`` among ``names`` that is set."""
-    for name in names:
-        value = config.get(name) if isinstance(config, Mapping) else getattr(config, name, None)
-        if value is not None:
-            return value
-    return default
-
-
 def is_reference(config: Any) -> bool:
-    """True when the target is our reference server (its clock can be driven)."""
-    return bool(config_value(config, "is_reference", "reference", default=False)) or (
-        config_value(config, "profile_name", "profile", default="") == "reference"
+    """True when the target is our reference server (embedded, or the ``reference`` profile)."""
+    return (
+        bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
     )
 
 
 def deadline_s(config: Any, feature: str) -> float:
-    """The lifecycle deadline for ``feature`` from the profile, else the defaults above."""
-    table = config_value(config, "lifecycle_deadlines", "deadlines", default={}) or {}
-    value = table.get(feature) if isinstance(table, Mapping) else None
-    if value is not None:
-        return float(value)
-    return REFERENCE_DEADLINE_S if is_reference(config) else DEFAULT_DEADLINES[feature]
+    """The lifecycle deadline for ``feature``: the profile's, else the defaults above."""
+    default = REFERENCE_DEADLINE_S if is_reference(config) else DEFAULT_DEADLINES[feature]
+    return float(config.deadline(feature, default).seconds)
 
 
 def submit_only(config: Any, feature: str) -> bool:
     """True when the profile says: submit and verify initial states only (no full lifecycle)."""
-    value = config_value(config, "submit_only", default=()) or ()
-    if isinstance(value, Mapping):
-        return bool(value.get(feature))
-    return feature in value
+    return bool(config.deadline(feature, DEFAULT_DEADLINES[feature]).submit_only)
 
 
 def allowed(config: Any, safety: str) -> bool:
     """True when the run allows operations of this safety class (costly, admin, destructive)."""
-    fn = getattr(config, "allows", None)
-    if callable(fn):
-        return bool(fn(safety))
-    allow = config_value(config, "allow", default=()) or ()
-    return safety in allow or "all" in allow
+    return bool(config.allows(safety))
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps against a target (the project's client, checks and cleanup registry)
+# ---------------------------------------------------------------------------------------------
+
+
+def require_allowed(config: Any, safety: str, what: str) -> None:
+    """Raise ``Disabled`` unless the run allows ``safety`` (e.g. ``costly`` batch creation)."""
+    from .outcomes import Disabled
+
+    if not allowed(config, safety):
+        raise Disabled(f"{what} is {safety}; enable it with --allow {safety}")
+
+
+def register_undo(
+    cleanup: Any, client: Any, kind: str, ident: str, method: str, path: str, what: str
+) -> None:
+    """Register ``method path`` as the undo of a created object, before anything can fail."""
+
+    def undo() -> None:
+        client.request(method, path)
+
+    cleanup.register(kind, ident, undo, what)
+
+
+def upload_file(
+    client: Any,
+    cleanup: Any,
+    data: bytes,
+    *,
+    purpose: str,
+    filename: str,
+    content_type: str = "application/octet-stream",
+) -> dict[str, Any]:
+    """``POST /files`` (multipart), checked, registered for deletion; returns the File object.
+
+    A target without the files API (404/501 envelope) makes the calling test UNSUPPORTED.
+    """
+    from .checks import assert_unsupported_or_conforms
+
+    exchange = client.request(
+        "POST",
+        "/files",
+        data={"purpose": purpose},
+        files={"file": (filename, data, content_type)},
+    )
+    body = assert_unsupported_or_conforms(exchange, "POST /files", feature="files")
+    file_id = str(body["id"])
+    register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", filename)
+    return dict(body)
+
+
+def walk_list(
+    client: Any,
+    path: str,
+    *,
+    limit: int,
+    params: Mapping[str, Any] | None = None,
+    stop_after: Iterable[str] = (),
+    max_pages: int = 50,
+) -> PageWalk:
+    """Follow ``after=<last id>`` from the first page; stops on an empty page, once every id in
+    ``stop_after`` was seen (real accounts hold other objects), or at ``max_pages``.
+
+    ``has_more`` is deliberately not trusted to stop the walk (the envelope checks judge it),
+    so a wrong ``has_more`` and an ignored cursor fail different checks.
+    """
+    from .checks import assert_conforms
+
+    walk = PageWalk()
+    wanted = set(stop_after)
+    after: str | None = None
+    op = f"GET {_template(path)}"
+    for _ in range(max_pages):
+        query = {**dict(params or {}), "limit": limit}
+        if after:
+            query["after"] = after
+        exchange = client.request("GET", path, params=query)
+        page = assert_conforms(exchange, op)
+        walk.pages.append(page)
+        walk.exchanges.append(exchange)
+        ids = [str(item.get("id")) for item in page.get("data") or []]
+        walk.ids += ids
+        if not ids or (wanted and wanted <= set(walk.ids)):
+            return walk
+        after = ids[-1]
+    walk.truncated = True
+    return walk
+
+
+@dataclass
+class Observed:
+    """Every state a poll saw (in order), the last object and the exchange that carried it."""
+
+    states: list[str] = field(default_factory=list)
+    body: dict[str, Any] = field(default_factory=dict)
+    exchange: Any = None
+    timed_out: bool = False
+
+
+def observe(
+    client: Any,
+    path: str,
+    machine: StateMachine,
+    *,
+    deadline: float,
+    until: Iterable[str] | None = None,
+    start: Observed | None = None,
+    fast: bool = False,
+) -> Observed:
+    """Poll ``GET path`` until the object's status is in ``until`` (default: the machine's
+    terminal states) or ``deadline`` seconds pass, through the project's polling helper.
+
+    Every poll is checked against the operation's schema and its status appended to
+    ``Observed.states`` (the state timeline; each poll is also an evidence record). A deadline
+    is not raised here: ``timed_out`` is set and the caller decides (usually a FAIL naming the
+    timeline, see ``reached_conformance``).
+    """
+    from .checks import assert_conforms
+    from .polling import PollTimeout, poll
+
+    seen = start or Observed()
+    stop = frozenset(until or machine.terminal)
+    op = f"GET {_template(path)}"
+
+    def fetch() -> dict[str, Any]:
+        exchange = client.request("GET", path)
+        body = assert_conforms(exchange, op)
+        seen.states.append(str(body.get("status")))
+        seen.body, seen.exchange = body, exchange
+        return dict(body)
+
+    if seen.states and seen.states[-1] in stop:
+        return seen
+    try:
+        pace = {"interval_s": 0.01, "backoff": 1.0, "max_interval_s": 0.01} if fast else {}
+        poll(
+            fetch, lambda b: b.get("status"), until=lambda s: s in stop, deadline_s=deadline, **pace
+        )
+    except PollTimeout:
+        seen.timed_out = True
+    return seen
+
+
+def _template(path: str) -> str:
+    """``/batches/batch_abc/cancel`` → ``/batches/{batch_id}/cancel`` (for operation names)."""
+    names = {
+        "batches": "batch_id",
+        "jobs": "fine_tuning_job_id",
+        "uploads": "upload_id",
+        "files": "file_id",
+    }
+    parts = path.strip("/").split("/")
+    out = [parts[0]]
+    for prev, part in itertools.pairwise(parts):
+        out.append("{" + names[prev] + "}" if prev in names else part)
+    return "/" + "/".join(out)
+
+
+def reached_conformance(
+    seen: Observed,
+    machine: StateMachine,
+    want: Iterable[str],
+    *,
+    operation: str,
+    requirement: str | None = None,
+) -> None:
+    """Fail unless the last observed state is one of ``want`` (timeline in the message)."""
+    goal = sorted(want)
+    last = seen.states[-1] if seen.states else None
+    if last not in goal:
+        why = "deadline passed" if seen.timed_out else "stopped"
+        fail(
+            lifecycle_failure(
+                "lifecycle_reached_conformance",
+                f"{machine.name} never reached {'|'.join(goal)} ({why})",
+                requirement=requirement,
+                operation=operation,
+                pointer="/status",
+                expected="|".join(goal),
+                actual=last,
+                message=f"timeline: {render_timeline(seen.states)}",
+                exchange=seen.exchange,
+            )
+        )

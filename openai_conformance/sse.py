@@ -31,14 +31,20 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import httpx
+
+from .exchange import Exchange, StreamTimeout
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _DIGITS = re.compile(r"[0-9]+")
 _KNOWN_FIELDS = frozenset({"data", "event", "id", "retry"})
 EVENT_STREAM = "text/event-stream"
+_RAW_LIMIT = 8 * 1024 * 1024  # raw stream bytes kept for evidence (records truncate further)
 
 
 @dataclass(frozen=True)
@@ -226,7 +232,9 @@ class SSEParser:
         return ev
 
 
-def iter_events(chunks: Iterable[bytes | str], parser: SSEParser | None = None) -> Iterator[SSEEvent]:
+def iter_events(
+    chunks: Iterable[bytes | str], parser: SSEParser | None = None
+) -> Iterator[SSEEvent]:
     """Events from an iterable of chunks (ends the stream when the iterable ends)."""
     p = parser or SSEParser()
     for chunk in chunks:
@@ -246,3 +254,120 @@ def is_event_stream(content_type: str | None) -> bool:
     if not content_type:
         return False
     return content_type.split(";", 1)[0].strip().lower() == EVENT_STREAM
+
+
+class StreamExchange:
+    """An open streamed response (from ``ConformanceClient.stream``) read under deadlines.
+
+    ``events()`` yields ``SSEEvent``s as chunks arrive. The idle deadline is the httpx read
+    timeout (``stream_idle``); the whole-stream deadline (``stream_total``) is wall clock,
+    checked after every chunk. Either raises ``StreamTimeout`` carrying the events so far —
+    a FAIL with evidence, never a hang. A connection dropped mid-stream ends the iteration
+    with the finding ``connection-dropped`` and ``exchange.error`` set (the checks then see
+    the missing terminal event). ``read()``/``json()`` read a non-stream body instead (e.g.
+    a 400 error envelope, or a server that ignored ``stream: true``).
+    """
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        response: httpx.Response,
+        *,
+        started: float,
+        idle_s: float,
+        total_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.exchange = exchange
+        self.response = response
+        self.parser = SSEParser()
+        self.events_so_far: list[SSEEvent] = []
+        self._raw = bytearray()
+        self._started = started
+        self._idle_s = idle_s
+        self._total_s = total_s
+        self._clock = clock
+        self._consumed = False
+        self._finished = False
+        exchange.events = self.events_so_far
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        return self.response.headers
+
+    @property
+    def content_type(self) -> str | None:
+        return self.response.headers.get("content-type")
+
+    @property
+    def is_event_stream(self) -> bool:
+        return is_event_stream(self.content_type)
+
+    @property
+    def findings(self) -> list[FramingFinding]:
+        return self.parser.findings
+
+    def _timeout(self, kind: str, what: str) -> StreamTimeout:
+        self.exchange.error = f"stream {kind} deadline: {what}"
+        return StreamTimeout(
+            f"{self.exchange.request.method} {self.exchange.request.url}: stream {what} "
+            f"after {len(self.events_so_far)} event(s)",
+            events=list(self.events_so_far),
+            kind=kind,
+            exchange=self.exchange,
+        )
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self._consumed:
+            return
+        self._consumed = True
+        try:
+            for chunk in self.response.iter_bytes():
+                if len(self._raw) < _RAW_LIMIT:
+                    self._raw += chunk
+                yield chunk
+                if self._clock() - self._started > self._total_s:
+                    raise self._timeout("total", f"exceeded its {self._total_s}s total deadline")
+        except httpx.TimeoutException:
+            raise self._timeout(
+                "idle", f"sent nothing for {self._idle_s}s (idle deadline)"
+            ) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            self.exchange.error = f"connection dropped mid-stream: {exc}"
+            self.parser._find("connection-dropped", f"connection dropped mid-stream: {exc}")
+
+    def events(self) -> Iterator[SSEEvent]:
+        """Parse and yield events until the stream ends (see class doc for deadlines)."""
+        for chunk in self._chunks():
+            for ev in self.parser.feed(chunk):
+                self.events_so_far.append(ev)
+                yield ev
+        if not self.parser._closed:
+            for ev in self.parser.close():
+                self.events_so_far.append(ev)
+                yield ev
+
+    def read(self) -> bytes:
+        """The rest of the body as bytes, under the same deadlines (for non-SSE answers)."""
+        for _ in self._chunks():
+            pass
+        return bytes(self._raw)
+
+    def json(self) -> Any:
+        self.read()
+        self.exchange.content = bytes(self._raw)
+        return self.exchange.json()
+
+    def finish(self) -> None:
+        """Close the response and complete the exchange's evidence (idempotent)."""
+        if self._finished:
+            return
+        self._finished = True
+        self.response.close()
+        self.exchange.content = bytes(self._raw)
+        self.exchange.findings = self.parser.findings
+        self.exchange.elapsed_ms = (self._clock() - self._started) * 1000

@@ -113,7 +113,60 @@ def shape_body(
             attempt(lambda b, k=key: b.pop(k, None))
     if ctx.run_id and "metadata" in declared:
         attempt(lambda b: b.__setitem__("metadata", {"oaic_run": ctx.run_id}))
+    for rule in BUSINESS_RULES:
+        attempt(rule)
     return out
+
+
+def _needs_tools(body: dict[str, Any]) -> None:
+    # "tool_choice ... is only allowed when tools are specified" (chat, assistants, responses).
+    if not body.get("tools"):
+        body.pop("tool_choice", None)
+        body.pop("parallel_tool_calls", None)
+
+
+def _needs_logprobs(body: dict[str, Any]) -> None:
+    # "top_logprobs: logprobs must be set to true if this parameter is used."
+    if "top_logprobs" in body and body.get("logprobs") is not True:
+        body.pop("top_logprobs", None)
+
+
+def _non_empty_input(body: dict[str, Any]) -> None:
+    # Embeddings: "The input must not exceed the max input tokens ... cannot be an empty string".
+    value = body.get("input")
+    if value == "" or (isinstance(value, list) and (not value or "" in value or [] in value)):
+        body["input"] = "Say OK."
+
+
+def _model_dependent_dimensions(body: dict[str, Any]) -> None:
+    # Embeddings: "dimensions ... Only supported in text-embedding-3 and later models", with a
+    # per-model range; the pinned model's range is unknown here, so the field is left out.
+    body.pop("dimensions", None)
+
+
+def _batch_endpoint_matches_file(body: dict[str, Any]) -> None:
+    # Batches: "all requests in the input file must use the same endpoint"; the suite's file
+    # holds chat completion requests (spec/overlays/links.yaml seed of POST /files).
+    if "completion_window" in body and "endpoint" in body:
+        body["endpoint"] = "/v1/chat/completions"
+
+
+def _upload_size(body: dict[str, Any]) -> None:
+    # Uploads: "bytes: the number of bytes in the file you are uploading" (at most 8 GB).
+    if "bytes" in body and "filename" in body and isinstance(body["bytes"], int):
+        body["bytes"] = min(max(body["bytes"], 1), 1024)
+
+
+# Documented cross-field rules the schema cannot express; applied like the other rewrites
+# (kept only when the body stays schema-valid). Each is quoted from the API reference.
+BUSINESS_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
+    _needs_tools,
+    _needs_logprobs,
+    _non_empty_input,
+    _model_dependent_dimensions,
+    _batch_endpoint_matches_file,
+    _upload_size,
+)
 
 
 def shape_query(op: Operation, query: Mapping[str, Any], ctx: ShapingContext) -> dict[str, Any]:

@@ -165,6 +165,7 @@ async def handle_request(state: ServerState, request: Request) -> Response:
             faults,
         )
     finally:
+        form = form or getattr(request.state, "oaic_form", None)
         if form is not None:
             await form.close()
     response = apply_response_faults(response, op, state.spec, faults)
@@ -211,6 +212,7 @@ async def _route(
             schema = op.request_content[ctype]
             if ctype in dispatch.FORM_TYPES:
                 form = await dispatch.parse_form(request, raw)
+                request.state.oaic_form = form  # closed by handle_request even on errors
                 body, instance = dispatch.form_to_body(state.spec, schema, form)
             elif ctype == dispatch.JSON or ctype.endswith("+json"):
                 body = instance = dispatch.parse_json(raw)

@@ -13,7 +13,13 @@ import re
 from pathlib import Path
 
 from openai_conformance.reports.model import OUTCOMES, Results, TestResult
-from openai_conformance.reports.text import anchor, failure_header, fmt_duration, fmt_score
+from openai_conformance.reports.text import (
+    anchor,
+    failure_header,
+    fmt_duration,
+    fmt_score,
+    printable,
+)
 
 MAX_BYTES = 60 * 1024
 FAILING_FIRST = ("FAIL", "XPASS", "ERROR")
@@ -22,7 +28,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
 def md(text: object, limit: int = 160) -> str:
     """Escape a value for inline Markdown: one line, no raw HTML, table-safe, truncated."""
-    s = " ".join(str(text).split())
+    s = " ".join(printable(str(text)).split())
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -52,7 +58,7 @@ def render_summary(
     results: Results, max_failures: int = 50, report_link: str = "report.html"
 ) -> str:
     text = _render(results, max_failures, report_link)
-    while len(text.encode("utf-8")) > MAX_BYTES and max_failures > 0:
+    while len(text.encode("utf-8", "backslashreplace")) > MAX_BYTES and max_failures > 0:
         max_failures //= 2
         text = _render(results, max_failures, report_link)
     return text
@@ -77,7 +83,7 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
         "|" + "---:|" * (len(OUTCOMES) + 1),
         f"| {_counts_row(s['totals'])} | {s['total']} |",
         "",
-        f"Score {fmt_score(score)} = weighted pass rate (MUST×3, SHOULD×2, MAY×1); "
+        f"Score {fmt_score(score)} = weighted pass rate (MUST=3, SHOULD=2, MAY=1); "
         "UNSUPPORTED and DISABLED are not scored.",
         "",
         "### Per resource",
@@ -86,7 +92,8 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
         "|---|---:|" + "---:|" * len(OUTCOMES),
     ]
     for resource, tally in s["by_resource"].items():
-        out.append(f"| {md(resource)} | {fmt_score(tally['score'])} | {_counts_row(tally['counts'])} |")
+        score_cell = fmt_score(tally["score"])
+        out.append(f"| {md(resource)} | {score_cell} | {_counts_row(tally['counts'])} |")
     failing = [t for o in FAILING_FIRST for t in results.tests if t.outcome == o]
     if failing:
         out += ["", f"### Failures ({len(failing)})", ""]
@@ -116,5 +123,6 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
 
 
 def write_summary(path: Path, results: Results, max_failures: int = 50) -> Path:
-    path.write_text(render_summary(results, max_failures), encoding="utf-8", errors="replace")
+    text = render_summary(results, max_failures)
+    path.write_text(text, encoding="utf-8", errors="backslashreplace")
     return path

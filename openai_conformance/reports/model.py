@@ -199,6 +199,7 @@ class Overlay:
     kind: str = ""
     reason: str = ""
     evidence: str | list[str] | None = None
+    targets: list[str] = field(default_factory=list)
 
 
 @dataclass

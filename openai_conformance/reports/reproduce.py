@@ -34,8 +34,10 @@ def _pytest_options(cmd: list[str]) -> list[str]:
         if a in _DROP_WITH_VALUE:
             skip = True
             continue
-        if a == "--" or any(a.startswith(d + "=") for d in _DROP_WITH_VALUE) or (
-            a.startswith("-n") and a[2:].isdigit()
+        if (
+            a == "--"
+            or any(a.startswith(d + "=") for d in _DROP_WITH_VALUE)
+            or (a.startswith("-n") and a[2:].isdigit())
         ):
             continue
         out.append(a)
@@ -45,8 +47,10 @@ def _pytest_options(cmd: list[str]) -> list[str]:
 def render_reproduce(results: Results, max_tests: int = 10) -> str:
     run = results.run
     cmd = list(run.command)
-    if run.seed is not None and "--seed" not in cmd and not any(
-        a.startswith("--seed=") for a in cmd
+    if (
+        run.seed is not None
+        and "--seed" not in cmd
+        and not any(a.startswith("--seed=") for a in cmd)
     ):
         cmd = [*cmd, "--seed", str(run.seed)] if cmd else ["oaic", "run", "--seed", str(run.seed)]
     lines = [
@@ -98,7 +102,7 @@ def render_reproduce(results: Results, max_tests: int = 10) -> str:
     if failing:
         lines += ["", "## Re-run one failing test", ""]
         options = _pytest_options(cmd)
-        lines += ["The plugin takes the same options as `oaic run`, so plain pytest selects one:", ""]
+        lines += ["The plugin takes the options of `oaic run`; plain pytest selects one test:", ""]
         for t in failing[:max_tests]:
             lines.append(f"- {t.outcome} `{t.id}`")
             lines.append("")

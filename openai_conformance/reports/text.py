@@ -16,6 +16,20 @@ def xml_safe(text: str) -> str:
     return _XML_INVALID.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+# C0/C1 control characters (except TAB/LF/CR) and lone surrogates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    r"""Make control characters and lone surrogates visible as ``\xNN`` / ``\uXXXX``."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(esc, text)
+
+
 def anchor(test_id: str) -> str:
     """Stable HTML anchor of a test in report.html (``t-`` + 12 hex of sha1 of the node id)."""
     return "t-" + hashlib.sha1(test_id.encode("utf-8", "backslashreplace")).hexdigest()[:12]
@@ -28,7 +42,7 @@ def fmt_score(score: float | None) -> str:
 def fmt_duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(round(seconds)), 60)
+    minutes, secs = divmod(round(seconds), 60)
     if minutes < 60:
         return f"{minutes}m{secs:02d}s"
     hours, minutes = divmod(minutes, 60)

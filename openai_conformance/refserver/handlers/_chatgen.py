@@ -268,7 +268,9 @@ def plan_chat(
     if body.get("max_completion_tokens") is not None and IGNORE_MAX_COMPLETION not in faults:
         max_tokens = body["max_completion_tokens"]
     if max_tokens is not None and max_tokens < 1:
-        raise invalid("Invalid 'max_completion_tokens': must be at least 1.", "max_completion_tokens")
+        raise invalid(
+            "Invalid 'max_completion_tokens': must be at least 1.", "max_completion_tokens"
+        )
     stop = [] if IGNORE_STOP in faults else _stop_list(body.get("stop"))
     last = messages[-1] if messages else {}
     seed = f"{last.get('role')}:{message_text(last.get('content'))}"

@@ -73,8 +73,8 @@ def instance(schema: Any, seed: str = "", root: Any = None, depth: int = 0) -> A
         }
     if kind == "array":
         low = int(schema.get("minItems", 1))
-        high = schema.get("maxItems")
-        count = max(low, 1) if high is None else min(max(low, 1), int(high))
+        high_items = schema.get("maxItems")
+        count = max(low, 1) if high_items is None else min(max(low, 1), int(high_items))
         prefix = schema.get("prefixItems") or []
         out = [instance(p, f"{seed}[{i}]", root, depth + 1) for i, p in enumerate(prefix)]
         item = schema.get("items") if isinstance(schema.get("items"), dict) else {}
@@ -82,8 +82,8 @@ def instance(schema: Any, seed: str = "", root: Any = None, depth: int = 0) -> A
             out.append(instance(item, f"{seed}[{len(out)}]", root, depth + 1))
         return out
     if kind == "integer" or kind == "number":
-        low = schema.get("minimum", schema.get("exclusiveMinimum"))
-        value: float = 1 if low is None else low
+        bound = schema.get("minimum", schema.get("exclusiveMinimum"))
+        value: float = 1 if bound is None else bound
         if "exclusiveMinimum" in schema and value <= schema["exclusiveMinimum"]:
             value = schema["exclusiveMinimum"] + 1
         high = schema.get("maximum")

@@ -19,13 +19,68 @@ import math
 import re
 from typing import Any
 
-WORDS = (
-    "the reference server answers every request with a stable sentence built from words like "
-    "amber basil cedar delta ember fjord garnet harbor island juniper kestrel lagoon meadow "
-    "nectar orchard pebble quartz river saffron timber umber valley willow yarrow zephyr "
-    "bright calm deep early faint gentle honest idle jolly keen lively mellow noble open "
-    "proud quiet rapid silent tender vivid warm"
-).split()
+WORDS = [
+    "the",
+    "reference",
+    "server",
+    "answers",
+    "every",
+    "request",
+    "with",
+    "a",
+    "stable",
+    "sentence",
+    "built",
+    "from",
+    "words",
+    "like",
+    "amber",
+    "basil",
+    "cedar",
+    "delta",
+    "ember",
+    "fjord",
+    "garnet",
+    "harbor",
+    "island",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "meadow",
+    "nectar",
+    "orchard",
+    "pebble",
+    "quartz",
+    "river",
+    "saffron",
+    "timber",
+    "umber",
+    "valley",
+    "willow",
+    "yarrow",
+    "zephyr",
+    "bright",
+    "calm",
+    "deep",
+    "early",
+    "faint",
+    "gentle",
+    "honest",
+    "idle",
+    "jolly",
+    "keen",
+    "lively",
+    "mellow",
+    "noble",
+    "open",
+    "proud",
+    "quiet",
+    "rapid",
+    "silent",
+    "tender",
+    "vivid",
+    "warm",
+]
 
 _PIECE = re.compile(r"\s*\S+")
 
@@ -61,9 +116,7 @@ def sentence(seed: str, variant: int = 0) -> str:
     return " ".join(words) + "."
 
 
-def apply_limits(
-    text: str, stop: list[str] | None, max_tokens: int | None
-) -> tuple[str, str]:
+def apply_limits(text: str, stop: list[str] | None, max_tokens: int | None) -> tuple[str, str]:
     """Cut ``text`` at the first stop string, then to ``max_tokens`` tokens.
 
     Returns ``(text, finish_reason)`` where the reason is ``length`` only when the budget cut

@@ -24,7 +24,9 @@ from ..faults import declare
 from ._chatgen import ARGS_OBJECT, ChatPlan, logprobs_for
 
 NO_DONE = declare(
-    "chat-stream-no-done", "the chat stream ends without data: [DONE]", "chat.stream_done_conformance"
+    "chat-stream-no-done",
+    "the chat stream ends without data: [DONE]",
+    "chat.stream_done_conformance",
 )
 DATA_NO_SPACE = declare(
     "chat-stream-data-no-space",
@@ -78,7 +80,7 @@ HANG = declare(
 )
 MIDSTREAM_ERROR = declare(
     "chat-stream-midstream-error",
-    "after two chunks the stream sends data: {\"error\": {...}} and ends",
+    'after two chunks the stream sends data: {"error": {...}} and ends',
     "chat.stream_midstream_error_conformance",
 )
 
@@ -114,8 +116,9 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
 
     for c in plan.choices:
 
-        def choice(delta: dict[str, Any], lp: Any = None, reason: str | None = None,
-                   c: Any = c) -> list[dict[str, Any]]:
+        def choice(
+            delta: dict[str, Any], lp: Any = None, reason: str | None = None, c: Any = c
+        ) -> list[dict[str, Any]]:
             item: dict[str, Any] = {"index": c.index, "delta": delta, "finish_reason": reason}
             if plan.logprobs:
                 item["logprobs"] = lp
@@ -141,7 +144,9 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
                 head["function"]["arguments"] = json.loads(args)
             deltas = [head]
             if ARGS_OBJECT not in f:
-                deltas += [{"index": k, "function": {"arguments": p}} for p in _split(args, _ARG_PIECES)]
+                deltas += [
+                    {"index": k, "function": {"arguments": p}} for p in _split(args, _ARG_PIECES)
+                ]
             for d in deltas:
                 if TOOL_CALL_NO_INDEX in f:
                     d.pop("index", None)

@@ -1,4 +1,4 @@
-"""Files: multipart upload, list (purpose filter, order, cursor pagination), retrieve, content, delete.
+"""Files: multipart upload, list (purpose filter, order, pagination), retrieve, content, delete.
 
 Contract kept here (and broken on demand by the faults declared below):
 
@@ -34,7 +34,8 @@ KIND = "file"
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 OUTPUT_PURPOSES = ("assistants_output", "batch_output", "fine-tune-results")
 JSONL_PURPOSES = ("batch", "fine-tune")
-BATCH_FILE_TTL = 30 * 24 * 3600  # FileExpirationAfter: "files with purpose=batch expire after 30 days"
+# FileExpirationAfter: "files with purpose=batch expire after 30 days" by default.
+BATCH_FILE_TTL = 30 * 24 * 3600
 CONTENT_TYPE = "application/octet-stream"
 
 CONTENT_CORRUPT = declare(
@@ -136,6 +137,7 @@ async def _read_upload(value: Any) -> tuple[bytes, str]:
     """Bytes and filename of a multipart file field (starlette UploadFile or raw bytes)."""
     if hasattr(value, "read"):
         data = await value.read()
+        await value.close()  # release the spooled temp file even if this request then fails
         return bytes(data), str(getattr(value, "filename", None) or "upload")
     if isinstance(value, bytes | bytearray):
         return bytes(value), "upload"

@@ -79,10 +79,7 @@ class Timeline:
     def remaining(self, now: float) -> list[Phase]:
         """The not-yet-finished part of the plan as phases, starting with the current state."""
         reached = self.reached(now)
-        if not reached:
-            future = self.entries
-        else:
-            future = self.entries[len(reached) - 1 :]
+        future = self.entries[len(reached) - 1 :] if reached else self.entries
         phases: list[Phase] = []
         for i, (state, at) in enumerate(future):
             start = max(at, now)

@@ -20,6 +20,7 @@ from ..context import Ctx, handles
 from ..errors import ApiError
 from ..faults import declare
 from ..state import MODELS_CREATED_AT, ServerState
+from .lifecycle import refresh_all
 
 LIST_BARE_ARRAY = declare(
     "models-list-bare-array",
@@ -84,6 +85,7 @@ def _ensure_family(state: ServerState) -> None:
 
 def find_model(state: ServerState, model_id: str) -> dict[str, Any] | None:
     _ensure_family(state)
+    refresh_all(state)  # fine-tuned models appear when their job is seen to succeed
     with state.lock:
         return next((m for m in state.models if m["id"] == model_id), None)
 
@@ -139,6 +141,7 @@ def _shown(ctx: Ctx, model: dict[str, Any]) -> dict[str, Any]:
 @handles("GET /models")
 async def list_models(ctx: Ctx) -> Any:
     _ensure_family(ctx.state)
+    refresh_all(ctx.state)  # fine-tuned models appear when their job is seen to succeed
     with ctx.state.lock:
         data = [_shown(ctx, m) for m in ctx.state.models]
     if ctx.fault(LIST_BARE_ARRAY):

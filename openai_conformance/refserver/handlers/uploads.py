@@ -120,7 +120,11 @@ async def add_part(ctx: Ctx) -> dict[str, Any]:
     value = (ctx.body or {}).get("data") if isinstance(ctx.body, dict) else None
     if value is None:
         raise invalid("Missing required parameter: 'data'.", "data")
-    data = bytes(await value.read()) if hasattr(value, "read") else str(value).encode()
+    if hasattr(value, "read"):
+        data = bytes(await value.read())
+        await value.close()  # release the spooled temp file even if this request then fails
+    else:
+        data = str(value).encode()
     if len(data) > MAX_PART_BYTES:
         raise invalid(f"A part may be at most {MAX_PART_BYTES} bytes.", "data")
     part = {

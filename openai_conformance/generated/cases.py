@@ -1,0 +1,208 @@
+"""Generated cases as plain requests for the project's client.
+
+``strategy(spec, op, mode)`` is the schemathesis/hypothesis strategy for one operation, built
+on *our* normalised, overlaid document (one schemathesis schema per process, memoised), and
+``to_request(spec, op, case)`` turns a schemathesis ``Case`` into a ``GeneratedRequest`` whose
+``kwargs()`` are exactly ``ConformanceClient.request``'s keyword arguments. Schemathesis is used
+for generation only: its transport, checks and state machine are never involved.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import quote
+
+from hypothesis import strategies as st
+
+from ..spec import Operation, Spec
+from .schema_tools import flatten
+
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+FORM = "application/x-www-form-urlencoded"
+SUPPORTED_MEDIA = (JSON, MULTIPART, FORM)
+
+_lock = threading.Lock()
+_schemas: dict[int, tuple[Spec, Any]] = {}
+
+
+def schemathesis_schema(spec: Spec) -> Any:
+    """The schemathesis schema of ``spec.document`` (memoised per process and Spec)."""
+    import schemathesis
+
+    with _lock:
+        hit = _schemas.get(id(spec))
+        if hit is None or hit[0] is not spec:
+            # A deep copy: schemathesis may annotate the dict it is given; Spec stays immutable.
+            hit = (spec, schemathesis.openapi.from_dict(copy.deepcopy(spec.document)))
+            _schemas[id(spec)] = hit
+        return hit[1]
+
+
+def request_media(op: Operation) -> str | None:
+    """The request media type the suite sends: JSON first, then multipart, then a form."""
+    for media in SUPPORTED_MEDIA:
+        if media in op.request_content:
+            return media
+    return None
+
+
+def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
+    """Hypothesis strategy of schemathesis ``Case``s for ``op`` (``mode``: positive|negative)."""
+    from schemathesis.generation.modes import GenerationMode
+
+    api_op = schemathesis_schema(spec)[op.path][op.method.lower()]
+    media = request_media(op)
+    kwargs: dict[str, Any] = {"generation_mode": GenerationMode(mode)}
+    if media is not None:
+        kwargs["media_type"] = media
+    return api_op.as_strategy(**kwargs)
+
+
+@dataclass
+class GeneratedRequest:
+    """One request as the client sends it. ``body`` is JSON or a form dict; files separate."""
+
+    method: str
+    path: str  # concrete, relative to the /v1 base
+    operation: str  # METHOD /path template
+    params: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    media: str | None = None
+    body: Any = None
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+    has_body: bool = False
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``ConformanceClient.request`` (after method and path)."""
+        out: dict[str, Any] = {"operation": self.operation}
+        if self.params:
+            out["params"] = self.params
+        if self.headers:
+            out["headers"] = self.headers
+        if not self.has_body:
+            return out
+        if self.media == JSON:
+            out["json"] = self.body
+            return out
+        fields = form_fields(self.body or {})
+        if self.media == MULTIPART:
+            # Always multipart, even without a file: fields go as (None, value) parts, which
+            # httpx encodes as multipart/form-data (data= alone would be urlencoded).
+            parts: list[tuple[str, Any]] = [(k, (None, v)) for k, v in fields]
+            parts += list(self.files.items())
+            out["files"] = parts
+        else:
+            out["data"] = {k: v for k, v in fields}
+        return out
+
+    def with_path_params(self, op: Operation, values: dict[str, str]) -> GeneratedRequest:
+        return replace(self, path=fill_path(op.path, values))
+
+
+def form_fields(body: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Form fields the way the official SDKs encode them: nested objects in bracket notation
+    (``chunking_strategy[type]=auto``), arrays as repeated ``key[]``, booleans ``true``/``false``,
+    ``None`` omitted (an absent optional field, not the string "null")."""
+    out: list[tuple[str, str]] = []
+    for key, value in body.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            out.extend(form_fields(value, name))
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    out.extend(form_fields(item, name + "[]"))
+                elif item is not None:
+                    out.append((name + "[]", _scalar(item)))
+        else:
+            out.append((name, _scalar(value)))
+    return out
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def fill_path(template: str, values: dict[str, Any]) -> str:
+    """``/files/{file_id}`` + ``{"file_id": "file-1"}`` → ``/files/file-1`` (values quoted once)."""
+    out = template
+    for name, value in values.items():
+        text = str(value)
+        # schemathesis already percent-encodes generated path values; ids we own are plain.
+        safe = text if "%" in text else quote(text, safe="")
+        out = out.replace("{" + name + "}", safe or "x")
+    return out
+
+
+def _contains_binary(value: Any, binary: type) -> bool:
+    if isinstance(value, binary | bytes | bytearray):
+        return True
+    if isinstance(value, dict):
+        return any(_contains_binary(v, binary) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_binary(v, binary) for v in value)
+    return False
+
+
+def binary_fields(spec: Spec, schema: Any) -> set[str]:
+    """Names of multipart fields that are files (``format: binary``, or arrays of them)."""
+    out = set()
+    for name, prop in flatten(spec, schema)["properties"].items():
+        prop = spec.resolve(prop)
+        items = spec.resolve(prop.get("items") or {}) if isinstance(prop, dict) else {}
+        if prop.get("format") == "binary" or items.get("format") == "binary":
+            out.add(name)
+    return out
+
+
+def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
+    """The request for a schemathesis case; None when the case cannot be sent as such
+    (a raw non-JSON body for a JSON operation: the client takes JSON values, not bytes)."""
+    from schemathesis.core import NOT_SET
+    from schemathesis.transport.serialization import Binary
+
+    media = case.media_type or request_media(op)
+    req = GeneratedRequest(
+        method=op.method,
+        path=fill_path(op.path, dict(case.path_parameters or {})),
+        operation=op.id,
+        params={k: v for k, v in (case.query or {}).items() if v is not None},
+        headers={str(k): str(v) for k, v in (case.headers or {}).items()},
+        media=media,
+    )
+    body = case.body
+    if body is NOT_SET or media is None:
+        return req
+    if isinstance(body, bytes | bytearray) or isinstance(body, Binary):
+        return None
+    req.has_body = True
+    if media == JSON:
+        if _contains_binary(body, Binary):
+            return None  # a file field in a JSON body: not sendable as JSON
+        req.body = body
+        return req
+    if not isinstance(body, dict):
+        return None
+    files_named = binary_fields(spec, op.request_content.get(media) or {})
+    form: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in files_named or isinstance(value, Binary | bytes):
+            data = value.data if isinstance(value, Binary) else value
+            if isinstance(data, list):  # arrays of files: send the first one
+                data = data[0].data if data and isinstance(data[0], Binary) else b""
+            if not isinstance(data, bytes | bytearray):
+                data = str(data).encode()
+            req.files[key] = (f"{key}.bin", bytes(data), "application/octet-stream")
+        else:
+            form[key] = value
+    req.body = form
+    return req

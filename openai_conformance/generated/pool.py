@@ -1,0 +1,187 @@
+"""Resources the generated suite creates so generated requests can name real objects.
+
+``ResourcePool(spec, send, models)`` creates, on first need and once per worker, one instance
+of each lifecycle a path needs (``/threads/{thread_id}/messages/{message_id}`` → a thread, then
+a message in it) from the ``x-oaic-seed`` of its create operation, and hands out their ids:
+
+* ``path_ids(path)``  path-parameter values for an operation template (None: cannot supply);
+* ``fresh_path_ids(path)`` a dedicated instance for destructive operations (DELETE, cancel)
+  so deleting it does not pull the rug from the operations that share the pool;
+* ``ids``             id kinds for body fields (``{"file_id": "file-..."}``) created so far.
+
+``send(method, path, **kwargs)`` is the project's client (``ConformanceClient.request``);
+``on_created(lifecycle, ids)`` registers each object with the cleanup registry. A failed
+create is remembered and not retried (one failure, not one per dependent operation).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..spec import Spec
+from .cases import fill_path
+from .links import Lifecycle, lifecycle_for_path, lifecycles
+
+Send = Callable[..., Any]
+
+
+def resolve_seed(value: Any, models: Mapping[str, str], ids: Mapping[str, str]) -> Any:
+    """Fill ``$model:ROLE`` and ``$id:KIND`` placeholders in a seed (strings, nested)."""
+    if isinstance(value, str):
+        for role, model in models.items():
+            value = value.replace(f"$model:{role}", model)
+        for kind, ident in ids.items():
+            value = value.replace(f"$id:{kind}", ident)
+        return value
+    if isinstance(value, dict):
+        return {k: resolve_seed(v, models, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_seed(v, models, ids) for v in value]
+    return value
+
+
+def seed_kwargs(seed: Mapping[str, Any], models: Mapping[str, str], ids: Mapping[str, str]) -> dict:
+    """Client keyword arguments for an ``x-oaic-seed`` (json, or multipart data + files)."""
+    seed = resolve_seed(copy.deepcopy(dict(seed)), models, ids)
+    if "json" in seed:
+        return {"json": seed["json"]}
+    out: dict[str, Any] = {"data": seed.get("multipart") or {}}
+    files = {}
+    for name, spec in (seed.get("files") or {}).items():
+        content = spec.get("content", "")
+        files[name] = (spec["filename"], content.encode(), spec.get("content_type", "text/plain"))
+    if files:
+        out["files"] = files
+    return out
+
+
+class CreateFailed(Exception):
+    """A seed create did not give an id; ``exchange`` is the evidence (None: no exchange)."""
+
+    def __init__(self, message: str, exchange: Any = None) -> None:
+        super().__init__(message)
+        self.exchange = exchange
+
+
+class ResourcePool:
+    def __init__(
+        self,
+        spec: Spec,
+        send: Send,
+        models: Mapping[str, str],
+        *,
+        allowed: Callable[[str], bool] = lambda op_id: True,
+        on_created: Callable[[Lifecycle, dict[str, str]], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.send = send
+        self.models = dict(models)
+        self.allowed = allowed
+        self.on_created = on_created
+        self._instances: dict[str, dict[str, str]] = {}  # item_path -> path ids
+        self._failed: dict[str, str] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def ids(self) -> dict[str, str]:
+        """Id kinds for body fields: ``{"file_id": ..., "assistant_id": ...}`` created so far."""
+        with self._lock:
+            out: dict[str, str] = {}
+            for instance in self._instances.values():
+                out.update(instance)
+            return out
+
+    def kinds(self) -> dict[str, Lifecycle]:
+        return {lc.id_param: lc for lc in lifecycles(self.spec) if not lc.parents}
+
+    def ensure_kind(self, kind: str) -> str | None:
+        """An id of ``kind`` (``file_id``), creating a top-level instance if needed."""
+        lc = self.kinds().get(kind)
+        if lc is None:
+            return None
+        try:
+            return self._instance(lc, {})[kind]
+        except CreateFailed:
+            return None
+
+    def path_ids(self, path: str) -> dict[str, str] | None:
+        """Values for every path parameter of ``path`` from shared instances (None if not all)."""
+        return self._ids(path, fresh=False)
+
+    def fresh_path_ids(self, path: str) -> dict[str, str] | None:
+        """Like ``path_ids`` but the innermost object is created anew (for destructive ops)."""
+        return self._ids(path, fresh=True)
+
+    def _ids(self, path: str, *, fresh: bool) -> dict[str, str] | None:
+        params = [p[1:-1] for p in path.split("/") if p.startswith("{")]
+        if not params:
+            return {}
+        chain = lifecycle_for_path(self.spec, path)
+        ids: dict[str, str] = {}
+        try:
+            for i, lc in enumerate(chain):
+                ids.update(self._instance(lc, ids, fresh=fresh and i == len(chain) - 1))
+        except CreateFailed:
+            return None
+        return ids if all(p in ids for p in params) else None
+
+    def _instance(
+        self, lc: Lifecycle, parent_ids: dict[str, str], *, fresh: bool = False
+    ) -> dict[str, str]:
+        key = lc.item_path
+        with self._lock:
+            if not fresh and key in self._instances:
+                return self._instances[key]
+            if key in self._failed:
+                raise CreateFailed(self._failed[key])
+            ids = self.create(lc, parent_ids)
+            if not fresh:
+                self._instances[key] = ids
+            return ids
+
+    def create(self, lc: Lifecycle, parent_ids: Mapping[str, str]) -> dict[str, str]:
+        """Create one object of ``lc`` from its seed; its path ids (parents + own id)."""
+        if not self.allowed(lc.create):
+            self._failed[lc.item_path] = f"{lc.create} is not allowed in this run"
+            raise CreateFailed(self._failed[lc.item_path])
+        if not lc.seed:
+            raise CreateFailed(f"{lc.create} has no x-oaic-seed")
+        op = self.spec.operation(lc.create)
+        known = {**self.ids, **parent_ids}
+        for dep in _seed_dependencies(lc.seed):
+            if dep not in known and (got := self.ensure_kind(dep)) is not None:
+                known[dep] = got
+        path = fill_path(op.path, {p: parent_ids[p] for p in lc.parents})
+        exchange = self.send(
+            op.method, path, operation=op.id, **seed_kwargs(lc.seed, self.models, known)
+        )
+        body = None
+        try:
+            body = exchange.json() if 200 <= exchange.status < 300 else None
+        except ValueError:
+            body = None
+        ident = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(ident, str) or not ident:
+            msg = f"creating a {lc.resource} object with {op.id} answered {exchange.status}"
+            self._failed[lc.item_path] = msg
+            raise CreateFailed(msg, exchange)
+        ids = {**{p: parent_ids[p] for p in lc.parents}, lc.id_param: ident}
+        if self.on_created is not None:
+            self.on_created(lc, ids)
+        return ids
+
+
+def _seed_dependencies(seed: Any) -> list[str]:
+    text = repr(seed)
+    out = []
+    start = 0
+    while (i := text.find("$id:", start)) >= 0:
+        j = i + 4
+        while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        out.append(text[i + 4 : j])
+        start = j
+    return out

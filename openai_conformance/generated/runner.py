@@ -1,0 +1,275 @@
+"""Run one operation's generated phases through the project's client and judge every response.
+
+``OperationRunner(gen).run(op)`` returns the failures of the positive phase (hypothesis draws
+``profile.positive_examples`` schema-valid cases, shaped for a real target), the negative phase
+(single-field mutations of a valid body plus schemathesis negative JSON bodies, each confirmed
+invalid by our validator), and the auth probe (no credentials → 401 envelope; only when the
+target has a key). Failures are collected per example and deduplicated by (check, pointer,
+title), so one broken field is reported once with its first reproducing exchange.
+
+Hypothesis drives generation only; judging happens on every example and never raises inside
+the hypothesis test, so a slow or shrinking engine cannot turn a finding into noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
+
+from ..checks.context import CheckContext
+from ..checks.http import auth_conformance
+from ..failures import Failure
+from ..spec import Operation
+from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
+from .judge import judge_negative, judge_positive
+from .links import lifecycles
+from .mutations import mutations, pick
+from .pool import ResourcePool, seed_kwargs
+from .settings import GenerationProfile, derive_seed, hypothesis_settings
+from .schema_tools import flatten
+from .shaping import ID_FIELDS, ShapingContext, shape_body, shape_query
+
+Send = Callable[..., Any]
+DESTRUCTIVE_METHODS = ("DELETE",)
+DESTRUCTIVE_SUFFIXES = ("/cancel", "/pause", "/hangup", "/reject")
+
+
+@dataclass
+class GenerationRun:
+    """Everything one worker's generated items share."""
+
+    ctx: CheckContext
+    send: Send  # ConformanceClient.request(method, path, **kwargs) -> Exchange
+    profile: GenerationProfile
+    run_seed: int
+    shaping: ShapingContext
+    strict: bool  # a 4xx on valid data that names only our objects is a FAIL
+    pool: ResourcePool | None = None
+    send_unauthenticated: Send | None = None  # None: the target has no key, skip the probe
+    requests: int = 0
+    examples: dict[str, int] = field(default_factory=dict)  # phase -> cases sent
+
+
+@dataclass
+class OperationResult:
+    failures: list[Failure]
+    positive_statuses: list[int]
+    sent: int
+
+    unsupported_reason: str | None = None  # set when the target does not implement the route
+
+
+class OperationRunner:
+    def __init__(self, run: GenerationRun) -> None:
+        self.run_ = run
+        self.spec = run.ctx.spec
+        self.validator = run.ctx.validator
+
+    # ------------------------------------------------------------------ helpers
+    def _valid(self, op: Operation, media: str | None) -> Callable[[Any], bool]:
+        schema = op.request_content.get(media or "") if media else None
+        if not schema:
+            return lambda body: True
+        return lambda body: self.validator.is_valid(body, schema)
+
+    def _path_ids(self, op: Operation) -> dict[str, str] | None:
+        """Ids of objects the suite created for every path parameter (None: not available)."""
+        pool = self.run_.pool
+        if not op.path_params:
+            return {}
+        if pool is None:
+            return None
+        destructive = op.method in DESTRUCTIVE_METHODS or op.path.endswith(DESTRUCTIVE_SUFFIXES)
+        return pool.fresh_path_ids(op.path) if destructive else pool.path_ids(op.path)
+
+    def _shaping(self) -> ShapingContext:
+        pool = self.run_.pool
+        if pool is None:
+            return self.run_.shaping
+        return ShapingContext(
+            models=self.run_.shaping.models,
+            ids={**pool.ids, **self.run_.shaping.ids},
+            run_id=self.run_.shaping.run_id,
+            token_cap=self.run_.shaping.token_cap,
+        )
+
+    def _send(self, req: GeneratedRequest) -> Any:
+        self.run_.requests += 1
+        return self.run_.send(req.method, req.path, **req.kwargs())
+
+    def _ensure_body_ids(self, op: Operation, media: str | None) -> None:
+        """Create the objects the body's id fields name (``input_file_id`` → a file) first."""
+        pool = self.run_.pool
+        if pool is None or media is None:
+            return
+        declared = flatten(self.spec, op.request_content[media])["properties"]
+        for key, kind in ID_FIELDS.items():
+            if key in declared and kind not in pool.ids:
+                pool.ensure_kind(kind)
+
+    def _seed_files(self, op: Operation, req: GeneratedRequest) -> None:
+        """Multipart uploads carry the seed's file (bytes the target can parse: JSONL for
+        ``purpose=batch``) instead of random bytes, and the seed's form values for fields the
+        content depends on (``purpose``)."""
+        seed = next((lc.seed for lc in lifecycles(self.spec) if lc.create == op.id), None)
+        if not seed or "files" not in seed:
+            return
+        kwargs = seed_kwargs(seed, self.run_.shaping.models, {})
+        req.files = dict(kwargs.get("files") or {})
+        if isinstance(req.body, dict):
+            req.body.update(kwargs.get("data") or {})
+
+    def _declared_headers(self, op: Operation, req: GeneratedRequest) -> None:
+        # Auth is the client's job; undeclared generated headers are noise.
+        declared = {p.name.lower() for p in op.parameters if p.location == "header"}
+        req.headers = {k: v for k, v in req.headers.items() if k.lower() in declared}
+
+    # ------------------------------------------------------------------ phases
+    def run(self, op: Operation) -> OperationResult:
+        failures: list[Failure] = []
+        statuses: list[int] = []
+        base: list[GeneratedRequest] = []
+        sent_before = self.run_.requests
+        self.positive(op, failures, statuses, base)
+        self.negative(op, failures, base[0] if base else None)
+        if self.run_.send_unauthenticated is not None and base:
+            req = base[0]
+            exchange = self.run_.send_unauthenticated(req.method, req.path, **req.kwargs())
+            self.run_.requests += 1
+            failures.extend(auth_conformance(exchange, op, self.run_.ctx))
+        sent = self.run_.requests - sent_before
+        reason = unsupported_reason(op, statuses, failures)
+        if reason is not None:
+            return OperationResult([], statuses, sent, reason)
+        return OperationResult(_dedupe(failures), statuses, sent)
+
+    def positive(
+        self,
+        op: Operation,
+        failures: list[Failure],
+        statuses: list[int],
+        base: list[GeneratedRequest],
+    ) -> None:
+        media = request_media(op)
+        valid = self._valid(op, media)
+        destructive = op.method in DESTRUCTIVE_METHODS or op.path.endswith(DESTRUCTIVE_SUFFIXES)
+        shared_ids = None if destructive else self._path_ids(op)
+        self._ensure_body_ids(op, media)
+        shaping = self._shaping()
+
+        @hypothesis_seed(derive_seed(self.run_.run_seed, op.id, "positive"))
+        @hypothesis_settings(self.run_.profile, "positive")
+        @given(case=strategy(self.spec, op, "positive"))
+        def examples(case: Any) -> None:
+            req = to_request(self.spec, op, case)
+            if req is None:
+                return
+            self._declared_headers(op, req)
+            # Destructive operations get a fresh object per example: the first DELETE would
+            # otherwise turn every later example into a 404.
+            path_ids = self._path_ids(op) if destructive else shared_ids
+            own_ids = path_ids is not None
+            req.path = fill_path(op.path, path_ids or placeholder_ids(op))
+            req.params = shape_query(op, req.params, shaping)
+            if req.has_body and media is not None:
+                schema = op.request_content[media]
+                if media == JSON:
+                    req.body = shape_body(self.spec, op, req.body, schema, shaping, valid)
+                else:
+                    req.body = shape_body(self.spec, op, req.body, schema, shaping, lambda b: True)
+                    self._seed_files(op, req)
+            exchange = self._send(req)
+            statuses.append(exchange.status)
+            if 200 <= exchange.status < 300 and not base:
+                base.append(req)
+            failures.extend(
+                judge_positive(exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids)
+            )
+            if not base and exchange.status < 500:
+                base.append(req)  # a request shaped like a valid one, even if it was rejected
+
+        examples()
+
+    def negative(self, op: Operation, failures: list[Failure], base: GeneratedRequest | None) -> None:
+        budget = self.run_.profile.negative_examples
+        salt = derive_seed(self.run_.run_seed, op.id, "negative")
+        media = request_media(op)
+        valid = self._valid(op, media)
+        if base is not None:
+            body = base.body if base.media == JSON else None
+            found = mutations(self.spec, op, body, dict(base.params), valid)
+            for m in pick(found, budget, salt):
+                req = GeneratedRequest(
+                    method=base.method,
+                    path=base.path,
+                    operation=op.id,
+                    params=m.query if m.query is not None else dict(base.params),
+                    headers=dict(base.headers),
+                    media=base.media,
+                    body=m.body if m.query is None else base.body,
+                    files=dict(base.files),
+                    has_body=base.has_body,
+                )
+                failures.extend(judge_negative(self._send(req), op, self.run_.ctx, m.param))
+                budget -= 1
+        if budget <= 0 or media != JSON:
+            return
+        path_ids = placeholder_ids(op)
+
+        @hypothesis_seed(salt)
+        @hypothesis_settings(self.run_.profile, "negative")
+        @given(case=strategy(self.spec, op, "negative"))
+        def examples(case: Any) -> None:
+            req = to_request(self.spec, op, case)
+            if req is None or not req.has_body or req.media != JSON or valid(req.body):
+                return  # only bodies our validator confirms invalid (no false positives)
+            self._declared_headers(op, req)
+            req.params = {}
+            if op.path_params:
+                req.path = base.path if base is not None else fill_path(op.path, path_ids)
+            failures.extend(judge_negative(self._send(req), op, self.run_.ctx, None))
+
+        examples()
+
+
+def placeholder_ids(op: Operation) -> dict[str, str]:
+    """Plausible ids of objects that do not exist, for parameters the pool cannot supply.
+
+    Generated path values (``%2F..``, control characters) test the router rather than the
+    operation and get framework 404s on every server; a plain unknown id tests the operation.
+    """
+    return {p: f"oaic_missing_{p}" for p in op.path_params}
+
+
+def unsupported_reason(op: Operation, statuses: list[int], failures: list[Failure]) -> str | None:
+    """Why ``op`` counts as not implemented by the target, or None.
+
+    Every positive request answered 501, or (for a collection route without path parameters,
+    the feature's base route) 404, with the error envelope: the target says it does not offer
+    the operation, which a declared-optional feature may do (UNSUPPORTED, not FAIL).
+    """
+    if not statuses:
+        return None
+    envelope_broken = any(f.check == "error_envelope_conformance" for f in failures)
+    if envelope_broken:
+        return None
+    if all(s == 501 for s in statuses):
+        return f"{op.id} answered 501 Not Implemented with the error envelope"
+    if not op.path_params and all(s == 404 for s in statuses):
+        return f"{op.id} answered 404 with the error envelope (route not offered)"
+    return None
+
+
+def _dedupe(failures: list[Failure]) -> list[Failure]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for f in failures:
+        key = (f.check, f.pointer, f.title, f.level)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,95 @@
+"""Glue between the pytest plugin's fixtures and the generation layer (suites/generated).
+
+* ``selection_reason(op, config)``: why an operation must not run (DISABLED), from its safety
+  class (``--allow``); feature gating (undeclared feature → DISABLED) is the plugin's.
+* ``build_run(config, check_ctx, client, cleanup)``: the worker's ``GenerationRun`` (pinned
+  models, run seed, profile, strictness, resource pool registered with the cleanup registry,
+  unauthenticated probe when the target has a key).
+* ``strict_positive(config)``: a 4xx on valid data fails; the profile's ``strict_positive``,
+  else True for the embedded reference server only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..checks.context import CheckContext
+from ..spec import Operation
+from .links import Lifecycle
+from .pool import ResourcePool
+from .roles import ROLES
+from .runner import GenerationRun
+from .settings import profile
+from .shaping import ShapingContext
+
+DEFAULT_RUN_SEED = 0
+INVALID_KEY = "sk-oaic-invalid-credentials-0000"
+
+
+def selection_reason(op: Operation, config: Any) -> str | None:
+    """The DISABLED reason for ``op`` under ``config`` (None: it runs)."""
+    if not config.allows(op.safety):
+        return f"{op.safety} operation; opt in with --allow {op.safety}"
+    return None
+
+
+def strict_positive(config: Any) -> bool:
+    value = getattr(config, "strict_positive", None)
+    if isinstance(value, bool):
+        return value
+    return bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
+
+
+def run_seed(config: Any) -> int:
+    seed = getattr(config, "seed", None)
+    return int(seed) if seed is not None else DEFAULT_RUN_SEED
+
+
+def models_of(config: Any) -> dict[str, str]:
+    models = dict(getattr(config, "models", {}) or {})
+    return {role: models[role] for role in ROLES if role in models}
+
+
+def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) -> GenerationRun:
+    models = models_of(config)
+
+    def on_created(lc: Lifecycle, ids: dict[str, str]) -> None:
+        if cleanup is None or "delete" not in lc.steps:
+            return
+        op = ctx.spec.operation(lc.steps["delete"])
+        path = op.path
+        for name, value in ids.items():
+            path = path.replace("{" + name + "}", value)
+        cleanup.register(
+            lc.resource,
+            ids[lc.id_param],
+            lambda: client.request(op.method, path, operation=op.id),
+            f"{lc.resource} {ids[lc.id_param]} created by the generated suite",
+        )
+
+    pool = ResourcePool(
+        ctx.spec,
+        client.request,
+        models,
+        allowed=lambda op_id: config.allows(ctx.spec.operation(op_id).safety),
+        on_created=on_created,
+    )
+    unauth = None
+    if getattr(config, "api_key", None) is not None and getattr(config, "auth", "") != "none":
+        header = "api-key" if config.auth == "api-key" else "Authorization"
+        value = INVALID_KEY if header == "api-key" else f"Bearer {INVALID_KEY}"
+
+        def unauth(method: str, path: str, **kwargs: Any) -> Any:
+            headers = {**(kwargs.pop("headers", None) or {}), header: value}
+            return client.request(method, path, headers=headers, **kwargs)
+
+    return GenerationRun(
+        ctx=ctx,
+        send=client.request,
+        profile=profile(getattr(config, "hypothesis_profile", None)),
+        run_seed=run_seed(config),
+        shaping=ShapingContext(models=models, run_id=getattr(config, "run_id", None)),
+        strict=strict_positive(config),
+        pool=pool,
+        send_unauthenticated=unauth,
+    )

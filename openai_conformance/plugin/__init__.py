@@ -1,0 +1,47 @@
+"""The openai-conformance pytest plugin (registered by the repository's root conftest.py).
+
+Options (options.py), session roles and activation (session.py), per-test outcome mapping
+(hooks.py, verdict.py, items.py), fixtures (fixtures.py), end-of-run results (results.py).
+"""
+
+from .fixtures import (
+    check_ctx,
+    cleanup,
+    client,
+    oaic_config,
+    oaic_session,
+    requirement,
+    session_cleanup,
+    spec,
+    target_profile,
+    validator,
+)
+from .hooks import (
+    pytest_configure,
+    pytest_configure_node,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+    pytest_sessionfinish,
+    pytest_sessionstart,
+)
+from .options import pytest_addoption
+
+__all__ = [
+    "check_ctx",
+    "cleanup",
+    "client",
+    "oaic_config",
+    "oaic_session",
+    "pytest_addoption",
+    "pytest_configure",
+    "pytest_configure_node",
+    "pytest_runtest_makereport",
+    "pytest_runtest_setup",
+    "pytest_sessionfinish",
+    "pytest_sessionstart",
+    "requirement",
+    "session_cleanup",
+    "spec",
+    "target_profile",
+    "validator",
+]

@@ -1,0 +1,97 @@
+"""Fixtures the suites use: ``oaic_config``, ``spec``, ``validator``, ``check_ctx``, ``client``,
+``cleanup`` (per test, undone at teardown), ``session_cleanup`` (undone at session end),
+``requirement`` (the current test's Requirement), ``target_profile``.
+
+They exist only in a conformance run (see session.py); requested elsewhere they fail with a
+clear message instead of starting a server behind a self-test's back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .session import OaicSession
+
+
+def _session(request: pytest.FixtureRequest) -> OaicSession:
+    from .hooks import get_session
+
+    sess = get_session(request.config)
+    if sess is None:
+        raise pytest.UsageError(
+            "openai-conformance fixtures need a conformance run: run pytest on a path under "
+            "suites/ or pass --target URL"
+        )
+    return sess
+
+
+@pytest.fixture(scope="session")
+def oaic_session(request: pytest.FixtureRequest) -> OaicSession:
+    return _session(request)
+
+
+@pytest.fixture(scope="session")
+def oaic_config(oaic_session: OaicSession) -> Any:
+    """The frozen RunConfig (base_url is the embedded server's when no target was given)."""
+    return oaic_session.run_config
+
+
+@pytest.fixture(scope="session")
+def spec(oaic_session: OaicSession) -> Any:
+    return oaic_session.spec
+
+
+@pytest.fixture(scope="session")
+def validator(oaic_session: OaicSession) -> Any:
+    return oaic_session.validator
+
+
+@pytest.fixture(scope="session")
+def check_ctx(oaic_session: OaicSession) -> Any:
+    """``checks.CheckContext`` (spec, validator, config) for the ``*_conformance`` checks."""
+    return oaic_session.check_ctx
+
+
+@pytest.fixture(scope="session")
+def client(oaic_session: OaicSession) -> Any:
+    """The session's ConformanceClient (auth, timeouts, budget, evidence)."""
+    return oaic_session.client
+
+
+@pytest.fixture(scope="session")
+def session_cleanup(oaic_session: OaicSession) -> Iterator[Any]:
+    registry = oaic_session.cleanup_registry()
+    oaic_session.session_cleanup = registry
+    yield registry
+    oaic_session.session_cleanup = None
+    registry.run_all()
+
+
+@pytest.fixture
+def cleanup(oaic_session: OaicSession) -> Iterator[Any]:
+    """A CleanupRegistry undone when the test ends (pass or fail)."""
+    registry = oaic_session.cleanup_registry()
+    yield registry
+    registry.run_all()
+
+
+@pytest.fixture
+def requirement(request: pytest.FixtureRequest, oaic_session: OaicSession) -> Any:
+    """The ``Requirement`` the current test cites (None for generated tests)."""
+    from .items import requirement_of
+
+    return requirement_of(request.node, oaic_session)
+
+
+@pytest.fixture(scope="session")
+def target_profile(oaic_session: OaicSession) -> Any:
+    """The loaded target Profile (``profiles.load_profile``), or None without a profile."""
+    name = oaic_session.run_config.profile
+    if not name:
+        return None
+    from ..profiles import load_profile
+
+    return load_profile(name)

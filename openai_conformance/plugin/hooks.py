@@ -1,0 +1,224 @@
+"""The pytest hooks of the conformance plugin (see session.py for activation and roles).
+
+Per test, in the process that runs it:
+  setup (tryfirst)   findings collector reset, evidence attributed to the test, gating
+                     (DISABLED: budget spent / --resources / undeclared feature; ERROR: broken
+                     requirement citation);
+  makereport         each phase's exception → Verdict (verdict.py), profile expectations,
+                     pytest's report rewritten to agree; at teardown the whole TestResult is
+                     attached as the ``("oaic_result", {...})`` user property (xdist carries
+                     it to the controller) and an ``outcome`` evidence record is written.
+In the controller / single process:
+  logreport          collects the TestResult dicts;
+  sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ..outcomes import Outcome
+from . import items as meta
+from .session import OaicSession, is_conformance_run
+from .verdict import Verdict, apply_expectation, classify, rewrite_report
+
+SESSION_KEY = pytest.StashKey[OaicSession]()
+PHASES_KEY = pytest.StashKey[dict[str, Any]]()
+RESULT_PROPERTY = "oaic_result"
+
+
+def get_session(config: pytest.Config) -> OaicSession | None:
+    return config.stash.get(SESSION_KEY, None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requirement(id): the requirement id (spec/requirements) a test verifies"
+    )
+    config.addinivalue_line(
+        "markers", "operation(id): the operation ('METHOD /path') a test is about"
+    )
+    if is_conformance_run(config):
+        sess = config.stash[SESSION_KEY] = OaicSession(config)
+        if not sess.worker:
+            config.pluginmanager.register(ControllerHooks(sess), "oaic-controller")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    sess = get_session(session.config)
+    if sess is not None:
+        sess.start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    sess = get_session(node.config)
+    if sess is not None:
+        node.workerinput.update(sess.worker_input())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    sess = get_session(item.config)
+    if sess is None:
+        return
+    from ..checks import findings
+    from ..evidence import set_current_test
+
+    findings.begin()
+    item.stash[PHASES_KEY] = {
+        "verdicts": {},
+        "duration": 0.0,
+        "token": set_current_test(item.nodeid),
+    }
+    reason = meta.gate(item, sess)
+    if reason is not None:
+        from ..outcomes import Disabled
+
+        raise Disabled(reason)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    sess = get_session(item.config)
+    if sess is None:
+        return report
+    phases = item.stash.setdefault(PHASES_KEY, {"verdicts": {}, "duration": 0.0, "token": None})
+    phases["duration"] += report.duration
+    verdict = classify(call.excinfo, call.when)
+    if verdict.budget_spent:
+        sess.budget_spent = True
+    if call.when in ("setup", "call") and (
+        call.when == "call" or verdict.outcome is not Outcome.PASS
+    ):
+        expectation = meta.expectation_for(item.nodeid, sess.run_config.expectations)
+        verdict = apply_expectation(verdict, expectation)
+        phases["expectation"] = expectation
+        rewrite_report(report, item, verdict)
+    phases["verdicts"][call.when] = verdict
+    if call.when == "teardown":
+        result = _result(item, sess, phases, report)
+        report.user_properties.append((RESULT_PROPERTY, result))
+        token = phases.get("token")
+        if token is not None:
+            from ..evidence import current_test
+
+            current_test.reset(token)
+    return report
+
+
+def _final(verdicts: dict[str, Verdict]) -> Verdict:
+    """The test's verdict: the first phase that did not pass (setup, call, teardown)."""
+    for when in ("setup", "call", "teardown"):
+        v = verdicts.get(when)
+        if v is not None and v.outcome is not Outcome.PASS:
+            return v
+    return verdicts.get("call") or Verdict(Outcome.PASS)
+
+
+def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report: Any) -> dict:
+    from ..checks import findings
+    from ..checks.streams import event_types
+
+    final = _final(phases["verdicts"])
+    try:
+        req = meta.requirement_of(item, sess)
+    except Exception:  # already reported as ERROR by the setup gate
+        req = None
+    operation = meta.operation_of(item)
+    seqs: list[int] = []
+    sse: set[str] = set()
+    if sess.recorder is not None:
+        seqs = sess.recorder.seqs_for(item.nodeid)
+        for ex in sess.recorder.exchanges_for(item.nodeid):
+            if operation is None and getattr(ex, "operation", None):
+                operation = str(ex.operation)
+            if getattr(ex, "events", None) is not None:
+                sse.update(event_types(ex))
+        sess.recorder.forget(item.nodeid)
+    expectation = phases.get("expectation")
+    found = [
+        {"check": f.check, "level": f.level, "message": f.format(), "pointer": f.pointer}
+        for f in findings.take()
+    ]
+    result = {
+        "id": item.nodeid,
+        "name": item.name,
+        "suite": meta.suite_of(item.nodeid),
+        "resource": meta.resource_of(item, sess, operation),
+        "operation": operation,
+        "requirement": req.to_dict() if req is not None else None,
+        "outcome": final.outcome.value,
+        "duration_s": round(phases["duration"], 4),
+        "message": final.message,
+        "failures": [f.to_dict() for f in final.failures],
+        "findings": found,
+        "expectation": (
+            {
+                "outcome": str(getattr(expectation, "outcome", "FAIL")),
+                "reason": str(getattr(expectation, "reason", "")),
+                "link": getattr(expectation, "link", None),
+            }
+            if expectation is not None
+            else None
+        ),
+        "evidence": seqs,
+        "coverage": {"sse_event_types": sorted(sse), "realtime_event_types": []},
+    }
+    if sess.recorder is not None:
+        payload = {"outcome": result["outcome"], "message": result["message"]}
+        if final.traceback:
+            payload["traceback"] = final.traceback
+        sess.recorder.record_outcome(item.nodeid, payload)
+    return result
+
+
+class ControllerHooks:
+    """Hooks of the process that owns the results (single process or xdist controller);
+    registered by ``pytest_configure`` for a conformance run only."""
+
+    def __init__(self, sess: OaicSession) -> None:
+        self.sess = sess
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.sess.seen[report.nodeid] = report.when or ""
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY and isinstance(value, dict):
+                self.sess.results[report.nodeid] = value
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not report.failed:
+            return
+        self.sess.collection_errors += 1
+        nodeid = report.nodeid or "<collection>"
+        lines = str(report.longrepr).strip().splitlines() or ["?"]
+        self.sess.results[nodeid] = {
+            "id": nodeid,
+            "name": nodeid.split("/")[-1],
+            "suite": meta.suite_of(nodeid + "::x"),
+            "resource": "collection",
+            "outcome": "ERROR",
+            "message": "collection failed: " + lines[-1][:300],
+        }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    sess = get_session(session.config)
+    if sess is None:
+        return
+    sess.finish_worker_side()
+    if sess.worker:
+        return
+    try:
+        from .results import finish
+
+        status = finish(sess)
+    finally:
+        sess.stop_server()
+    if int(exitstatus) in (0, 1) or (int(exitstatus) == 2 and sess.collection_errors):
+        session.exitstatus = status if not sess.collection_errors else max(status, 3)

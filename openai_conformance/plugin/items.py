@@ -1,0 +1,125 @@
+"""What the plugin knows about one test item: suite, requirement, resource, operation, gating.
+
+* ``suite``: the folder under ``suites/`` (``core``, ``files``, ``generated`` ...);
+* ``requirement``: the one ``@pytest.mark.requirement("<feature>/<name>")`` marker (scenario
+  suites must have exactly one citing a known id; the generated suite has none);
+* ``operation``: ``@pytest.mark.operation("METHOD /path")`` or a ``("operation", id)`` user
+  property (the generated suite sets one per item); otherwise the first exchange's operation;
+* ``resource``: a ``("resource", name)`` user property, else the operation's resource for the
+  generated suite, else the suite name.
+
+``gate(item, session)`` returns why a test must not run (DISABLED reason) or None, and raises
+``HarnessError`` for a broken citation (an ERROR, never silently ignored).
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from ..errors import HarnessError
+
+if TYPE_CHECKING:
+    from ..requirements import Requirement
+    from .session import OaicSession
+
+GENERATED = "generated"
+
+
+def suite_of(nodeid: str) -> str:
+    parts = PurePosixPath(nodeid.split("::", 1)[0]).parts
+    if "suites" in parts:
+        i = parts.index("suites")
+        if i + 1 < len(parts) - 1:
+            return parts[i + 1]
+    return parts[-2] if len(parts) > 1 else "tests"
+
+
+def _user_prop(item: pytest.Item, key: str) -> Any:
+    for name, value in item.user_properties:
+        if name == key:
+            return value
+    return None
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    return [str(m.args[0]) if m.args else "" for m in item.iter_markers("requirement")]
+
+
+def requirement_of(item: pytest.Item, session: OaicSession) -> Requirement | None:
+    """The cited requirement; ``HarnessError`` when the citation is missing/double/unknown."""
+    ids = requirement_ids(item)
+    suite = suite_of(item.nodeid)
+    if not ids:
+        if suite == GENERATED:
+            return None
+        raise HarnessError(
+            f'{item.nodeid} cites no requirement: add @pytest.mark.requirement("<id>") '
+            "with an id from spec/requirements/*.yaml"
+        )
+    if len(ids) > 1:
+        raise HarnessError(
+            f"{item.nodeid} cites {len(ids)} requirements ({', '.join(ids)}); "
+            "a scenario test verifies exactly one"
+        )
+    found = session.catalogue.get(ids[0])
+    if found is None:
+        raise HarnessError(
+            f"{item.nodeid} cites unknown requirement {ids[0]!r} (not in spec/requirements/*.yaml)"
+        )
+    return found
+
+
+def operation_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("operation")
+    if marker is not None and marker.args:
+        return str(marker.args[0])
+    value = _user_prop(item, "operation")
+    return str(value) if value else None
+
+
+def resource_of(item: pytest.Item, session: OaicSession, operation: str | None) -> str:
+    value = _user_prop(item, "resource")
+    if value:
+        return str(value)
+    suite = suite_of(item.nodeid)
+    if suite == GENERATED and operation:
+        try:
+            return str(session.spec.operation(operation).resource)
+        except KeyError:
+            pass
+    return suite
+
+
+def expectation_for(nodeid: str, expectations: Any) -> Any:
+    """The profile's expectation for a test id: exact nodeid first, then glob patterns."""
+    if not expectations:
+        return None
+    if nodeid in expectations:
+        return expectations[nodeid]
+    for pattern, value in expectations.items():
+        if any(c in pattern for c in "*?[") and fnmatchcase(nodeid, pattern):
+            return value
+    return None
+
+
+def gate(item: pytest.Item, session: OaicSession) -> str | None:
+    """Why the test is DISABLED (budget spent, --resources filter, undeclared feature)."""
+    from .verdict import BUDGET_REASON
+
+    if session.budget_spent:
+        return BUDGET_REASON
+    req = requirement_of(item, session)
+    cfg = session.run_config
+    suite = suite_of(item.nodeid)
+    operation = operation_of(item)
+    resource = resource_of(item, session, operation)
+    feature = req.feature if req is not None else resource
+    if cfg.resources is not None and not ({suite, resource, feature} & set(cfg.resources)):
+        return f"not selected by --resources {','.join(sorted(cfg.resources))}"
+    if feature != "core" and not cfg.claims(feature):
+        return f"feature {feature!r} is not declared by profile {cfg.profile or '(none)'}"
+    return None

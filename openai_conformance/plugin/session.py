@@ -1,0 +1,246 @@
+"""The state of one conformance run inside pytest: config, contract, target, evidence, client.
+
+Activation: the plugin is registered for every pytest run in the repository (root
+conftest.py), but it only does something for a *conformance run*: the command names a path
+inside a ``suites`` folder, or gives ``--target``/``--oaic-run-id``, or this is an xdist worker
+of such a run. Self-tests under tests/ are untouched.
+
+Process roles:
+
+* single process (no xdist): everything below happens here;
+* xdist controller: builds the config, starts the embedded reference server when there is no
+  target, creates the run dir, passes ``base_url``/``api key``/``run dir``/``run id`` to the
+  workers (``pytest_configure_node`` → ``workerinput``), collects every test's result from the
+  reports and writes results at the end;
+* xdist worker: rebuilds the same config from the controller's values (never starts a
+  server), records evidence into ``evidence-<worker>.jsonl``, runs the tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ..errors import ConformanceError
+from .options import cli_mapping
+
+EMBEDDED_KEY_PREFIX = "sk-oaic-embedded-"
+
+
+def is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_conformance_run(config: pytest.Config) -> bool:
+    """See module doc. Decided from the command line only, so the xdist controller (which
+    collects nothing) and its workers agree."""
+    if is_worker(config):
+        return bool(config.workerinput.get("oaic_active"))  # type: ignore[attr-defined]
+    if config.getoption("--target") or config.getoption("--oaic-run-id"):
+        return True
+    for arg in config.args:
+        path = Path(str(arg).split("::", 1)[0])
+        if not path.is_absolute():
+            path = Path(config.invocation_params.dir) / path
+        parts = path.resolve().parts
+        # tests/suites/ holds self-tests of the suites, not a conformance run
+        if "suites" in parts and parts[parts.index("suites") - 1] != "tests":
+            return True
+    return False
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:48] or "target"
+
+
+def target_slug(base_url: str | None, embedded: bool) -> str:
+    if embedded or not base_url:
+        return "reference"
+    host = re.sub(r"^[a-z]+://", "", base_url).split("/", 1)[0]
+    return _slug(host)
+
+
+def utc_stamp() -> tuple[str, str]:
+    """(directory stamp ``%Y%m%dT%H%M%SZ``, ISO 8601 UTC timestamp)."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class OaicSession:
+    """Everything the fixtures and hooks share during one run (see module doc)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.pytest_config = config
+        self.worker = is_worker(config)
+        self.worker_id = (
+            str(config.workerinput["workerid"])  # type: ignore[attr-defined]
+            if self.worker
+            else "main"
+        )
+        self.certify = bool(config.getoption("--certify"))
+        self.server: Any = None
+        self.run_dir: Path | None = None
+        self.started_at = ""
+        self.recorder: Any = None
+        self.budget: Any = None
+        self._client: Any = None
+        self.session_cleanup: Any = None
+        self.budget_spent = False
+        self.results: dict[str, dict[str, Any]] = {}  # controller: nodeid -> TestResult dict
+        self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
+        self.collection_errors = 0
+        self.run_config = self._build_config()
+        from ..checks.context import CheckContext, set_default
+        from ..requirements import catalogue
+        from ..spec import load_spec
+        from ..validation import SchemaValidator
+
+        self.spec = load_spec(self.run_config.spec_source)
+        self.validator = SchemaValidator(self.spec)
+        self.check_ctx = CheckContext(self.spec, self.validator, self.run_config)
+        set_default(self.check_ctx)
+        self.catalogue = catalogue()
+
+    # -- configuration -----------------------------------------------------------------
+
+    def _build_config(self) -> Any:
+        from ..config import build_config
+
+        cli = cli_mapping(self.pytest_config)
+        if self.worker:
+            wi = self.pytest_config.workerinput  # type: ignore[attr-defined]
+            cli["run_id"] = wi["oaic_run_id"]
+            if wi.get("oaic_base_url"):
+                cli["target"] = wi["oaic_base_url"]
+                cli.setdefault("profile", wi.get("oaic_profile") or None)
+            if wi.get("oaic_api_key"):
+                cli["api_key"] = wi["oaic_api_key"]
+        cli = {k: v for k, v in cli.items() if v is not None}
+        try:
+            return build_config(cli)
+        except ConformanceError as exc:
+            raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
+
+    @property
+    def embedded(self) -> bool:
+        return self.server is not None or bool(
+            self.worker and self.pytest_config.workerinput.get("oaic_embedded")  # type: ignore[attr-defined]
+        )
+
+    def start(self) -> None:
+        """Controller / single process: start the embedded server, create the run dir."""
+        if self.worker:
+            wi = self.pytest_config.workerinput  # type: ignore[attr-defined]
+            self.run_dir = Path(wi["oaic_run_dir"])
+            self.started_at = wi["oaic_started_at"]
+            self._open_evidence(int(wi.get("workercount", 1)))
+            return
+        if self.run_config.base_url is None:
+            self._start_reference_server()
+        stamp, self.started_at = utc_stamp()
+        slug = target_slug(self.run_config.base_url, self.embedded)
+        root = Path(self.run_config.report_dir)
+        if not root.is_absolute():
+            root = Path(self.pytest_config.invocation_params.dir) / root
+        run_dir = root / "runs" / f"{stamp}-{slug}"
+        suffix = 1
+        while run_dir.exists():  # two runs in the same second never share a directory
+            suffix += 1
+            run_dir = root / "runs" / f"{stamp}-{slug}-{suffix}"
+        run_dir.mkdir(parents=True)
+        self.run_dir = run_dir
+        if not self.pytest_config.pluginmanager.hasplugin("dsession"):
+            self._open_evidence(1)
+
+    def _start_reference_server(self) -> None:
+        from ..refserver.server import ReferenceServer
+
+        key = EMBEDDED_KEY_PREFIX + secrets.token_hex(12)
+        self.server = ReferenceServer(api_key=key)
+        self.server.start()
+        cfg = self.run_config
+        from ..redact import Secret
+
+        self.run_config = dataclasses.replace(
+            cfg, base_url=self.server.base_url, api_key=Secret(key)
+        )
+        self.check_ctx = dataclasses.replace(self.check_ctx, config=self.run_config)
+        from ..checks.context import set_default
+
+        set_default(self.check_ctx)
+
+    def worker_input(self) -> dict[str, Any]:
+        """What the controller passes to each xdist worker."""
+        key = self.run_config.api_key
+        return {
+            "oaic_active": True,
+            "oaic_base_url": self.run_config.base_url,
+            "oaic_api_key": key.reveal() if (key is not None and self.embedded) else None,
+            "oaic_embedded": self.embedded,
+            "oaic_profile": self.run_config.profile,
+            "oaic_run_dir": str(self.run_dir),
+            "oaic_run_id": self.run_config.run_id,
+            "oaic_started_at": self.started_at,
+        }
+
+    def _open_evidence(self, workers: int) -> None:
+        from ..budget import RequestBudget
+        from ..failures import register_secrets
+        from .recorder import TrackingRecorder
+
+        register_secrets(self.run_config.secrets())
+        assert self.run_dir is not None
+        self.recorder = TrackingRecorder(self.run_dir, self.worker_id)
+        self.budget = RequestBudget(self.run_config.max_requests).share(workers)
+
+    # -- shared objects ------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        """The session's ConformanceClient (created on first use)."""
+        if self._client is None:
+            from ..client import ConformanceClient
+
+            self._client = ConformanceClient(
+                self.run_config, self.recorder, spec=self.spec, budget=self.budget
+            )
+        return self._client
+
+    def cleanup_registry(self) -> Any:
+        from ..cleanup import CleanupRegistry
+
+        return CleanupRegistry(self.client)
+
+    def finish_worker_side(self) -> None:
+        """Run session cleanup, close the client and the evidence file (every process)."""
+        if self.session_cleanup is not None:
+            try:
+                self.session_cleanup.run_all()
+            finally:
+                self.session_cleanup = None
+        if self._client is not None:
+            close = getattr(self._client, "close", None)
+            if callable(close):
+                close()
+            self._client = None
+        if self.recorder is not None:
+            self.recorder.close()
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def workers(self) -> int:
+        numprocesses = getattr(self.pytest_config.option, "numprocesses", None)
+        if isinstance(numprocesses, int) and numprocesses > 0:
+            return numprocesses
+        return int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))

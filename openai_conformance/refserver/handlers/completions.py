@@ -1,0 +1,111 @@
+"""Legacy Completions (``POST /completions``): text, ``n``, ``stop``, ``max_tokens`` (default
+16, as documented), ``echo``, legacy ``logprobs`` (tokens/token_logprobs/top_logprobs/
+text_offset) and ``stream`` (``text_completion`` chunks, then ``data: [DONE]``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .. import sse
+from ..context import Ctx, handles
+from . import _text
+from .models import require_model
+
+DEFAULT_MAX_TOKENS = 16
+
+
+def _legacy_logprobs(tokens: list[str], top: int, start: int) -> dict[str, Any]:
+    offsets, at = [], start
+    for t in tokens:
+        offsets.append(at)
+        at += len(t)
+    return {
+        "tokens": tokens,
+        "token_logprobs": [_text.logprob_of(t) for t in tokens],
+        "top_logprobs": [
+            {
+                a: _text.logprob_of(a, r)
+                for r, a in enumerate([t, *_text.alternatives(t, top - 1)][:top])
+            }
+            for t in tokens
+        ],
+        "text_offset": offsets,
+    }
+
+
+@handles("POST /completions")
+async def create_completion(ctx: Ctx) -> Any:
+    body = ctx.body
+    model = require_model(ctx.state, body.get("model"))["id"]
+    prompts = body.get("prompt")
+    if not isinstance(prompts, list) or (prompts and not isinstance(prompts[0], str)):
+        prompts = [prompts if isinstance(prompts, str) else repr(prompts)]
+    n = int(body.get("n") or 1)
+    stop = body.get("stop")
+    stop = [stop] if isinstance(stop, str) else (stop or [])
+    max_tokens = body.get("max_tokens")
+    max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
+    top = body.get("logprobs")
+    choices: list[dict[str, Any]] = []
+    completion_tokens = 0
+    for p, prompt in enumerate(prompts):
+        for i in range(n):
+            text, reason = _text.apply_limits(
+                _text.sentence(f"prompt:{prompt}", i), stop, max_tokens
+            )
+            completion_tokens += _text.count_tokens(text)
+            shown = (prompt + text) if body.get("echo") else text
+            lp = None
+            if top is not None:
+                lp = _legacy_logprobs(
+                    _text.pieces(text), max(int(top), 1), len(prompt) if body.get("echo") else 0
+                )
+            choices.append(
+                {"index": p * n + i, "text": shown, "finish_reason": reason, "logprobs": lp}
+            )
+    prompt_tokens = sum(_text.count_tokens(str(p)) for p in prompts)
+    completion = {
+        "id": "cmpl-" + secrets.token_hex(12),
+        "object": "text_completion",
+        "created": ctx.now,
+        "model": model,
+        "system_fingerprint": "fp_oaic_ref",
+        "choices": choices,
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
+    }
+    if not body.get("stream"):
+        return completion
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+    async def stream() -> AsyncIterator[bytes]:
+        base = {
+            k: completion[k] for k in ("id", "object", "created", "model", "system_fingerprint")
+        }
+        for choice in choices:
+            parts = _text.pieces(choice["text"])
+            for k, piece in enumerate(parts):
+                last = k == len(parts) - 1
+                yield sse.encode(
+                    {
+                        **base,
+                        "choices": [
+                            {
+                                "index": choice["index"],
+                                "text": piece,
+                                "logprobs": None,
+                                "finish_reason": choice["finish_reason"] if last else None,
+                            }
+                        ],
+                    }
+                )
+        if include_usage:
+            yield sse.encode({**base, "choices": [], "usage": completion["usage"]})
+        yield sse.DONE
+
+    return sse.stream_response(stream())

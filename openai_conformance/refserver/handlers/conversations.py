@@ -1,0 +1,107 @@
+"""Conversations: ``/conversations`` CRUD and its items, shared with the Responses API.
+
+A response created with ``conversation`` appends its input and output items here (see
+``_respgen.remember``); ``POST /conversations/{id}/items`` appends items directly. Items are
+listed in creation order by default (``order`` asc/desc, ``after``, ``limit``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from ..context import Ctx, handles
+from ..errors import not_found
+from ..state import ServerState
+from ._respgen import CONV_ITEMS, CONVERSATIONS, normalise_input
+
+MAX_INITIAL_ITEMS = 20
+
+
+def _get(state: ServerState, conversation_id: str) -> dict[str, Any]:
+    found = state.store.get(CONVERSATIONS, conversation_id)
+    if found is None:
+        raise not_found("conversation", conversation_id, "conversation_id")
+    return found
+
+
+@handles("POST /conversations")
+async def create_conversation(ctx: Ctx) -> Any:
+    body = ctx.body or {}
+    conv_id = "conv_" + secrets.token_hex(24)
+    conv = {
+        "id": conv_id,
+        "object": "conversation",
+        "created_at": ctx.now,
+        "metadata": body.get("metadata") or {},
+    }
+    ctx.state.store.put(CONVERSATIONS, conv)
+    for item in normalise_input(body.get("items") or [])[:MAX_INITIAL_ITEMS]:
+        ctx.state.store.put(CONV_ITEMS, item, parent=conv_id)
+    return conv
+
+
+@handles("GET /conversations/{conversation_id}")
+async def retrieve_conversation(ctx: Ctx) -> Any:
+    return _get(ctx.state, ctx.path_params["conversation_id"])
+
+
+@handles("POST /conversations/{conversation_id}")
+async def update_conversation(ctx: Ctx) -> Any:
+    conv = _get(ctx.state, ctx.path_params["conversation_id"])
+    with ctx.state.lock:
+        conv["metadata"] = ctx.body.get("metadata") or {}
+    return conv
+
+
+@handles("DELETE /conversations/{conversation_id}")
+async def delete_conversation(ctx: Ctx) -> Any:
+    conv_id = ctx.path_params["conversation_id"]
+    _get(ctx.state, conv_id)
+    ctx.state.store.delete(CONVERSATIONS, conv_id)
+    ctx.state.store.delete_children(conv_id)
+    return {"id": conv_id, "object": "conversation.deleted", "deleted": True}
+
+
+@handles("POST /conversations/{conversation_id}/items")
+async def create_items(ctx: Ctx) -> Any:
+    conv_id = ctx.path_params["conversation_id"]
+    _get(ctx.state, conv_id)
+    items = normalise_input(ctx.body.get("items") or [])
+    for item in items:
+        ctx.state.store.put(CONV_ITEMS, item, parent=conv_id)
+    return {
+        "object": "list",
+        "data": items,
+        "first_id": items[0]["id"] if items else None,
+        "last_id": items[-1]["id"] if items else None,
+        "has_more": False,
+    }
+
+
+@handles("GET /conversations/{conversation_id}/items")
+async def list_items(ctx: Ctx) -> Any:
+    conv_id = ctx.path_params["conversation_id"]
+    _get(ctx.state, conv_id)
+    return ctx.state.store.list_page(CONV_ITEMS, ctx.query, parent=conv_id, default_order="asc")
+
+
+def _item(ctx: Ctx) -> tuple[str, dict[str, Any]]:
+    conv_id = ctx.path_params["conversation_id"]
+    _get(ctx.state, conv_id)
+    item = ctx.state.store.get(CONV_ITEMS, ctx.path_params["item_id"], parent=conv_id)
+    if item is None:
+        raise not_found("item", ctx.path_params["item_id"], "item_id")
+    return conv_id, item
+
+
+@handles("GET /conversations/{conversation_id}/items/{item_id}")
+async def retrieve_item(ctx: Ctx) -> Any:
+    return _item(ctx)[1]
+
+
+@handles("DELETE /conversations/{conversation_id}/items/{item_id}")
+async def delete_item(ctx: Ctx) -> Any:
+    conv_id, item = _item(ctx)
+    ctx.state.store.delete(CONV_ITEMS, item["id"], parent=conv_id)
+    return _get(ctx.state, conv_id)

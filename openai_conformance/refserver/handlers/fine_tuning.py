@@ -1,0 +1,539 @@
+"""Fine-tuning jobs on the server clock: validation, queue, training, checkpoints, result files.
+
+Lifecycle (``lifecycle.Timeline``, simulated seconds)::
+
+    validating_files (30) → queued (30) → running (300) → succeeded
+    validating_files (30) → failed                 training/validation file content invalid
+    running ⇄ paused                               POST .../pause, POST .../resume
+    any non-terminal state → cancelled             POST .../cancel
+
+Create-time refusals are 400 envelopes naming the parameter: unknown or non-fine-tunable base
+model (``param: model``, ``code: model_not_available``), unknown file or a file whose purpose is
+not ``fine-tune`` (``param: training_file`` / ``validation_file``). The *content* of the training
+file is judged while ``validating_files``, and a bad file fails the job with ``error`` populated
+(``code: invalid_training_file``, ``param: training_file``), which is how OpenAI reports format
+problems (the job object's ``error`` field: "For fine-tuning jobs that have failed, this will
+contain more information on the cause of the failure"). Supervised and reinforcement files are
+chat format (``{"messages": [...]}`` with an assistant turn for supervised), DPO files are
+preference format (``input.messages``, ``preferred_output``, ``non_preferred_output``); at
+least 10 examples, as OpenAI requires.
+
+On success: ``fine_tuned_model`` = ``ft:<base>:<org>:<suffix>:<job id tail>`` is registered in
+``GET /models`` (``handlers/models.py``), ``result_files`` holds a real CSV of step metrics,
+``trained_tokens`` counts the words of the training examples times the epochs. One checkpoint
+per epoch (last three kept) is created while running, and one event per state change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..context import Ctx, handles
+from ..errors import invalid, not_found
+from ..faults import declare
+from ..store import new_id
+from .files import create_file, file_bytes, get_file
+from .lifecycle import Timeline, records, refresh_all, register_refresher
+
+if TYPE_CHECKING:
+    from ..state import ServerState
+
+KIND = "fine_tuning.job"
+PERMISSION_KIND = "checkpoint.permission"
+ORG = "openai-conformance"
+VALIDATING, QUEUED, RUNNING = 30.0, 30.0, 300.0
+TERMINAL = ("succeeded", "failed", "cancelled")
+MIN_EXAMPLES = 10
+BASE_MODELS = (
+    "ref-chat",
+    "ref-chat-mini",
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1-mini",
+    "gpt-3.5-turbo",
+    "babbage-002",
+    "davinci-002",
+)
+MESSAGES = {
+    "validating_files": "Validating training file: {training_file}",
+    "queued": "Fine-tuning job queued",
+    "running": "Fine-tuning job started",
+    "paused": "Fine-tuning job paused",
+    "succeeded": "The job has successfully completed",
+    "failed": "The job failed",
+    "cancelled": "The job was cancelled",
+}
+
+GOES_BACKWARDS = declare(
+    "fine-tuning-state-goes-backwards",
+    "During the second half of running the job reports queued again.",
+    "fine_tuning: only legal status transitions",
+)
+MODEL_NOT_LISTED = declare(
+    "fine-tuning-model-not-listed",
+    "A succeeded job's fine_tuned_model never appears in GET /models.",
+    "fine_tuning: fine-tuned model visible in /models",
+)
+EVENTS_UNORDERED = declare(
+    "fine-tuning-events-unordered",
+    "GET .../events swaps the first two events of each page (not newest first).",
+    "fine_tuning: events are ordered newest first",
+)
+NO_ERROR = declare(
+    "fine-tuning-no-error-on-failure",
+    "A failed job reports error: null.",
+    "fine_tuning: a failed job has error populated",
+)
+PAUSE_IGNORED = declare(
+    "fine-tuning-pause-ignored",
+    "POST .../pause answers the job but leaves it running.",
+    "fine_tuning: pause moves a running job to paused",
+)
+
+
+@dataclass
+class JobRun:
+    timeline: Timeline
+    faults: frozenset[str]
+    epochs: int
+    examples: int
+    tokens: int
+    error: dict[str, Any] | None = None
+    saved_plan: list[tuple[str, float]] = field(default_factory=list)  # to resume a pause
+    finished: bool = False
+
+
+def _runs(state: ServerState) -> dict[str, JobRun]:
+    return records(state, KIND)
+
+
+def _messages_ok(messages: Any, need_assistant: bool) -> str | None:
+    if not isinstance(messages, list) or not messages:
+        return "'messages' must be a non-empty array"
+    roles = []
+    for m in messages:
+        if not isinstance(m, dict) or m.get("role") not in (
+            "system",
+            "developer",
+            "user",
+            "assistant",
+            "tool",
+            "function",
+        ):
+            return "every message needs a valid 'role'"
+        roles.append(m["role"])
+    if need_assistant and "assistant" not in roles:
+        return "an example needs at least one assistant message"
+    return None
+
+
+def check_training_data(data: bytes, method: str) -> tuple[str | None, int, int]:
+    """(problem or None, examples, words) of a fine-tuning file for ``method``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "the file is not UTF-8 text", 0, 0
+    examples = words = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return f"line {number} is not valid JSON ({exc.msg})", examples, words
+        if not isinstance(row, dict):
+            return f"line {number} is not a JSON object", examples, words
+        if method == "dpo":
+            problem = _messages_ok((row.get("input") or {}).get("messages"), False)
+            for key in ("preferred_output", "non_preferred_output"):
+                if problem is None and not isinstance(row.get(key), list):
+                    problem = f"'{key}' must be an array of assistant messages"
+        else:
+            problem = _messages_ok(row.get("messages"), method == "supervised")
+        if problem:
+            return f"line {number}: {problem} ({method} format)", examples, words
+        examples += 1
+        words += len(json.dumps(row).split())
+    if examples < MIN_EXAMPLES:
+        return f"the file has {examples} examples; at least {MIN_EXAMPLES} are required", 0, 0
+    return None, examples, words
+
+
+def _file_param(ctx: Ctx, file_id: Any, param: str) -> dict[str, Any]:
+    obj = ctx.state.store.get("file", str(file_id))
+    if obj is None:
+        raise invalid(f"Invalid file '{file_id}': no such file.", param, code="invalid_file")
+    if obj["purpose"] != "fine-tune":
+        raise invalid(
+            f"File {file_id} has purpose {obj['purpose']!r}; expected 'fine-tune'.",
+            param,
+            code="invalid_file_purpose",
+        )
+    return get_file(ctx.state, str(file_id), param)
+
+
+def _hyperparameters(body: dict[str, Any], method: dict[str, Any]) -> dict[str, Any]:
+    given = dict(body.get("hyperparameters") or {})
+    given.update((method.get(method["type"]) or {}).get("hyperparameters") or {})
+    resolved = {
+        "batch_size": given.get("batch_size", "auto"),
+        "learning_rate_multiplier": given.get("learning_rate_multiplier", "auto"),
+        "n_epochs": given.get("n_epochs", "auto"),
+    }
+    defaults = {"batch_size": 1, "learning_rate_multiplier": 1.8, "n_epochs": 3}
+    return {k: defaults[k] if v == "auto" else v for k, v in resolved.items()}
+
+
+def _running_marks(tl: Timeline, now: float, fractions: list[float]) -> list[float | None]:
+    """Clock times at which training progress (time spent running) reached each fraction."""
+    out: list[float | None] = []
+    segments = []
+    reached = tl.reached(now)
+    for i, (state, at) in enumerate(reached):
+        if state == "running":
+            end = reached[i + 1][1] if i + 1 < len(reached) else now
+            segments.append((at, end))
+    for frac in fractions:
+        need, found = frac * RUNNING, None
+        for start, end in segments:
+            if end - start >= need:
+                found = start + need
+                break
+            need -= end - start
+        out.append(found)
+    return out
+
+
+def _checkpoints(job: dict[str, Any], run: JobRun, now: float) -> list[dict[str, Any]]:
+    steps_per_epoch = max(1, run.examples // int(job["hyperparameters"]["batch_size"] or 1))
+    marks = _running_marks(run.timeline, now, [(e + 1) / run.epochs for e in range(run.epochs)])
+    out = []
+    for epoch, at in enumerate(marks, start=1):
+        if at is None:
+            break
+        step = epoch * steps_per_epoch
+        out.append(
+            {
+                "id": f"ftckpt_{job['id'][8:]}{step:06d}",
+                "object": "fine_tuning.job.checkpoint",
+                "created_at": int(at),
+                "fine_tuned_model_checkpoint": f"{_model_name(job)}:ckpt-step-{step}",
+                "fine_tuning_job_id": job["id"],
+                "step_number": step,
+                "metrics": {"step": step, "train_loss": round(1.5 / (epoch + 1), 4)},
+            }
+        )
+    return out[-3:]
+
+
+def _model_name(job: dict[str, Any]) -> str:
+    return f"ft:{job['model']}:{ORG}:{job.get('suffix') or ''}:{job['id'][8:16]}"
+
+
+def _materialise(state: ServerState, job: dict[str, Any], run: JobRun) -> None:
+    """Side effects of reaching a terminal state, once: result file and model registration."""
+    now = state.clock.now()
+    status = run.timeline.state(now)
+    if status not in TERMINAL or run.finished:
+        return
+    run.finished = True
+    job["finished_at"] = int(run.timeline.entered(now))
+    if status != "succeeded":
+        return
+    rows = ["step,train_loss,train_mean_token_accuracy"]
+    for ckpt in _checkpoints(job, run, now):
+        loss = ckpt["metrics"]["train_loss"]
+        rows.append(f"{ckpt['step_number']},{loss},{round(1 - loss / 3, 4)}")
+    made = create_file(
+        state,
+        filename="step_metrics.csv",
+        purpose="fine-tune-results",
+        data=("\n".join(rows) + "\n").encode(),
+        now=job["finished_at"],
+    )
+    job["result_files"] = [made["id"]]
+    job["trained_tokens"] = run.tokens * run.epochs
+    job["fine_tuned_model"] = _model_name(job)
+    if MODEL_NOT_LISTED not in run.faults:
+        from .models import register_model
+
+        register_model(state, job["fine_tuned_model"], ORG)
+
+
+def _refresh(state: ServerState) -> None:
+    for job in state.store.all(KIND):
+        run = _runs(state).get(job["id"])
+        if run is not None:
+            _materialise(state, job, run)
+
+
+def _view(job: dict[str, Any], run: JobRun, now: float, faults: frozenset[str]) -> dict:
+    faults = faults | run.faults
+    out = dict(job)
+    out.pop("suffix", None)
+    status = run.timeline.state(now)
+    late = now - run.timeline.entered(now) > RUNNING / 2
+    if GOES_BACKWARDS in faults and status == "running" and late:
+        status = "queued"
+    out["status"] = status
+    if status == "failed":
+        out["error"] = None if NO_ERROR in faults else run.error
+    if status in ("queued", "running"):
+        nxt = run.timeline.next_change(now)
+        out["estimated_finish"] = int(nxt) if nxt else None
+    return out
+
+
+def _load(ctx: Ctx) -> tuple[dict[str, Any], JobRun]:
+    job_id = ctx.path_params["fine_tuning_job_id"]
+    job = ctx.state.store.get(KIND, job_id)
+    run = _runs(ctx.state).get(job_id)
+    if job is None or run is None:
+        raise not_found("fine-tuning job", job_id, "fine_tuning_job_id")
+    _materialise(ctx.state, job, run)
+    return job, run
+
+
+@handles("POST /fine_tuning/jobs")
+async def create(ctx: Ctx) -> dict[str, Any]:
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    model = str(body.get("model"))
+    if model not in BASE_MODELS and not (
+        model.startswith("ft:") and any(m["id"] == model for m in ctx.state.models)
+    ):
+        raise invalid(
+            f"Model {model} is not available for fine-tuning or does not exist.",
+            "model",
+            code="model_not_available",
+        )
+    training = _file_param(ctx, body["training_file"], "training_file")
+    validation = body.get("validation_file")
+    if validation:
+        _file_param(ctx, validation, "validation_file")
+    method = dict(body.get("method") or {"type": "supervised"})
+    method.setdefault(method["type"], {})
+    hyper = _hyperparameters(body, method)
+    method[method["type"]] = {**method[method["type"]], "hyperparameters": hyper}
+    problem, examples, words = check_training_data(
+        file_bytes(ctx.state, training["id"]), method["type"]
+    )
+    if problem is None and validation:
+        vproblem = check_training_data(file_bytes(ctx.state, validation), method["type"])[0]
+        if vproblem:
+            problem = "validation file: " + vproblem
+    now = ctx.now
+    job_id = new_id("ftjob-")
+    seed = body.get("seed")
+    if seed is None:
+        seed = int(hashlib.sha256(job_id.encode()).hexdigest()[:7], 16)
+    job: dict[str, Any] = {
+        "id": job_id,
+        "object": "fine_tuning.job",
+        "created_at": now,
+        "error": None,
+        "fine_tuned_model": None,
+        "finished_at": None,
+        "hyperparameters": hyper,
+        "model": model,
+        "organization_id": "org-" + ORG,
+        "result_files": [],
+        "status": "validating_files",
+        "trained_tokens": None,
+        "training_file": training["id"],
+        "validation_file": validation or None,
+        "integrations": body.get("integrations") or None,
+        "seed": seed,
+        "estimated_finish": None,
+        "method": method,
+        "metadata": body.get("metadata") or None,
+        "suffix": body.get("suffix"),
+    }
+    if problem:
+        phases: list[tuple[str, float]] = [("validating_files", VALIDATING), ("failed", 0)]
+    else:
+        phases = [
+            ("validating_files", VALIDATING),
+            ("queued", QUEUED),
+            ("running", RUNNING),
+            ("succeeded", 0),
+        ]
+    param = "validation_file" if problem and problem.startswith("validation") else "training_file"
+    error = {"code": "invalid_training_file", "message": problem, "param": param}
+    run = JobRun(
+        timeline=Timeline.plan(now, phases),
+        faults=ctx.faults,
+        epochs=int(hyper["n_epochs"]),
+        examples=examples,
+        tokens=words,
+        error=error if problem else None,
+    )
+    ctx.state.store.put(KIND, job)
+    _runs(ctx.state)[job_id] = run
+    register_refresher(ctx.state, "fine_tuning", _refresh)
+    return _view(job, run, now, ctx.faults)
+
+
+@handles("GET /fine_tuning/jobs/{fine_tuning_job_id}")
+async def retrieve(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    return _view(job, run, ctx.state.clock.now(), ctx.faults)
+
+
+@handles("GET /fine_tuning/jobs")
+async def list_jobs(ctx: Ctx) -> dict[str, Any]:
+    refresh_all(ctx.state)
+    now = ctx.state.clock.now()
+    runs = _runs(ctx.state)
+    wanted = ctx.query.get("metadata") or {}
+    rows = [
+        _view(j, runs[j["id"]], now, ctx.faults)
+        for j in ctx.state.store.all(KIND)
+        if all((j.get("metadata") or {}).get(k) == v for k, v in dict(wanted).items())
+    ]
+    page = ctx.state.store.list_page(KIND, ctx.query, items=rows, max_limit=100)
+    return {"object": "list", "data": page["data"], "has_more": page["has_more"]}
+
+
+@handles("POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel")
+async def cancel(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    now = ctx.state.clock.now()
+    status = run.timeline.state(now)
+    if status in TERMINAL:
+        raise invalid(f"Cannot cancel a job with status {status!r}.", "fine_tuning_job_id")
+    run.timeline.replan(now, [("cancelled", 0)])
+    _materialise(ctx.state, job, run)
+    return _view(job, run, now, ctx.faults)
+
+
+@handles("POST /fine_tuning/jobs/{fine_tuning_job_id}/pause")
+async def pause(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    now = ctx.state.clock.now()
+    status = run.timeline.state(now)
+    if status != "running":
+        raise invalid(
+            f"Only a running job can be paused; this one is {status!r}.", "fine_tuning_job_id"
+        )
+    if not ctx.fault(PAUSE_IGNORED):
+        run.saved_plan = run.timeline.remaining(now)
+        run.timeline.replan(now, [("paused", 0)])
+    return _view(job, run, now, ctx.faults)
+
+
+@handles("POST /fine_tuning/jobs/{fine_tuning_job_id}/resume")
+async def resume(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    now = ctx.state.clock.now()
+    status = run.timeline.state(now)
+    if status != "paused":
+        raise invalid(
+            f"Only a paused job can be resumed; this one is {status!r}.", "fine_tuning_job_id"
+        )
+    run.timeline.replan(now, run.saved_plan or [("running", RUNNING), ("succeeded", 0)])
+    return _view(job, run, now, ctx.faults)
+
+
+def _events(job: dict[str, Any], run: JobRun, now: float) -> list[dict[str, Any]]:
+    """One event per state reached, oldest first."""
+    out = []
+    for index, (state, at) in enumerate(run.timeline.reached(now)):
+        message = MESSAGES[state].format(training_file=job["training_file"])
+        if state == "running" and index and run.timeline.entries[index - 1][0] == "paused":
+            message = "Fine-tuning job resumed"
+        level = "error" if state == "failed" else "info"
+        if state == "failed" and run.error:
+            message = f"{message}: {run.error['message']}"
+        out.append(
+            {
+                "id": f"ftevent-{job['id'][6:]}-{index:04d}",
+                "object": "fine_tuning.job.event",
+                "created_at": int(at),
+                "level": level,
+                "message": message,
+                "type": "message",
+                "data": {"status": state},
+            }
+        )
+    return out
+
+
+@handles("GET /fine_tuning/jobs/{fine_tuning_job_id}/events")
+async def list_events(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    rows = _events(job, run, ctx.state.clock.now())
+    page = ctx.state.store.list_page("", ctx.query, items=rows, max_limit=100)
+    data = page["data"]
+    if (ctx.fault(EVENTS_UNORDERED) or EVENTS_UNORDERED in run.faults) and len(data) > 1:
+        data = [data[1], data[0], *data[2:]]
+    return {"object": "list", "data": data, "has_more": page["has_more"]}
+
+
+@handles("GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints")
+async def list_checkpoints(ctx: Ctx) -> dict[str, Any]:
+    job, run = _load(ctx)
+    rows = _checkpoints(job, run, ctx.state.clock.now())
+    return ctx.state.store.list_page("", ctx.query, items=rows, default_limit=10, max_limit=100)
+
+
+def _checkpoint_exists(ctx: Ctx, name: str) -> None:
+    now = ctx.state.clock.now()
+    runs = _runs(ctx.state)
+    for job in ctx.state.store.all(KIND):
+        if any(
+            c["fine_tuned_model_checkpoint"] == name
+            for c in _checkpoints(job, runs[job["id"]], now)
+        ):
+            return
+    raise not_found("checkpoint", name, "fine_tuned_model_checkpoint")
+
+
+@handles("POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions")
+async def create_permissions(ctx: Ctx) -> dict[str, Any]:
+    name = ctx.path_params["fine_tuned_model_checkpoint"]
+    _checkpoint_exists(ctx, name)
+    created = []
+    for project in (ctx.body or {}).get("project_ids") or []:
+        perm = {
+            "id": new_id("cp_"),
+            "object": "checkpoint.permission",
+            "created_at": ctx.now,
+            "project_id": project,
+        }
+        created.append(ctx.state.store.put(PERMISSION_KIND, perm, parent=name))
+    if not created:
+        raise invalid("'project_ids' must list at least one project.", "project_ids")
+    return {
+        "object": "list",
+        "data": created,
+        "first_id": created[0]["id"],
+        "last_id": created[-1]["id"],
+        "has_more": False,
+    }
+
+
+@handles("GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions")
+async def list_permissions(ctx: Ctx) -> dict[str, Any]:
+    name = ctx.path_params["fine_tuned_model_checkpoint"]
+    _checkpoint_exists(ctx, name)
+    rows = ctx.state.store.all(PERMISSION_KIND, parent=name)
+    project = ctx.query.get("project_id")
+    if project:
+        rows = [r for r in rows if r["project_id"] == project]
+    query = dict(ctx.query)
+    query["order"] = "asc" if query.get("order") == "ascending" else "desc"
+    return ctx.state.store.list_page("", query, items=rows, default_limit=10, max_limit=100)
+
+
+@handles(
+    "DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}"
+)
+async def delete_permission(ctx: Ctx) -> dict[str, Any]:
+    name = ctx.path_params["fine_tuned_model_checkpoint"]
+    perm_id = ctx.path_params["permission_id"]
+    if ctx.state.store.delete(PERMISSION_KIND, perm_id, parent=name) is None:
+        raise not_found("checkpoint permission", perm_id, "permission_id")
+    return {"id": perm_id, "object": "checkpoint.permission", "deleted": True}

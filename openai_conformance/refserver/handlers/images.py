@@ -1,0 +1,111 @@
+"""Images: generations, edits and variations answer schema-valid bodies carrying a tiny valid
+PNG (1x1) as ``b64_json`` (or a ``data:`` URL when ``response_format`` is ``url``), one per
+``n``; ``stream: true`` sends ``partial_images`` partial events then a completed event."""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from .. import sse
+from ..context import Ctx, handles
+from .models import require_model
+
+
+def tiny_png(rgb: tuple[int, int, int] = (16, 128, 255)) -> bytes:
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    raw = b"\x00" + bytes(rgb)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG_B64 = base64.b64encode(tiny_png()).decode()
+
+
+def _usage() -> dict[str, Any]:
+    return {
+        "total_tokens": 2,
+        "input_tokens": 1,
+        "output_tokens": 1,
+        "input_tokens_details": {"text_tokens": 1, "image_tokens": 0},
+    }
+
+
+async def _images(ctx: Ctx, kind: str) -> Any:
+    body = ctx.body or {}
+    require_model(ctx.state, body.get("model") or "gpt-image-1")
+    n = int(body.get("n") or 1)
+    size = body.get("size") if body.get("size") not in (None, "auto") else "1024x1024"
+    quality = body.get("quality") if body.get("quality") in ("low", "medium", "high") else "high"
+    background = (
+        body.get("background") if body.get("background") in ("transparent", "opaque") else "opaque"
+    )
+    if body.get("stream") and kind != "variation":
+        prefix = "image_generation" if kind == "generation" else "image_edit"
+        base = {
+            "created_at": ctx.now,
+            "size": size,
+            "quality": quality,
+            "background": background,
+            "output_format": "png",
+        }
+        partials = int(body.get("partial_images") or 0)
+
+        async def events() -> AsyncIterator[bytes]:
+            for i in range(partials):
+                yield sse.encode(
+                    {
+                        "type": f"{prefix}.partial_image",
+                        "b64_json": PNG_B64,
+                        "partial_image_index": i,
+                        **base,
+                    },
+                    event=f"{prefix}.partial_image",
+                )
+            yield sse.encode(
+                {"type": f"{prefix}.completed", "b64_json": PNG_B64, "usage": _usage(), **base},
+                event=f"{prefix}.completed",
+            )
+
+        return sse.stream_response(events())
+    if body.get("response_format") == "url":
+        data = [{"url": "data:image/png;base64," + PNG_B64} for _ in range(n)]
+    else:
+        data = [{"b64_json": PNG_B64} for _ in range(n)]
+    if kind == "generation" and body.get("prompt"):
+        for d in data:
+            d["revised_prompt"] = str(body["prompt"])
+    return {
+        "created": ctx.now,
+        "data": data,
+        "size": size,
+        "quality": quality,
+        "background": background,
+        "output_format": "png",
+        "usage": _usage(),
+    }
+
+
+@handles("POST /images/generations")
+async def create_image(ctx: Ctx) -> Any:
+    return await _images(ctx, "generation")
+
+
+@handles("POST /images/edits")
+async def create_image_edit(ctx: Ctx) -> Any:
+    return await _images(ctx, "edit")
+
+
+@handles("POST /images/variations")
+async def create_image_variation(ctx: Ctx) -> Any:
+    return await _images(ctx, "variation")

@@ -1,0 +1,184 @@
+"""One model response over the Realtime protocol: the GA event sequence, deterministic content.
+
+For ``response.create`` the server emits, in order::
+
+    response.created                      (status in_progress, output [])
+    response.output_item.added            (assistant message, status in_progress, content [])
+    conversation.item.added               (unless the response is out of band: conversation none)
+    response.content_part.added           (part {type: text|audio})
+    response.output_text.delta (n times)  text modality; audio: output_audio_transcript.delta
+                                          (n times) then output_audio.delta
+    response.output_text.done             (text = the deltas concatenated) | the audio .done pair
+    response.content_part.done
+    response.output_item.done             (status completed)
+    conversation.item.done
+    response.done                         (status completed, output [item], usage)
+
+``response.cancel`` while deltas are being sent stops the stream: the item ends
+``incomplete`` and ``response.done`` carries ``status: cancelled`` with
+``status_details {type: cancelled, reason: client_cancelled}``.
+
+The text is deterministic: a reply that quotes the last user text of the conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import TYPE_CHECKING, Any
+
+from .faults import DELTA_MISMATCH
+from .session import item_text, new_id
+
+if TYPE_CHECKING:
+    from .protocol import Connection
+
+DELTA_DELAY = 0.002  # real seconds between deltas, so a response.cancel can land mid-stream
+SILENCE_PER_WORD = b"\x00\x00" * 240  # 10 ms of 24 kHz PCM16 silence per word
+
+
+def reply_text(items: list[dict[str, Any]], instructions: str | None = None) -> str:
+    """The deterministic answer to the conversation so far."""
+    last = next(
+        (item_text(i) for i in reversed(items) if i.get("role") == "user" and item_text(i)),
+        "",
+    )
+    if not last:
+        return "Hello from the reference realtime server."
+    return f"You said: {last[:200]}. This is the reference realtime reply."
+
+
+def _usage(prompt: str, output: str) -> dict[str, Any]:
+    inp, out = max(1, len(prompt.split())), max(1, len(output.split()))
+    return {
+        "total_tokens": inp + out,
+        "input_tokens": inp,
+        "output_tokens": out,
+        "input_token_details": {"cached_tokens": 0, "text_tokens": inp, "audio_tokens": 0},
+        "output_token_details": {"text_tokens": out, "audio_tokens": 0},
+    }
+
+
+async def run_response(conn: Connection, params: dict[str, Any]) -> None:
+    """Emit one full response; honours ``conn.cancel_requested``."""
+    session = conn.session
+    modalities = list(params.get("output_modalities") or session.get("output_modalities") or [])
+    audio = "audio" in modalities
+    in_band = params.get("conversation", "auto") != "none"
+    context = list(params.get("input") or conn.conversation.items)
+    text = reply_text(context, params.get("instructions") or session.get("instructions"))
+    response_id = new_id("resp")
+    response: dict[str, Any] = {
+        "id": response_id,
+        "object": "realtime.response",
+        "status": "in_progress",
+        "output": [],
+        "conversation_id": conn.conversation_id if in_band else None,
+        "output_modalities": ["audio"] if audio else ["text"],
+        "max_output_tokens": params.get(
+            "max_output_tokens", session.get("max_output_tokens", "inf")
+        ),
+        "metadata": params.get("metadata"),
+    }
+    if not in_band:
+        response.pop("conversation_id")
+    if audio:
+        out_audio = (session.get("audio") or {}).get("output") or {}
+        response["audio"] = {
+            "output": {"format": out_audio.get("format"), "voice": out_audio.get("voice", "alloy")}
+        }
+    await conn.send({"type": "response.created", "response": dict(response, output=[])})
+
+    item_id = new_id("item")
+    item: dict[str, Any] = {
+        "id": item_id,
+        "object": "realtime.item",
+        "type": "message",
+        "status": "in_progress",
+        "role": "assistant",
+        "content": [],
+    }
+    where = {"response_id": response_id, "item_id": item_id, "output_index": 0}
+    await conn.send(
+        {
+            "type": "response.output_item.added",
+            "response_id": response_id,
+            "output_index": 0,
+            "item": dict(item),
+        }
+    )
+    previous = None
+    if in_band:
+        previous = conn.conversation.insert(item, None)
+        await conn.send(
+            {"type": "conversation.item.added", "previous_item_id": previous, "item": dict(item)}
+        )
+    part: dict[str, Any] = (
+        {"type": "audio", "transcript": ""} if audio else {"type": "text", "text": ""}
+    )
+    await conn.send(
+        {"type": "response.content_part.added", **where, "content_index": 0, "part": dict(part)}
+    )
+
+    words = text.split(" ")
+    deltas = [w if i == 0 else " " + w for i, w in enumerate(words)]
+    sent: list[str] = []
+    delta_type = "response.output_audio_transcript.delta" if audio else "response.output_text.delta"
+    for delta in deltas:
+        if conn.cancel_requested:
+            break
+        await conn.send({"type": delta_type, **where, "content_index": 0, "delta": delta})
+        sent.append(delta)
+        await asyncio.sleep(DELTA_DELAY)
+    cancelled = conn.cancel_requested
+    final = "".join(sent)
+    shown = final + " (edited)" if conn.faulty(DELTA_MISMATCH) else final
+    if audio:
+        pcm = SILENCE_PER_WORD * len(sent)
+        b64 = base64.b64encode(pcm).decode()
+        await conn.send(
+            {"type": "response.output_audio.delta", **where, "content_index": 0, "delta": b64}
+        )
+        await conn.send({"type": "response.output_audio.done", **where, "content_index": 0})
+        await conn.send(
+            {
+                "type": "response.output_audio_transcript.done",
+                **where,
+                "content_index": 0,
+                "transcript": shown,
+            }
+        )
+        done_part = {"type": "audio", "transcript": shown}
+        content = [{"type": "output_audio", "transcript": shown}]
+    else:
+        await conn.send(
+            {"type": "response.output_text.done", **where, "content_index": 0, "text": shown}
+        )
+        done_part = {"type": "text", "text": shown}
+        content = [{"type": "output_text", "text": shown}]
+    await conn.send(
+        {"type": "response.content_part.done", **where, "content_index": 0, "part": done_part}
+    )
+    item["content"] = content
+    item["status"] = "incomplete" if cancelled else "completed"
+    await conn.send(
+        {
+            "type": "response.output_item.done",
+            "response_id": response_id,
+            "output_index": 0,
+            "item": dict(item),
+        }
+    )
+    if in_band:
+        await conn.send(
+            {"type": "conversation.item.done", "previous_item_id": previous, "item": dict(item)}
+        )
+    prompt = " ".join(item_text(i) for i in context)
+    response.update(output=[dict(item)], usage=_usage(prompt, final))
+    if cancelled:
+        response["status"] = "cancelled"
+        response["status_details"] = {"type": "cancelled", "reason": "client_cancelled"}
+    else:
+        response["status"] = "completed"
+        response["status_details"] = {"type": "completed"}
+    await conn.send({"type": "response.done", "response": response})

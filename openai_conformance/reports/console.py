@@ -1,0 +1,49 @@
+"""The short console summary printed at the end of ``oaic run`` (and by ``oaic report``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openai_conformance.reports.model import OUTCOMES, Results
+from openai_conformance.reports.text import fmt_duration, fmt_score
+
+_SHORT = {
+    "PASS": "pass",
+    "FAIL": "fail",
+    "ERROR": "error",
+    "UNSUPPORTED": "unsup",
+    "DISABLED": "disab",
+    "XFAIL": "xfail",
+    "XPASS": "xpass",
+}
+
+
+def render_console(results: Results, report: Path | None = None, max_rows: int = 60) -> str:
+    """A plain-text table (per resource), the score, the verdict and where the report is."""
+    s, run = results.summary, results.run
+    rows = list(s["by_resource"].items())
+    width = max([len("resource"), *(len(r) for r, _ in rows[:max_rows])])
+    head = f"{'resource':<{width}}  {'score':>6}  " + " ".join(f"{_SHORT[o]:>5}" for o in OUTCOMES)
+    lines = [head, "-" * len(head)]
+    for resource, tally in rows[:max_rows]:
+        counts = " ".join(f"{tally['counts'][o]:>5}" for o in OUTCOMES)
+        lines.append(f"{resource:<{width}}  {fmt_score(tally['score']):>6}  {counts}")
+    if len(rows) > max_rows:
+        lines.append(f"… {len(rows) - max_rows} more resources in the report")
+    lines.append("-" * len(head))
+    totals = " ".join(f"{s['totals'][o]:>5}" for o in OUTCOMES)
+    lines.append(f"{'total':<{width}}  {fmt_score(s['score']['overall']):>6}  {totals}")
+    verdict = "CONFORMANT" if s["conformant"] else "NOT CONFORMANT"
+    lines.append("")
+    lines.append(
+        f"{verdict}: score {fmt_score(s['score']['overall'])} over {s['total']} tests in "
+        f"{fmt_duration(run.duration_s)} against {run.target.base_url}"
+    )
+    if s["certify"]["enabled"] and s["certify"]["blockers"]:
+        lines.append(
+            f"certification: {len(s['certify']['blockers'])} MUST test(s) were UNSUPPORTED, "
+            "DISABLED or XFAIL"
+        )
+    if report is not None:
+        lines.append(f"report: {report}")
+    return "\n".join(lines)

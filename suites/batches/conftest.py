@@ -1,0 +1,30 @@
+"""Batch fixtures: ``make_batch`` (create, cleaned up) and ``finished_batch`` (run to the end)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from batch_steps import FinishedBatch, chat_input, create_batch, run_to_end
+
+
+@pytest.fixture
+def make_batch(
+    client: Any, cleanup: Any, oaic_config: Any
+) -> Callable[..., tuple[dict[str, Any], Any]]:
+    """``make_batch(data, endpoint=...)`` → (created batch, exchange)."""
+
+    def make(data: bytes, endpoint: str = "/v1/chat/completions") -> tuple[dict[str, Any], Any]:
+        return create_batch(client, cleanup, oaic_config, data, endpoint)
+
+    return make
+
+
+@pytest.fixture
+def finished_batch(client: Any, cleanup: Any, oaic_config: Any) -> FinishedBatch:
+    """A chat batch run to a terminal state, with its observed timeline and custom ids."""
+    data, ids = chat_input(oaic_config)
+    batch, _ = create_batch(client, cleanup, oaic_config, data)
+    seen = run_to_end(client, oaic_config, batch)
+    return FinishedBatch(seen.body, seen, ids)

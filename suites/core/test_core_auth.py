@@ -1,0 +1,29 @@
+"""Authentication: missing or wrong credentials are rejected with 401 and the envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance.checks import auth_conformance, raise_failures
+
+WRONG_KEY = "sk-oaic-wrong-key-000000000000"
+
+
+
+
+@pytest.mark.requirement("core/auth-401")
+def test_request_without_credentials_returns_401_envelope(
+    client_with_credentials: Any, check_ctx: Any
+) -> None:
+    exchange = client_with_credentials(None).request("GET", "/models")
+    raise_failures(auth_conformance(exchange, "GET /models", check_ctx))
+
+
+@pytest.mark.requirement("core/auth-401")
+def test_request_with_wrong_key_returns_401_envelope(
+    client_with_credentials: Any, check_ctx: Any
+) -> None:
+    exchange = client_with_credentials(WRONG_KEY).request("GET", "/models")
+    raise_failures(auth_conformance(exchange, "GET /models", check_ctx))

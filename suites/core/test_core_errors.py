@@ -1,0 +1,54 @@
+"""Errors: unknown routes and models, invalid requests and the error envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance.checks import assert_error, error_envelope_conformance, raise_failures
+
+
+@pytest.mark.requirement("core/unknown-route-404")
+def test_unknown_route_returns_404_envelope(client: Any) -> None:
+    exchange = client.request("GET", "/oaic-no-such-route")
+    assert_error(exchange, 404, requirement="core/unknown-route-404")
+
+
+@pytest.mark.requirement("core/unknown-model-404")
+def test_unknown_model_on_chat_completions_returns_404_envelope(
+    client: Any, chat_request: dict[str, Any]
+) -> None:
+    body = {**chat_request, "model": "oaic-no-such-model"}
+    exchange = client.request("POST", "/chat/completions", json=body)
+    assert_error(exchange, 404, requirement="core/unknown-model-404")
+
+
+@pytest.mark.requirement("core/invalid-request-400")
+def test_chat_completion_without_messages_returns_400_envelope(
+    client: Any, chat_request: dict[str, Any]
+) -> None:
+    body = {k: v for k, v in chat_request.items() if k != "messages"}
+    exchange = client.request("POST", "/chat/completions", json=body)
+    assert_error(exchange, 400, requirement="core/invalid-request-400")
+
+
+@pytest.mark.requirement("core/invalid-request-param")
+def test_invalid_request_error_names_the_missing_parameter(
+    client: Any, chat_request: dict[str, Any]
+) -> None:
+    body = {k: v for k, v in chat_request.items() if k != "messages"}
+    exchange = client.request("POST", "/chat/completions", json=body)
+    assert_error(
+        exchange, 400, param="messages", requirement="core/invalid-request-param", level="SHOULD"
+    )
+
+
+@pytest.mark.requirement("core/error-envelope")
+def test_error_responses_use_the_error_envelope(
+    client: Any, check_ctx: Any, chat_request: dict[str, Any]
+) -> None:
+    body = {**chat_request, "messages": "not-a-list"}
+    exchange = client.request("POST", "/chat/completions", json=body)
+    raise_failures(error_envelope_conformance(exchange, "POST /chat/completions", check_ctx))
+    assert_error(exchange, 400, requirement="core/error-envelope")

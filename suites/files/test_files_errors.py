@@ -1,0 +1,58 @@
+"""Files: invalid uploads are rejected with a 400 error envelope naming the parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.checks import assert_error
+
+OP = "POST /files"
+
+
+def _post(client: Any, cleanup: Any, data: dict[str, Any], files: dict[str, Any] | None) -> Any:
+    exchange = client.request("POST", "/files", data=data, files=files)
+    if exchange.status < 300:  # accepted by mistake: still clean it up
+        body = exchange.json()
+        if isinstance(body, dict) and body.get("id"):
+            lc.register_undo(
+                cleanup,
+                client,
+                "file",
+                body["id"],
+                "DELETE",
+                f"/files/{body['id']}",
+                "rejected upload",
+            )
+    return exchange
+
+
+@pytest.mark.requirement("files/invalid-purpose-rejected")
+def test_upload_with_invalid_purpose_is_rejected_naming_purpose(client: Any, cleanup: Any) -> None:
+    exchange = _post(
+        client, cleanup, {"purpose": "not-a-purpose"}, {"file": ("x.txt", b"hello", "text/plain")}
+    )
+    assert_error(
+        exchange, status=400, param="purpose", op=OP, requirement="files/invalid-purpose-rejected"
+    )
+
+
+@pytest.mark.requirement("files/missing-file-rejected")
+def test_upload_without_file_is_rejected_naming_file(client: Any, cleanup: Any) -> None:
+    # multipart/form-data with only the purpose part (an empty files= would send urlencoded)
+    exchange = _post(client, cleanup, {}, {"purpose": (None, b"user_data")})
+    assert_error(
+        exchange, status=400, param="file", op=OP, requirement="files/missing-file-rejected"
+    )
+
+
+@pytest.mark.requirement("files/empty-file-rejected")
+def test_upload_of_empty_file_is_rejected(client: Any, cleanup: Any) -> None:
+    exchange = _post(
+        client, cleanup, {"purpose": "user_data"}, {"file": ("empty.txt", b"", "text/plain")}
+    )
+    assert_error(
+        exchange, status=400, op=OP, requirement="files/empty-file-rejected", level="SHOULD"
+    )

@@ -1,0 +1,191 @@
+"""Files: upload for each purpose, retrieve, byte-exact content, delete, and gone afterwards.
+
+Every file is registered with the cleanup registry as soon as it exists (``upload_file``), so
+a failing assertion never leaves it behind.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.checks import assert_conforms, assert_error
+
+# A 1x1 transparent PNG: the smallest real image for purpose "vision".
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+TEXT = b"Conformance file: the quick brown fox jumps over the lazy dog.\n"
+
+# (purpose, filename, content, content type): one per purpose CreateFileRequest documents.
+PURPOSES = [
+    ("assistants", "notes.txt", TEXT, "text/plain"),
+    (
+        "batch",
+        "input.jsonl",
+        lc.jsonl([lc.chat_batch_line("a", "gpt-4o-mini", "hi")]),
+        "application/jsonl",
+    ),
+    ("fine-tune", "train.jsonl", lc.sft_training_jsonl(), "application/jsonl"),
+    ("vision", "pixel.png", PNG_1X1, "image/png"),
+    ("user_data", "data.txt", TEXT, "text/plain"),
+    (
+        "evals",
+        "items.jsonl",
+        lc.jsonl([{"item": {"input": "hi", "ideal": "hello"}}]),
+        "application/jsonl",
+    ),
+]
+
+
+def _check_echo(obj: dict[str, Any], purpose: str, filename: str, data: bytes) -> None:
+    failures = [
+        lc.lifecycle_failure(
+            "file_echo_conformance",
+            f"the File object does not echo {field}",
+            requirement="files/upload-each-purpose",
+            operation="POST /files",
+            pointer=f"/{field}",
+            expected=repr(want),
+            actual=obj.get(field),
+        )
+        for field, want in (("purpose", purpose), ("bytes", len(data)), ("filename", filename))
+        if obj.get(field) != want
+    ]
+    lc.fail(failures)
+
+
+@pytest.mark.requirement("files/upload-each-purpose")
+@pytest.mark.parametrize(
+    ("purpose", "filename", "data", "ctype"), PURPOSES, ids=[p[0] for p in PURPOSES]
+)
+def test_upload_returns_file_object_for_each_purpose(
+    client: Any, cleanup: Any, purpose: str, filename: str, data: bytes, ctype: str
+) -> None:
+    obj = lc.upload_file(
+        client, cleanup, data, purpose=purpose, filename=filename, content_type=ctype
+    )
+    _check_echo(obj, purpose, filename, data)
+
+
+@pytest.mark.requirement("files/retrieve-matches-create")
+def test_retrieve_returns_the_uploaded_file(client: Any, cleanup: Any) -> None:
+    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="r.txt")
+    exchange = client.request("GET", f"/files/{created['id']}")
+    got = assert_conforms(exchange, "GET /files/{file_id}")
+    stable = ("id", "object", "bytes", "created_at", "filename", "purpose")
+    lc.fail(
+        [
+            lc.lifecycle_failure(
+                "retrieve_matches_create_conformance",
+                f"retrieved {key} differs from the upload's",
+                requirement="files/retrieve-matches-create",
+                operation="GET /files/{file_id}",
+                pointer=f"/{key}",
+                expected=repr(created.get(key)),
+                actual=got.get(key),
+                exchange=exchange,
+            )
+            for key in stable
+            if got.get(key) != created.get(key)
+        ]
+    )
+
+
+def _download(client: Any, file_id: str) -> Any:
+    exchange = client.request("GET", f"/files/{file_id}/content")
+    assert_conforms(exchange, "GET /files/{file_id}/content")
+    return exchange
+
+
+@pytest.mark.requirement("files/content-byte-exact")
+def test_content_download_is_byte_exact(client: Any, cleanup: Any) -> None:
+    # Bytes that survive no accidental re-encoding: every byte value, CRLF, a JSONL line.
+    data = bytes(range(256)) * 4 + b"\r\n" + TEXT
+    created = lc.upload_file(client, cleanup, data, purpose="user_data", filename="bytes.bin")
+    exchange = _download(client, created["id"])
+    got = bytes(exchange.content)
+    if got != data:
+        first = next((i for i, (a, b) in enumerate(zip(got, data, strict=False)) if a != b), None)
+        lc.fail(
+            lc.lifecycle_failure(
+                "content_byte_exact_conformance",
+                "downloaded content differs from the uploaded bytes",
+                requirement="files/content-byte-exact",
+                operation="GET /files/{file_id}/content",
+                expected=f"{len(data)} bytes sha256 {lc.sha256(data)}",
+                actual=f"{len(got)} bytes sha256 {lc.sha256(got)}; first diff at byte {first}",
+                exchange=exchange,
+            )
+        )
+
+
+#: What a file's content may be served as; charset and other parameters are ignored.
+SENSIBLE_JSONL_TYPES = (
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/json",
+    "application/x-ndjson",
+    "application/octet-stream",
+)
+
+
+@pytest.mark.requirement("files/content-type")
+def test_content_download_has_a_sensible_content_type(client: Any, cleanup: Any) -> None:
+    data = lc.sft_training_jsonl()
+    created = lc.upload_file(client, cleanup, data, purpose="fine-tune", filename="t.jsonl")
+    exchange = _download(client, created["id"])
+    ctype = (exchange.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if not (ctype in SENSIBLE_JSONL_TYPES or ctype.startswith("text/")):
+        lc.fail(
+            lc.lifecycle_failure(
+                "content_type_conformance",
+                f"JSONL content served as {ctype or '(no content type)'}",
+                requirement="files/content-type",
+                level="SHOULD",
+                operation="GET /files/{file_id}/content",
+                expected=" | ".join(SENSIBLE_JSONL_TYPES) + " | text/*",
+                actual=ctype or None,
+                exchange=exchange,
+            )
+        )
+
+
+@pytest.mark.requirement("files/delete")
+def test_delete_returns_deleted_true(client: Any, cleanup: Any) -> None:
+    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="d.txt")
+    exchange = client.request("DELETE", f"/files/{created['id']}")
+    body = assert_conforms(exchange, "DELETE /files/{file_id}")
+    if body.get("deleted") is not True or body.get("id") != created["id"]:
+        lc.fail(
+            lc.lifecycle_failure(
+                "delete_conformance",
+                "the deletion object does not confirm the deletion of this file",
+                requirement="files/delete",
+                operation="DELETE /files/{file_id}",
+                pointer="/deleted",
+                expected=f"deleted: true, id: {created['id']!r}",
+                actual={"id": body.get("id"), "deleted": body.get("deleted")},
+                exchange=exchange,
+            )
+        )
+
+
+@pytest.mark.requirement("files/deleted-is-gone")
+def test_deleted_file_answers_404_for_retrieve_content_and_delete(
+    client: Any, cleanup: Any
+) -> None:
+    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="g.txt")
+    file_id = created["id"]
+    assert_conforms(client.request("DELETE", f"/files/{file_id}"), "DELETE /files/{file_id}")
+    for method, path, op in (
+        ("GET", f"/files/{file_id}", "GET /files/{file_id}"),
+        ("GET", f"/files/{file_id}/content", "GET /files/{file_id}/content"),
+        ("DELETE", f"/files/{file_id}", "DELETE /files/{file_id}"),
+    ):
+        assert_error(
+            client.request(method, path), status=404, op=op, requirement="files/deleted-is-gone"
+        )

@@ -1,0 +1,22 @@
+"""Fine-tuning fixtures: ``succeeded_job`` (a supervised job run to its end, with timeline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from ft_steps import create_job, run_until
+
+from openai_conformance import lifecycles as lc
+
+
+@pytest.fixture
+def succeeded_job(client: Any, cleanup: Any, oaic_config: Any) -> lc.Observed:
+    job, _ = create_job(client, cleanup, oaic_config)
+    seen = run_until(client, oaic_config, job)
+    model = seen.body.get("fine_tuned_model")
+    if model:
+        lc.register_undo(
+            cleanup, client, "model", model, "DELETE", f"/models/{model}", "fine-tuned model"
+        )
+    return seen

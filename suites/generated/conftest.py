@@ -1,0 +1,67 @@
+"""Fixtures and collection for the generated suite: one item per operation and per lifecycle.
+
+Items carry ``("operation", "METHOD /path")`` and ``("resource", name)`` user properties (the
+plugin reads them for gating and the per-resource report) and an ``xdist_group`` mark per
+resource, so with ``--dist loadgroup`` every item that shares the resource pool of a resource
+runs on one worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance.generated.links import lifecycles
+from openai_conformance.generated.suite import build_run
+from openai_conformance.spec import Spec, load_spec
+
+
+def _spec(config: pytest.Config) -> Spec:
+    try:
+        from openai_conformance.plugin.hooks import get_session
+
+        session = get_session(config)
+    except ImportError:  # pragma: no cover - the plugin ships with the package
+        session = None
+    return session.spec if session is not None else load_spec()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    spec = _spec(metafunc.config)
+    if "operation_id" in metafunc.fixturenames:
+        params = [
+            pytest.param(op.id, id=op.id, marks=pytest.mark.xdist_group(op.resource))
+            for op in spec.operations
+        ]
+        metafunc.parametrize("operation_id", params)
+    if "lifecycle_create" in metafunc.fixturenames:
+        params = [
+            pytest.param(
+                lc.create,
+                id=f"{lc.create} lifecycle",
+                marks=pytest.mark.xdist_group(spec.operation(lc.create).resource),
+            )
+            for lc in lifecycles(spec)
+        ]
+        metafunc.parametrize("lifecycle_create", params)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    spec = None
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        op_id = callspec.params.get("operation_id") or callspec.params.get("lifecycle_create")
+        if not op_id:
+            continue
+        spec = spec or _spec(config)
+        item.user_properties.append(("operation", op_id))
+        item.user_properties.append(("resource", spec.operation(op_id).resource))
+
+
+@pytest.fixture(scope="session")
+def generation_run(oaic_config: Any, check_ctx: Any, client: Any, session_cleanup: Any) -> Any:
+    """This worker's GenerationRun: shared resource pool, pinned models, seeds, profile."""
+    return build_run(oaic_config, check_ctx, client, session_cleanup)

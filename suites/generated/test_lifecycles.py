@@ -1,0 +1,44 @@
+"""The stateful phase: for every lifecycle the links overlay declares, create → retrieve →
+list → modify → delete → retrieve, checking resource availability and use-after-free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openai_conformance.generated.links import lifecycles
+from openai_conformance.generated.pool import CreateFailed
+from openai_conformance.generated.stateful import run_lifecycle
+from openai_conformance.generated.suite import selection_reason
+from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
+
+
+def test_created_resource_is_available_until_deleted(
+    lifecycle_create: str, generation_run: Any, oaic_config: Any
+) -> None:
+    spec = generation_run.ctx.spec
+    lc = next(lc for lc in lifecycles(spec) if lc.create == lifecycle_create)
+    reason = selection_reason(spec.operation(lc.create), oaic_config)
+    if reason is not None:
+        raise Disabled(reason)
+    pool = generation_run.pool
+    try:
+        failures = run_lifecycle(lc, pool, generation_run.ctx)
+    except CreateFailed as exc:
+        if exc.exchange is not None and exc.exchange.status in (404, 501):
+            raise Unsupported(f"{lc.create} answered {exc.exchange.status}: {exc}") from None
+        raise ConformanceFailure(_create_failure(lc.create, exc)) from None
+    if failures:
+        raise ConformanceFailure(failures)
+
+
+def _create_failure(create: str, exc: CreateFailed) -> Any:
+    from openai_conformance.failures import Failure
+
+    failure = Failure(
+        title=f"the minimal create request failed: {exc}",
+        check="resource_availability_conformance",
+        operation=create,
+        message=f"{exc}; the lifecycle's seed request (spec/overlays/links.yaml) must succeed",
+        expected="2xx with an id",
+    )
+    return failure.with_exchange(exc.exchange) if exc.exchange is not None else failure

@@ -1,0 +1,30 @@
+"""Schema-derived property tests: one item per operation of the contract (id ``METHOD /path``).
+
+Each item runs the positive phase (schema-valid requests shaped for a real target), the
+negative phase (schema-violating requests must get a 4xx with the error envelope, ``param``
+naming the field) and, when the target has a key, the auth probe (wrong credentials → 401).
+Operations whose safety class is not allowed are DISABLED; an operation the target answers
+with 501 (or 404 on a collection route) in the envelope is UNSUPPORTED.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openai_conformance.generated.runner import OperationRunner
+from openai_conformance.generated.suite import selection_reason
+from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
+
+
+def test_operation_conforms_to_its_schema(
+    operation_id: str, generation_run: Any, oaic_config: Any
+) -> None:
+    op = generation_run.ctx.spec.operation(operation_id)
+    reason = selection_reason(op, oaic_config)
+    if reason is not None:
+        raise Disabled(reason)
+    result = OperationRunner(generation_run).run(op)
+    if result.unsupported_reason is not None:
+        raise Unsupported(result.unsupported_reason)
+    if result.failures:
+        raise ConformanceFailure(result.failures)

@@ -1,0 +1,61 @@
+"""Benchmark of the reference server over loopback (run by hand; not a test).
+
+    /tmp/probe/bin/python tests/bench/bench_refserver.py [N]
+
+Prints requests/s, p50 and p99 latency for ``GET /v1/models``, a non-streamed chat completion
+and an engine-served ``GET /v1/assistants/{id}``, N sequential requests each (default 1,000)
+on one keep-alive httpx client, after 50 warm-up requests; and the time to stream a chat
+completion of ~1,000 chunks when the chat handler supports ``max_completion_tokens``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import httpx
+
+from openai_conformance.refserver.server import ReferenceServer
+
+
+def measure(name: str, send: Callable[[], httpx.Response], n: int) -> None:
+    for _ in range(50):
+        send()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        resp = send()
+        latencies.append((time.perf_counter() - t) * 1000)
+        if resp.status_code != 200:
+            raise SystemExit(f"{name}: HTTP {resp.status_code} {resp.text[:200]}")
+    total = time.perf_counter() - started
+    latencies.sort()
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"{name:<34} {n / total:8.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 1000
+    chat = {"model": "ref-chat", "messages": [{"role": "user", "content": "Say hello."}]}
+    with ReferenceServer() as srv, httpx.Client(base_url=srv.base_url, timeout=30) as c:
+        measure("GET /v1/models", lambda: c.get("/models"), n)
+        measure("POST /v1/chat/completions", lambda: c.post("/chat/completions", json=chat), n)
+        ident = c.post("/assistants", json={"model": "ref-chat"}).json()["id"]
+        measure("GET /v1/assistants/{id} (engine)", lambda: c.get(f"/assistants/{ident}"), n)
+        stream = {**chat, "stream": True, "max_completion_tokens": 1000,
+                  "messages": [{"role": "user", "content": "word " * 2000}]}
+        t = time.perf_counter()
+        chunks = 0
+        with c.stream("POST", "/chat/completions", json=stream) as resp:
+            for line in resp.iter_lines():
+                chunks += line.startswith("data:")
+        print(f"stream chat completion: {chunks} data lines in {time.perf_counter() - t:.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

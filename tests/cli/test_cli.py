@@ -1,0 +1,185 @@
+"""``oaic``: dispatch, exit codes and clean one-paragraph errors (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from openai_conformance import cli
+
+REPORT_SAMPLE = Path(__file__).resolve().parents[1] / "reports"
+sys.path.insert(0, str(REPORT_SAMPLE))
+
+from sample import make_run, make_tests, write_evidence  # noqa: E402
+
+from openai_conformance.reports.model import write_reports  # noqa: E402
+
+
+def oaic(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "openai_conformance", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def crafted_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("run")
+    write_evidence(d)
+    write_reports(d, make_run(), make_tests())
+    return d
+
+
+def test_version_prints_the_suite_version() -> None:
+    proc = oaic("--version")
+    assert proc.returncode == 0 and "openai-conformance" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        ((), 2, "the following arguments are required"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("run", "--profile", "no-such-profile"), 2, "unknown profile 'no-such-profile'"),
+        (("run", "--target", "ftp://example"), 2, "expected an http(s) base URL"),
+        (("run", "--target", "http://127.0.0.1:9/v1"), 1, "cannot connect to the target"),
+        (("run", "--allow", "everything"), 2, "unknown value(s) everything"),
+        (("run", "--max-requests", "0"), 2, "expected a number >= 1"),
+        (("run", "-n", "many"), 2, "expected a number of workers"),
+        (("run", "--hypothesis-profile", "deep"), 2, "invalid choice"),
+        (("run", "--spec", "/nonexistent/openapi.yaml"), 2, "error:"),
+        (("report", "/nonexistent/run"), 2, "has no results.json"),
+    ],
+)
+def test_bad_input_gives_one_clean_paragraph(args: tuple[str, ...], code: int, needle: str) -> None:
+    proc = oaic(*args)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == code, output
+    assert needle in output
+    assert "Traceback" not in output
+
+
+def test_report_rejects_a_corrupt_results_json(tmp_path: Path) -> None:
+    (tmp_path / "results.json").write_text("{not json", "utf-8")
+    proc = oaic("report", str(tmp_path))
+    assert proc.returncode == 2 and "cannot be read" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    (tmp_path / "results.json").write_text(
+        json.dumps({"format": "openai-conformance/results", "format_version": 1, "run": {}})
+    )
+    proc = oaic("report", str(tmp_path))
+    assert proc.returncode == 2 and "not a valid results document" in proc.stderr
+
+
+def test_report_rerenders_every_format(crafted_run: Path) -> None:
+    (crafted_run / "report.html").unlink()
+    proc = oaic("report", str(crafted_run / "results.json"))
+    assert proc.returncode == 0, proc.stderr
+    assert (crafted_run / "report.html").is_file()
+    assert "NOT CONFORMANT: score 60.9%" in proc.stdout
+    assert "batches" in proc.stdout and "report.html" in proc.stdout
+
+
+def test_serve_dispatches_to_the_reference_server_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+
+    class FakeModule:
+        @staticmethod
+        def serve_main(argv: list[str]) -> int:
+            seen.append(argv)
+            return 0
+
+    monkeypatch.setitem(sys.modules, "openai_conformance.refserver.cli", FakeModule)
+    assert cli.main(["serve", "--port", "0", "--fault", "wrong-type"]) == 0
+    assert seen == [["--port", "0", "--fault", "wrong-type"]]
+
+
+def test_run_builds_pytest_arguments_for_the_plugin(tmp_path: Path) -> None:
+    args = cli.build_parser().parse_args(
+        [
+            "run",
+            "--target",
+            "http://h:1/v1/",
+            "--profile",
+            "openai",
+            "-k",
+            "files",
+            "-n",
+            "2",
+            "--allow",
+            "costly,admin",
+            "--max-requests",
+            "50",
+            "--seed",
+            "7",
+            "--certify",
+            "--resources",
+            "files, batches",
+        ]
+    )
+    argv = cli._pytest_args(args, tmp_path, ["-x"])
+    assert argv[0] == str(cli.suites_dir())
+    joined = " ".join(argv)
+    for part in (
+        "--target http://h:1/v1 ",
+        "--profile openai",
+        "-k files",
+        "-n 2 --dist loadgroup",
+        "--allow costly,admin",
+        "--max-requests 50",
+        "--seed 7",
+        "--certify",
+        "--resources files,batches",
+        f"--report-dir {tmp_path}",
+    ):
+        assert part in joined, part
+    assert argv[-1] == "-x"
+
+
+@pytest.mark.parametrize(("pytest_code", "oaic_code"), [(0, 0), (1, 1), (3, 3), (4, 2), (5, 2)])
+def test_run_maps_pytest_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pytest_code: int, oaic_code: int
+) -> None:
+    import pytest as pytest_module
+
+    monkeypatch.setattr(cli, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(pytest_module, "main", lambda args, plugins=None: pytest_code)
+    if pytest_code in (0, 1):  # the run wrote its reports: the exit code comes from results
+        run = tmp_path / "runs" / "r1"
+        tests = [t for t in make_tests() if t.outcome == "PASS" or pytest_code == 1]
+        write_reports(run, make_run(), tests)
+    assert cli.main(["run", "--report-dir", str(tmp_path)]) == oaic_code
+
+
+def test_run_exit_code_follows_results_when_only_harness_errors(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pytest as pytest_module
+
+    monkeypatch.setattr(cli, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(pytest_module, "main", lambda args, plugins=None: 1)
+    tests = [t for t in make_tests() if t.outcome in ("PASS", "ERROR", "DISABLED")]
+    write_reports(tmp_path / "runs" / "r1", make_run(), tests)
+    assert cli.main(["run", "--report-dir", str(tmp_path)]) == 3
+    out = capsys.readouterr().out
+    assert "NOT CONFORMANT" in out and "report: " in out
+
+
+def test_unexpected_exception_is_one_paragraph(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def boom(args: object, extra: object) -> int:
+        raise RuntimeError("kaput")
+
+    monkeypatch.delenv("OAIC_DEBUG", raising=False)
+    monkeypatch.setattr(cli, "cmd_run", boom)
+    assert cli.main(["run"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err

@@ -1,0 +1,190 @@
+"""report.html: self-contained, escaped, filterable, fast, and rendered by headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sample import make_run
+
+from openai_conformance.reports.html import render_html
+from openai_conformance.reports.model import Results, TestResult
+from openai_conformance.reports.text import anchor
+
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+)
+
+
+class _ResourceLoads(HTMLParser):
+    """Collects every URL the page could load by itself (not <a href> links, not text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.in_code = ""
+        self.code: dict[str, str] = {"style": "", "script": ""}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self.in_code = tag
+        for name, value in attrs:
+            if tag == "a" and name == "href":
+                continue
+            if value and ("http:" in value or "https:" in value or "//" in value):
+                self.loads.append(f"<{tag} {name}={value}>")
+            if tag in ("script", "link", "img", "iframe", "embed", "object") and name in (
+                "src",
+                "href",
+                "data",
+                "srcset",
+            ):
+                self.loads.append(f"<{tag} {name}={value}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self.in_code:
+            self.in_code = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.in_code:
+            self.code[self.in_code] += data
+
+
+def test_html_is_self_contained(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text("utf-8")
+    parser = _ResourceLoads()
+    parser.feed(html)
+    assert parser.loads == []
+    assert "<script src" not in html and "<link " not in html
+    for code in parser.code.values():
+        assert "http://" not in code and "https://" not in code
+        assert "url(" not in code and "@import" not in code and "fetch(" not in code
+
+
+def test_html_escapes_hostile_strings(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text("utf-8")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in html
+    assert "&amp;lt;img src=x onerror" in html  # already-escaped text is escaped again
+    assert "onerror=alert(1)>" not in html
+    assert html.count("<script>") == 1  # only the report's own filter script
+    assert "\x00" not in html and "\x1b" not in html
+
+
+def test_html_has_header_scores_matrix_operations_and_coverage(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text("utf-8")
+    for needle in (
+        "http://127.0.0.1:50123/v1",
+        "reference",
+        "2.3.0",
+        "abababababab",
+        "1m23s",
+        "60.9%",
+        'id="matrix"',
+        'id="operations"',
+        "chat.completion.chunk",
+        "session.updated",
+        "error-convention",
+        "Not conformant",
+    ):
+        assert needle in html, needle
+    assert html.count('class="res-row"') == 5
+
+
+def test_html_embeds_evidence_of_failures(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text("utf-8")
+    assert "GET http://127.0.0.1:50123/v1/batches/batch_1" in html  # the exchange by seq
+    assert "State timeline" in html and "in_progress" in html
+    assert "Server-sent events" in html  # the XFAIL test's stream evidence
+    assert "Bearer $OPENAI_API_KEY" in html  # the failure's reproduction curl
+    assert "[REDACTED]" in html
+
+
+def test_html_makes_every_test_addressable_and_filterable(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text("utf-8")
+    assert (
+        f'id="{anchor("suites/batches/test_lifecycle.py::test_retrieve_unknown_is_404")}"' in html
+    )
+    assert '<form id="filters" class="filters" hidden>' in html  # shown only by JS
+    assert 'data-outcome="XPASS"' in html and 'data-resource="realtime"' in html
+
+
+def test_html_renders_five_thousand_tests_quickly() -> None:
+    tests = [
+        TestResult(
+            id=f"suites/generated/t.py::test_operation[GET /x{i}]",
+            name=f"test_operation[GET /x{i}]",
+            suite="generated",
+            resource=f"r{i % 40}",
+            operation=f"GET /x{i % 271}",
+            outcome=("PASS", "FAIL", "DISABLED")[i % 3],
+            message="m",
+            evidence=[i],
+        )
+        for i in range(5000)
+    ]
+    started = time.perf_counter()
+    html = render_html(Results(run=make_run(), tests=tests))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 10, f"rendering 5,000 tests took {elapsed:.1f}s"
+    assert html.count('<details class="test') == 5000
+
+
+def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_chromium_renders_tables_and_runs_the_filter_script(run_dir: Path, tmp_path: Path) -> None:
+    target = anchor(
+        "suites/batches/test_lifecycle.py::test_cancel_moves_in_progress_batch_to_cancelling"
+    )
+    url = (run_dir / "report.html").as_uri() + f"#{target}"
+    proc = _chromium(tmp_path, url, "--dump-dom")
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'data-ready="1"' in dom  # the filter script ran to the end
+    assert '<form id="filters" class="filters">' in dom  # the script revealed the filters
+    assert "11 of 11 tests shown" in dom
+    assert dom.count('class="res-row"') == 5
+    assert "<script>alert" not in dom
+    # the anchor opened the failure it points at
+    assert re.search(rf'<details [^>]*id="{target}"[^>]*open=""', dom)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_chromium_takes_a_screenshot(run_dir: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    proc = _chromium(
+        tmp_path,
+        (run_dir / "report.html").as_uri(),
+        f"--screenshot={shot}",
+        "--window-size=1400,2000",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.stat().st_size > 20_000  # a blank page is a few KiB

@@ -1,0 +1,123 @@
+"""Each lifecycle invariant fails on its named reference-server fault, and only then.
+
+For every (suite, fault) row the suite folder runs against a reference server with that one
+fault; the set of tests that do not PASS must equal the row's expected set exactly (so a
+fault that also breaks an unrelated test, or a check that misses its fault, both fail here).
+Without faults every suite passes completely. One server and one pytest run per row.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lifecycle_runner import failing, run_suite
+
+FEATURES = ("files", "uploads", "batches", "fine_tuning")
+
+#: fault -> (suite folder, tests that must fail with it, all others must pass)
+FAULTS: dict[str, tuple[str, set[str]]] = {
+    "files-content-corrupt": ("files", {"test_content_download_is_byte_exact"}),
+    "files-delete-does-not-delete": (
+        "files",
+        {"test_deleted_file_answers_404_for_retrieve_content_and_delete"},
+    ),
+    "files-ignore-purpose-filter": (
+        "files",
+        {"test_list_with_purpose_filter_returns_only_that_purpose"},
+    ),
+    "files-pagination-cursor-ignored": (
+        "files",
+        {"test_list_pagination_walks_every_file_exactly_once"},
+    ),
+    "files-list-has-more-wrong": (
+        "files",
+        {"test_list_has_more_and_first_last_ids_agree_with_the_page"},
+    ),
+    "files-accept-invalid-purpose": (
+        "files",
+        {"test_upload_with_invalid_purpose_is_rejected_naming_purpose"},
+    ),
+    "uploads-complete-wrong-order": (
+        "uploads",
+        {"test_complete_assembles_parts_in_part_ids_order"},
+    ),
+    "uploads-accept-bytes-mismatch": (
+        "uploads",
+        {"test_complete_with_byte_count_mismatch_is_rejected"},
+    ),
+    "uploads-parts-after-cancel": ("uploads", {"test_add_part_to_cancelled_upload_is_rejected"}),
+    "uploads-complete-twice": ("uploads", {"test_completing_an_upload_twice_is_rejected"}),
+    "batches-output-missing-custom-id": (
+        "batches",
+        {
+            "test_each_custom_id_appears_exactly_once_across_output_and_error_files",
+            "test_output_lines_validate_against_request_output_schema",
+        },
+    ),
+    "batches-state-goes-backwards": (
+        "batches",
+        {"test_polled_states_follow_legal_transitions"},
+    ),
+    "batches-skip-timestamps": ("batches", {"test_timestamps_appear_as_states_are_reached"}),
+    "batches-request-counts-inconsistent": (
+        "batches",
+        {"test_request_counts_total_equals_completed_plus_failed"},
+    ),
+    "batches-duplicate-custom-id": (
+        "batches",
+        {"test_each_custom_id_appears_exactly_once_across_output_and_error_files"},
+    ),
+    "batches-cancel-ignored": (
+        "batches",
+        {"test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled"},
+    ),
+    "batches-accept-wrong-purpose": (
+        "batches",
+        {"test_create_from_file_with_wrong_purpose_is_rejected"},
+    ),
+    "fine-tuning-state-goes-backwards": (
+        "fine_tuning",
+        {"test_polled_states_follow_legal_transitions"},
+    ),
+    "fine-tuning-model-not-listed": (
+        "fine_tuning",
+        {"test_fine_tuned_model_is_listed_and_retrievable"},
+    ),
+    "fine-tuning-events-unordered": (
+        "fine_tuning",
+        {"test_events_page_newest_first_each_valid_each_once"},
+    ),
+    "fine-tuning-no-error-on-failure": (
+        "fine_tuning",
+        {"test_invalid_training_file_is_rejected_or_fails_with_error"},
+    ),
+    "fine-tuning-pause-ignored": (
+        "fine_tuning",
+        {"test_pause_moves_running_job_to_paused_and_resume_to_running"},
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("feature", FEATURES)
+def test_suite_passes_against_reference_server_without_faults(feature: str) -> None:
+    outcomes = run_suite(feature)
+    assert outcomes, f"suites/{feature} collected no tests"
+    bad = {name: o for name, o in outcomes.items() if o != "PASS"}
+    assert not bad, f"suites/{feature} without faults: {bad}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_fails_exactly_its_tests(fault: str) -> None:
+    from openai_conformance.refserver.faults import CATALOGUE
+
+    feature, expected = FAULTS[fault]
+    if fault not in CATALOGUE:
+        import openai_conformance.refserver.handlers  # noqa: F401  (handlers declare faults)
+    assert fault in CATALOGUE, f"the reference server does not declare fault {fault!r}"
+    outcomes = run_suite(feature, (fault,))
+    got = {name.split("[")[0] for name in failing(outcomes)}
+    assert got == expected, (
+        f"fault {fault}: expected exactly {sorted(expected)} to fail, "
+        f"got {sorted(got)} ({ {n: outcomes[n] for n in failing(outcomes)} })"
+    )
