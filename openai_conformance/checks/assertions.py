@@ -36,7 +36,8 @@ from .http import (
 def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None:
     """Raise ``ConformanceFailure`` for MUST failures (all levels when ``strict``); record the
     rest as findings of the current test."""
-    fatal, soft = [], []
+    fatal: list[Failure] = []
+    soft: list[Failure] = []
     for f in failures:
         (fatal if strict or f.level == "MUST" else soft).append(f)
     for f in soft:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from ..errors import ConformanceError
 from ..outcomes import Outcome
 from . import items as meta
 from .session import OaicSession, is_conformance_run
@@ -41,7 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "operation(id): the operation ('METHOD /path') a test is about"
     )
     if is_conformance_run(config):
-        sess = config.stash[SESSION_KEY] = OaicSession(config)
+        try:
+            sess = config.stash[SESSION_KEY] = OaicSession(config)
+        except ConformanceError as exc:  # bad spec/catalogue/option: one message, no traceback
+            raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
         if not sess.worker:
             config.pluginmanager.register(ControllerHooks(sess), "oaic-controller")
 
@@ -50,7 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     sess = get_session(session.config)
     if sess is not None:
-        sess.start()
+        try:
+            sess.start()
+        except ConformanceError as exc:
+            raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from ..errors import BudgetExhausted
+from ..errors import BudgetExhausted, HarnessError
 from ..failures import Failure, excerpt, redact
 from ..outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 
@@ -37,6 +37,7 @@ class Verdict:
     failures: list[Failure] = field(default_factory=list)
     traceback: str | None = None
     budget_spent: bool = False
+    short: bool = False  # an ERROR whose message says it all (no traceback on screen)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +91,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> 
     if isinstance(exc, TargetFailure):
         failure = _target_failure(exc)
         return Verdict(Outcome.FAIL, f"{failure.title}: {failure.message[:200]}", [failure])
+    if isinstance(exc, HarnessError):  # a diagnosed harness problem (e.g. a broken citation)
+        return Verdict(Outcome.ERROR, redact(exc.message), short=True)
     if isinstance(exc, AssertionError) and when == "call":
         text = redact(str(exc)) or "assertion failed"
         failure = Failure(title=text.splitlines()[0][:200], check="assert", message=text)
@@ -135,12 +138,14 @@ def rewrite_report(report: pytest.TestReport, item: pytest.Item, verdict: Verdic
         report.longrepr = f"[XPASS(strict)] {verdict.message}"
     elif out is Outcome.XFAIL:
         report.outcome = "skipped"
-        report.wasxfail = verdict.message  # type: ignore[attr-defined]
+        report.wasxfail = verdict.message
         report.longrepr = None
     elif out in (Outcome.UNSUPPORTED, Outcome.DISABLED):
         report.outcome = "skipped"
         report.longrepr = (location[0], location[1], f"{out.value}: {verdict.message}")
-    # ERROR keeps pytest's failed report with the traceback: it is our bug, show everything.
+    elif out is Outcome.ERROR and verdict.short:
+        report.longrepr = f"ERROR: {verdict.message}"
+    # Other ERRORs keep pytest's report with the traceback: it is our bug, show everything.
 
 
 def body_excerpt(content: bytes | str | None) -> str:

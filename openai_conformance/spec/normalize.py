@@ -11,6 +11,9 @@ Quirks handled here (see ``../shared/field-notes.md`` and ``spec/overlays/README
 * OpenAPI 3.0 ``nullable: true`` inside this 3.1 document means "or null" (its 3.0 meaning). It is
   rewritten to 3.1 form: ``type: [T, "null"]``, ``null`` added to ``enum``, or
   ``anyOf: [..., {type: null}]``; the ``allOf: [{$ref}, {nullable: true}]`` idiom included.
+* OpenAPI 3.0 boolean ``exclusiveMinimum: true`` / ``exclusiveMaximum: true`` (a modifier of
+  ``minimum``/``maximum``) becomes the 3.1 numeric form ``exclusiveMinimum: <minimum>``; left as
+  a boolean, a 2020-12 validator rejects every value (``beta: 0.1`` in DPO hyperparameters).
 * Duplicate names in ``required`` (the container object) are removed; strict meta-schema
   checks reject them, and a set has the same meaning.
 * Unions (``oneOf``/``anyOf``) whose object variants are told apart by a constant property
@@ -27,7 +30,7 @@ from typing import Any
 import yaml
 
 #: Bump when the normalised form changes, so stale caches are not reused.
-NORMALISER_VERSION = 3
+NORMALISER_VERSION = 4
 
 _NULL = {"type": "null"}
 _DISPATCH_CANDIDATES = ("type", "object", "event", "role", "kind")
@@ -93,6 +96,12 @@ def _normalise(node: Any) -> Any:
         out = _nullable(out)
     elif out.get("nullable") is False:
         out.pop("nullable")
+    for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        flag = out.get(exclusive)
+        if isinstance(flag, bool):
+            del out[exclusive]
+            if flag and bound in out:
+                out[exclusive] = out.pop(bound)
     req = out.get("required")
     if isinstance(req, list) and len(set(map(str, req))) != len(req):
         out["required"] = list(dict.fromkeys(req))

@@ -12,7 +12,6 @@ import pytest
 from openai_conformance.outcomes import Disabled
 
 
-
 @pytest.fixture
 def client_with_credentials(oaic_session: Any) -> Iterator[Any]:
     """A factory: ``client_with_credentials(None)`` sends no key, ``("sk-...")`` a wrong one.

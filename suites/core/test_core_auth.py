@@ -11,8 +11,6 @@ from openai_conformance.checks import auth_conformance, raise_failures
 WRONG_KEY = "sk-oaic-wrong-key-000000000000"
 
 
-
-
 @pytest.mark.requirement("core/auth-401")
 def test_request_without_credentials_returns_401_envelope(
     client_with_credentials: Any, check_ctx: Any

@@ -69,3 +69,9 @@ def test_union_without_distinct_constants_is_not_annotated() -> None:
     doc = {"U": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}
     annotate_unions(doc)
     assert "x-oaic-dispatch" not in doc["U"]
+
+
+def test_boolean_exclusive_minimum_becomes_numeric_bound() -> None:
+    out = normalise({"type": "number", "minimum": 0, "exclusiveMinimum": True})
+    assert out == {"type": "number", "exclusiveMinimum": 0}
+    assert normalise({"maximum": 1, "exclusiveMaximum": False}) == {"maximum": 1}

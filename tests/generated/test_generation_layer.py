@@ -1,0 +1,110 @@
+"""Unit tests of the generation layer against the contract alone (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from openai_conformance.errors import UsageError
+from openai_conformance.generated.cases import fill_path, form_fields
+from openai_conformance.generated.links import lifecycle_for_path, lifecycles
+from openai_conformance.generated.mutations import mutations, pick
+from openai_conformance.generated.roles import model_role
+from openai_conformance.generated.settings import derive_seed, hypothesis_settings, profile
+from openai_conformance.generated.shaping import ShapingContext, shape_body, shape_query
+from openai_conformance.spec import load_spec
+from openai_conformance.validation import SchemaValidator
+
+SPEC = load_spec()
+VALIDATOR = SchemaValidator(SPEC)
+CHAT = SPEC.operation("POST /chat/completions")
+CHAT_SCHEMA = CHAT.request_content["application/json"]
+
+
+def valid_chat(body: object) -> bool:
+    return VALIDATOR.is_valid(body, CHAT_SCHEMA)
+
+
+def test_seed_is_stable_per_operation_and_differs_between_operations() -> None:
+    assert derive_seed(7, "GET /files", "positive") == derive_seed(7, "GET /files", "positive")
+    assert derive_seed(7, "GET /files", "positive") != derive_seed(7, "GET /models", "positive")
+    assert derive_seed(7, "GET /files", "positive") != derive_seed(8, "GET /files", "positive")
+
+
+def test_quick_profile_draws_five_examples_without_deadline_or_database() -> None:
+    s = hypothesis_settings(profile("quick"), "positive")
+    assert (s.max_examples, s.deadline, s.database) == (5, None, None)
+
+
+def test_unknown_profile_is_a_usage_error_naming_the_choices() -> None:
+    with pytest.raises(UsageError, match="quick"):
+        profile("fast")
+
+
+def test_model_role_follows_the_operation_path() -> None:
+    assert model_role("/audio/speech") == "tts"
+    assert model_role("/embeddings") == "embeddings"
+    assert model_role("/chat/completions") == "chat"
+
+
+def test_shaping_pins_model_caps_tokens_and_drops_stream() -> None:
+    body = {
+        "model": "random",
+        "messages": [{"role": "user", "content": "x"}],
+        "stream": True,
+        "n": 9,
+        "max_completion_tokens": 100000,
+        "undeclared": 1,
+    }
+    ctx = ShapingContext(models={"chat": "my-chat"}, run_id="r1")
+    out = shape_body(SPEC, CHAT, body, CHAT_SCHEMA, ctx, valid_chat)
+    assert out["model"] == "my-chat"
+    assert out["max_completion_tokens"] == 16 and out["n"] == 1
+    assert "stream" not in out and "undeclared" not in out
+    assert out["metadata"] == {"oaic_run": "r1"}
+    assert valid_chat(out)
+
+
+def test_shaping_adds_a_token_cap_when_none_is_given() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    out = shape_body(SPEC, CHAT, body, CHAT_SCHEMA, ShapingContext(), valid_chat)
+    assert out["max_completion_tokens"] == 16
+
+
+def test_query_shaping_drops_dangling_cursors_and_clamps_limit() -> None:
+    op = SPEC.operation("GET /files")
+    assert shape_query(op, {"after": "x", "limit": 10000}, ShapingContext()) == {"limit": 20}
+
+
+def test_every_mutation_is_invalid_and_names_its_field() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    found = mutations(SPEC, CHAT, body, {}, valid_chat)
+    kinds = {m.kind for m in found}
+    assert {"missing-required", "wrong-type", "out-of-range"} <= kinds
+    assert all(not valid_chat(m.body) for m in found)
+    assert all(m.param in (m.body or {}) or m.kind == "missing-required" for m in found)
+    assert len({m.label for m in pick(found, 5, 3)}) == 5
+
+
+def test_enum_query_parameter_gets_an_unknown_value_mutation() -> None:
+    found = mutations(SPEC, SPEC.operation("GET /files"), None, {}, lambda b: True)
+    assert [m.label for m in found] == ["unknown-enum order"]
+
+
+def test_links_overlay_gives_full_lifecycles_for_regular_resources() -> None:
+    by_create = {lc.create: lc for lc in lifecycles(SPEC)}
+    files = by_create["POST /files"]
+    assert files.id_param == "file_id" and files.steps["delete"] == "DELETE /files/{file_id}"
+    messages = by_create["POST /threads/{thread_id}/messages"]
+    assert messages.parents == ("thread_id",)
+    chain = lifecycle_for_path(SPEC, "/threads/{thread_id}/messages/{message_id}")
+    assert [lc.create for lc in chain] == ["POST /threads", "POST /threads/{thread_id}/messages"]
+
+
+def test_form_fields_use_sdk_bracket_notation_and_omit_null() -> None:
+    fields = form_fields({"a": {"b": 1}, "c": [1, "x"], "d": None, "e": True})
+    assert fields == [("a[b]", "1"), ("c[]", "1"), ("c[]", "x"), ("e", "true")]
+
+
+def test_path_values_are_quoted_once() -> None:
+    assert fill_path("/files/{file_id}", {"file_id": "a/b"}) == "/files/a%2Fb"
+    assert fill_path("/files/{file_id}", {"file_id": "a%2Fb"}) == "/files/a%2Fb"

@@ -1,0 +1,123 @@
+"""Run control: xdist merge, request budget, feature/resource gating, profile expectations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REQUESTS_SUITE = """
+import pytest
+from openai_conformance.checks import assert_conforms
+
+@pytest.mark.requirement("core/models-list")
+@pytest.mark.parametrize("n", range(4))
+def test_models(client, n):
+    assert_conforms(client.request("GET", "/models"), "GET /models")
+"""
+
+FEATURE_SUITE = """
+import pytest
+
+@pytest.mark.requirement("core/models-list")
+def test_core():
+    pass
+
+@pytest.mark.requirement("files/content-byte-exact")
+def test_files():
+    pass
+"""
+
+
+def test_xdist_workers_results_and_evidence_are_merged(run_suite):
+    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "-n", "2")
+    assert run.ret == 0
+    assert sorted(run.outcomes()) == [
+        "test_models[0]",
+        "test_models[1]",
+        "test_models[2]",
+        "test_models[3]",
+    ]
+    assert set(run.outcomes().values()) == {"PASS"}
+    assert run.run_dir is not None
+    assert not list(run.run_dir.glob("evidence-*.jsonl")), "per-worker parts are merged"
+    seqs = [s for t in run.doc["tests"] for s in t["evidence"]]
+    assert len(seqs) == 4 and len(set(seqs)) == 4, "evidence seq numbers are unique across workers"
+    workers = {
+        line.split('"worker": "')[1].split('"')[0]
+        for line in (run.run_dir / "evidence.jsonl").read_text().splitlines()
+        if '"worker": "' in line
+    }
+    assert workers == {"gw0", "gw1"}
+
+
+def test_spent_request_budget_disables_the_remaining_tests(run_suite):
+    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "--max-requests", "2")
+    assert list(run.outcomes().values()) == ["PASS", "PASS", "DISABLED", "DISABLED"]
+    assert run.test("test_models[3]")["message"] == "request budget spent"
+    assert run.ret == 0
+
+
+def test_undeclared_feature_is_disabled_with_its_reason(run_suite, oaic_env):
+    oaic_env.setenv("OAIC_FEATURES", "chat")
+    run = run_suite({"test_features.py": FEATURE_SUITE})
+    assert run.outcomes() == {"test_core": "PASS", "test_files": "DISABLED"}
+    assert "feature 'files' is not declared" in run.test("test_files")["message"]
+
+
+def test_resources_filter_keeps_deselected_tests_as_disabled(run_suite):
+    run = run_suite({"test_features.py": FEATURE_SUITE}, "--resources", "files")
+    assert run.outcomes() == {"test_core": "DISABLED", "test_files": "PASS"}
+    assert "--resources files" in run.test("test_core")["message"]
+
+
+def _profile(tmp: Path, base_url: str) -> str:
+    path = tmp / "demo-profile.toml"
+    path.write_text(
+        f'''name = "demo"
+[target]
+base_url = "{base_url}"
+
+[expect."suites/demo/test_expect.py::test_known_broken"]
+outcome = "fail"
+reason = "issue 42"
+link = "https://example.com/42"
+
+[expect."suites/demo/test_expect.py::test_fixed_meanwhile"]
+outcome = "fail"
+reason = "issue 43"
+'''
+    )
+    return str(path)
+
+
+EXPECT_SUITE = """
+import pytest
+from openai_conformance.failures import Failure
+from openai_conformance.outcomes import ConformanceFailure
+
+@pytest.mark.requirement("core/models-list")
+def test_known_broken():
+    raise ConformanceFailure(Failure(title="still broken", check="demo_conformance"))
+
+@pytest.mark.requirement("core/models-list")
+def test_fixed_meanwhile():
+    pass
+"""
+
+
+def test_profile_expectations_give_xfail_and_strict_xpass(run_suite, pytester, refserver):
+    profile = _profile(pytester.path, refserver.base_url)
+    run = run_suite({"test_expect.py": EXPECT_SUITE}, "--profile", profile, target=False)
+    assert run.outcomes() == {"test_known_broken": "XFAIL", "test_fixed_meanwhile": "XPASS"}
+    assert run.test("test_known_broken")["expectation"]["reason"] == "issue 42"
+    assert "remove the expectation" in run.test("test_fixed_meanwhile")["message"]
+    assert run.ret == 1, "XPASS fails the run until the expectation is removed"
+    run.result.stdout.fnmatch_lines(["*XPASS(strict)*"])
+
+
+def test_expected_failure_alone_exits_0(run_suite, pytester, refserver):
+    profile = _profile(pytester.path, refserver.base_url)
+    run = run_suite(
+        {"test_expect.py": EXPECT_SUITE}, "--profile", profile, "-k", "known", target=False
+    )
+    assert run.outcomes() == {"test_known_broken": "XFAIL"}
+    assert run.ret == 0
