@@ -182,7 +182,7 @@ def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
     body = case.body
     if body is NOT_SET or media is None:
         return req
-    if isinstance(body, bytes | bytearray) or isinstance(body, Binary):
+    if isinstance(body, bytes | bytearray | Binary):
         return None
     req.has_body = True
     if media == JSON:

@@ -48,7 +48,7 @@ def judge_positive(
     v = view(exchange)
     if 400 <= v.status < 500 and not out:
         rejected_for_business = v.status in ACCEPTABLE_REJECTIONS
-        if strict and own_ids or not rejected_for_business:
+        if (strict and own_ids) or not rejected_for_business:
             out.append(
                 Failure(
                     title=f"schema-valid request rejected with {v.status}",
@@ -68,9 +68,15 @@ def judge_positive(
     return out
 
 
-def judge_negative(exchange: Any, op: Operation, ctx: CheckContext, param: str | None) -> list[Failure]:
+def judge_negative(
+    exchange: Any, op: Operation, ctx: CheckContext, param: str | None
+) -> list[Failure]:
     v = view(exchange)
-    out = [f for f in generic(exchange, op, ctx) if v.status >= 400 or f.check != "response_schema_conformance"]
+    out = [
+        f
+        for f in generic(exchange, op, ctx)
+        if v.status >= 400 or f.check != "response_schema_conformance"
+    ]
     if 200 <= v.status < 400:
         out.append(
             Failure(

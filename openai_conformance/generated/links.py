@@ -35,7 +35,8 @@ class Lifecycle:
     id_param: str  # path parameter the created object's id fills (message_id)
     parents: tuple[str, ...]  # path parameters the create itself needs (thread_id)
     steps: dict[str, str] = field(default_factory=dict)  # role -> operation id
-    seed: dict[str, Any] = field(default_factory=dict)  # {"json": ...} | {"multipart": ..., "files"}
+    # {"json": ...} or {"multipart": {...}, "files": {...}} (x-oaic-seed of the create)
+    seed: dict[str, Any] = field(default_factory=dict)
     modify_seed: dict[str, Any] = field(default_factory=dict)
 
     @property

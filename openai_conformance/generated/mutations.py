@@ -67,7 +67,9 @@ def mutations(
             continue
         values = enum_values(spec, param.schema)
         if values and all(isinstance(v, str) for v in values):
-            out.append(Mutation("unknown-enum", param.name, None, {**query, param.name: UNKNOWN_ENUM}))
+            out.append(
+                Mutation("unknown-enum", param.name, None, {**query, param.name: UNKNOWN_ENUM})
+            )
     return out
 
 

@@ -29,8 +29,8 @@ from .judge import judge_negative, judge_positive
 from .links import lifecycles
 from .mutations import mutations, pick
 from .pool import ResourcePool, seed_kwargs
-from .settings import GenerationProfile, derive_seed, hypothesis_settings
 from .schema_tools import flatten
+from .settings import GenerationProfile, derive_seed, hypothesis_settings
 from .shaping import ID_FIELDS, ShapingContext, shape_body, shape_query
 
 Send = Callable[..., Any]
@@ -187,14 +187,18 @@ class OperationRunner:
             if 200 <= exchange.status < 300 and not base:
                 base.append(req)
             failures.extend(
-                judge_positive(exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids)
+                judge_positive(
+                    exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids
+                )
             )
             if not base and exchange.status < 500:
                 base.append(req)  # a request shaped like a valid one, even if it was rejected
 
         examples()
 
-    def negative(self, op: Operation, failures: list[Failure], base: GeneratedRequest | None) -> None:
+    def negative(
+        self, op: Operation, failures: list[Failure], base: GeneratedRequest | None
+    ) -> None:
         budget = self.run_.profile.negative_examples
         salt = derive_seed(self.run_.run_seed, op.id, "negative")
         media = request_media(op)

@@ -9,8 +9,9 @@ Three profiles, chosen by ``--hypothesis-profile`` (RunConfig ``hypothesis_profi
 
 Every profile runs with ``deadline=None`` (network latency is not a property of the target's
 contract), ``database=None`` (a run is reproduced from its ``--seed``, not from a local example
-database that CI never has) and only the *generate* phase (plus *shrink* outside ``quick``): the explicit
-and reuse phases would replay examples across runs and break ``--seed`` reproducibility.
+database that CI never has) and only the *generate* phase (plus *shrink* outside ``quick``):
+the explicit and reuse phases would replay examples across runs and break ``--seed``
+reproducibility.
 
 Suppressed health checks are the ones that describe the *schema*, not the target:
 ``too_slow``, ``filter_too_much`` and ``data_too_large`` fire on the document's huge request

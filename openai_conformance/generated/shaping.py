@@ -89,33 +89,47 @@ def shape_body(
 
     for key in DROPPED_FIELDS:
         if key in out and key not in required:
-            attempt(lambda b, k=key: b.pop(k, None))
+            attempt(_pop(key))
     model = ctx.models.get(model_role(op.path))
     if model and "model" in declared:
-        attempt(lambda b: b.__setitem__("model", model))
+        attempt(_set("model", model))
     token_keys = [k for k in TOKEN_FIELDS if k in declared]
     for key in token_keys:
         if key in out:
-            attempt(lambda b, k=key: b.__setitem__(k, ctx.token_cap))
+            attempt(_set(key, ctx.token_cap))
     if token_keys and not any(k in out for k in token_keys):
-        attempt(lambda b: b.__setitem__(token_keys[0], ctx.token_cap))
+        attempt(_set(token_keys[0], ctx.token_cap))
     for key in ("n", "best_of"):
         if key in out:
-            attempt(lambda b, k=key: b.__setitem__(k, 1))
+            attempt(_set(key, 1))
     for key, kind in ID_FIELDS.items():
         if key not in out:
             continue
         real = ctx.ids.get(kind)
         if real is not None:
             value: Any = [real] if isinstance(out[key], list) else real
-            attempt(lambda b, k=key, v=value: b.__setitem__(k, v))
+            attempt(_set(key, value))
         if (real is None or out[key] != value) and key not in required:
-            attempt(lambda b, k=key: b.pop(k, None))
+            attempt(_pop(key))
     if ctx.run_id and "metadata" in declared:
-        attempt(lambda b: b.__setitem__("metadata", {"oaic_run": ctx.run_id}))
+        attempt(_set("metadata", {"oaic_run": ctx.run_id}))
     for rule in BUSINESS_RULES:
         attempt(rule)
     return out
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        body[key] = copy.deepcopy(value)
+
+    return change
+
+
+def _pop(key: str) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        body.pop(key, None)
+
+    return change
 
 
 def _needs_tools(body: dict[str, Any]) -> None:

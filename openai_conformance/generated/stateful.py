@@ -59,7 +59,8 @@ def run_lifecycle(
         body = view(listed).json_or_none()
         rows = body.get("data") if isinstance(body, dict) else None
         if listed.status == 200 and not (
-            isinstance(rows, list) and any(isinstance(r, dict) and r.get("id") == ident for r in rows)
+            isinstance(rows, list)
+            and any(isinstance(r, dict) and r.get("id") == ident for r in rows)
         ):
             failures.append(_availability(lc, listed, f"listing right after creating {ident}"))
     if "modify" in lc.steps and lc.modify_seed:

@@ -37,7 +37,9 @@ def strict_positive(config: Any) -> bool:
     value = getattr(config, "strict_positive", None)
     if isinstance(value, bool):
         return value
-    return bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
+    return (
+        bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
+    )
 
 
 def run_seed(config: Any) -> int:

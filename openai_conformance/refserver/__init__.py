@@ -27,7 +27,7 @@ _EXPORTS = {
     "serve_main": "cli",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["ReferenceServer", "ServerConfig", "ServerState", "create_app", "serve_main"]
 
 
 def __getattr__(name: str) -> Any:

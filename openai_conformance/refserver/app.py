@@ -94,7 +94,7 @@ def _realtime_endpoint() -> Any:
     is ``websocket.app.state.oaic``.
     """
     try:
-        from . import realtime  # type: ignore[attr-defined]
+        from . import realtime
     except ImportError:
         return None
     return getattr(realtime, "websocket_endpoint", None)
@@ -203,13 +203,14 @@ async def _route(
         query.pop("after", None)
         query.pop("before", None)
     body: Any = None
+    instance: Any = None
     raw = b""
     form: FormData | None = None
     if op.request_content:
         raw = await dispatch.read_body(request, state.config.max_body_bytes)
         if raw:
             ctype = dispatch.pick_content_type(op, dispatch.media_type(request))
-            schema = op.request_content[ctype]
+            schema: Any = op.request_content[ctype]
             if ctype in dispatch.FORM_TYPES:
                 form = await dispatch.parse_form(request, raw)
                 request.state.oaic_form = form  # closed by handle_request even on errors
@@ -221,7 +222,9 @@ async def _route(
                 schema = {}
             # A handler may name faults that must reach it unvalidated (e.g. a server that
             # accepts an undocumented enum value): ``handler.oaic_unvalidated_faults``.
-            skip = getattr(HANDLERS.get(op.id), "oaic_unvalidated_faults", frozenset())
+            skip: frozenset[str] = getattr(
+                HANDLERS.get(op.id), "oaic_unvalidated_faults", frozenset()
+            )
             if not faults & skip:
                 dispatch.check_body(state.validator, schema, instance)
         elif op.request_required:
@@ -264,7 +267,7 @@ async def _control(state: ServerState, request: Request, name: str) -> Response:
     raw = await dispatch.read_body(request, 65536)
     data = dispatch.parse_json(raw) if raw else {}
     if not isinstance(data, dict):
-        raise ApiError(400, "Expected a JSON object like {\"advance\": 60} or {\"speed\": 10}.")
+        raise ApiError(400, 'Expected a JSON object like {"advance": 60} or {"speed": 10}.')
     try:
         if "advance" in data:
             state.clock.advance(float(data["advance"]))

@@ -29,14 +29,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
     p.add_argument("--api-key", default=None, help="require this bearer key")
-    p.add_argument("--clock-speed", type=float, default=1000.0,
-                   help="simulated seconds per real second for lifecycles")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME",
-                   help="inject a named fault (repeatable)")
+    p.add_argument(
+        "--clock-speed",
+        type=float,
+        default=1000.0,
+        help="simulated seconds per real second for lifecycles",
+    )
+    p.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="inject a named fault (repeatable)",
+    )
     p.add_argument("--list-faults", action="store_true", help="print the fault catalogue")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
-    p.add_argument("--allow-fault-header", action="store_true",
-                   help="honour x-oaic-fault and the /v1/__oaic/ control endpoints (tests only)")
+    p.add_argument(
+        "--allow-fault-header",
+        action="store_true",
+        help="honour x-oaic-fault and the /v1/__oaic/ control endpoints (tests only)",
+    )
     return p
 
 

@@ -92,7 +92,7 @@ def coerce(spec: Spec, schema: Any, raw: Any) -> Any:
     if not isinstance(raw, str):
         return raw
     types = type_set(spec, schema)
-    if not types or "string" in types and not types & {"integer", "number", "boolean"}:
+    if not types or ("string" in types and not types & {"integer", "number", "boolean"}):
         return raw
     if "integer" in types and re.fullmatch(r"-?\d+", raw):
         return int(raw)
@@ -127,12 +127,12 @@ def parse_query(
     declared = {p.name: p for p in op.parameters if p.location == "query"}
     grouped: dict[str, list[str]] = {}
     deep: dict[str, dict[str, str]] = {}
-    for key, value in items:
+    for key, raw in items:
         m = _DEEP_KEY.match(key)
         if m and m.group(2) and m.group(1) in declared:
-            deep.setdefault(m.group(1), {})[m.group(2)] = value
+            deep.setdefault(m.group(1), {})[m.group(2)] = raw
             continue
-        grouped.setdefault(key.removesuffix("[]"), []).append(value)
+        grouped.setdefault(key.removesuffix("[]"), []).append(raw)
     out: dict[str, Any] = {}
     for name, values in grouped.items():
         if name not in declared:

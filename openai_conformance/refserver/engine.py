@@ -25,11 +25,11 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from .context import Ctx
-from .errors import ApiError, not_found
+from .errors import not_found
 from .faults import declare
 from .responses import json_response
 from .routes import Route, classify, kinds_with
-from .schemautil import has_enum, object_shape
+from .schemautil import object_shape
 from .store import new_id
 from .synth import Synth
 
@@ -153,7 +153,9 @@ class Engine:
                 return
             self.state.extra[marker] = True
             digest = hashlib.sha1(f"{kind}|{parent}".encode()).hexdigest()[:16]
-            store.put(kind, {"id": f"{prefix_for(kind)}{digest}", "created_at": 1_700_000_000}, parent)
+            store.put(
+                kind, {"id": f"{prefix_for(kind)}{digest}", "created_at": 1_700_000_000}, parent
+            )
 
     def _get(self, kind: str, ident: str, parent: str | None) -> dict[str, Any] | None:
         if kind not in self.creatable:
@@ -269,11 +271,16 @@ class Engine:
         return response
 
     def _item_param(self, route: Route, ctx: Ctx) -> str | None:
-        for op_id, other in self.routes.items():
-            if other.collection == route.collection and other.item_param and other.shape in (
-                "retrieve",
-                "delete",
-                "modify",
+        for _op_id, other in self.routes.items():
+            if (
+                other.collection == route.collection
+                and other.item_param
+                and other.shape
+                in (
+                    "retrieve",
+                    "delete",
+                    "modify",
+                )
             ):
                 return other.item_param
         return None
@@ -330,7 +337,7 @@ class Engine:
         return self.render(ctx, {**ctx.path_params, **record})
 
     async def _modify(self, ctx: Ctx, route: Route) -> Response:
-        record, parent = self.load(ctx, route)
+        record, _parent = self.load(ctx, route)
         fields = self._body_fields(ctx)
         fields.pop("id", None)
         with self.state.lock:
@@ -390,13 +397,13 @@ class Engine:
 
 
 def engine_for(ctx: Ctx) -> Engine:
-    engine = ctx.state.extra.get("engine")
+    engine: Engine | None = ctx.state.extra.get("engine")
     if engine is None:
         with ctx.state.lock:
             engine = ctx.state.extra.get("engine")
             if engine is None:
                 engine = ctx.state.extra["engine"] = Engine(ctx)
-    return engine  # type: ignore[no-any-return]
+    return engine
 
 
 async def serve(ctx: Ctx) -> Response:

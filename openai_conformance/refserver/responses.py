@@ -149,7 +149,7 @@ def apply_response_faults(
     if not ctype.startswith((JSON_TYPE, "text/plain")):
         return response
     try:
-        body = json.loads(response.body)
+        body = json.loads(bytes(response.body))
     except ValueError:
         return response
     status = response.status_code

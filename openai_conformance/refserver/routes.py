@@ -79,7 +79,9 @@ class _Index:
         return any(p.startswith(prefix) for p in self.by_path)
 
     def is_collection(self, path: str) -> bool:
-        return self.has_item_route(path) or _list_shaped(self.spec, self.by_path.get(path, {}).get("GET"))
+        return self.has_item_route(path) or _list_shaped(
+            self.spec, self.by_path.get(path, {}).get("GET")
+        )
 
     def creatable(self, path: str) -> bool:
         return self.is_collection(path) and "POST" in self.by_path.get(path, {})

@@ -82,7 +82,9 @@ def has_enum(spec: Spec, schema: Any, depth: int = 0) -> bool:
     if "enum" in schema or "const" in schema:
         return True
     return any(
-        has_enum(spec, v, depth + 1) for key in (*UNION_KEYS, "allOf") for v in schema.get(key) or []
+        has_enum(spec, v, depth + 1)
+        for key in (*UNION_KEYS, "allOf")
+        for v in schema.get(key) or []
     )
 
 

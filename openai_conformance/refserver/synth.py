@@ -100,7 +100,7 @@ class Synth:
         s = self._merged(schema)
         if "const" in s:
             return copy.deepcopy(s["const"])
-        if "enum" in s and s["enum"]:
+        if s.get("enum"):
             non_null = [v for v in s["enum"] if v is not None]
             return copy.deepcopy(non_null[0] if non_null else s["enum"][0])
         variants = self._variants(s)

@@ -5,15 +5,18 @@
 Prints requests/s, p50 and p99 latency for ``GET /v1/models``, a non-streamed chat completion
 and an engine-served ``GET /v1/assistants/{id}``, N sequential requests each (default 1,000)
 on one keep-alive httpx client, after 50 warm-up requests; and the time to stream a chat
-completion of ~1,000 chunks when the chat handler supports ``max_completion_tokens``.
+completion. The server runs in its own process (``oaic serve`` entry, ``--port 0``) so the
+client does not share its GIL; ``--in-process`` measures the ReferenceServer thread instead.
 """
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import httpx
 
@@ -38,16 +41,44 @@ def measure(name: str, send: Callable[[], httpx.Response], n: int) -> None:
     print(f"{name:<34} {n / total:8.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
 
 
+@contextlib.contextmanager
+def subprocess_server() -> Iterator[str]:
+    cmd = [sys.executable, "-m", "openai_conformance.refserver.cli", "--port", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "listening on" not in line:
+            raise SystemExit(f"server did not start: {line!r}")
+        yield line.rsplit(" ", 1)[-1].strip()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextlib.contextmanager
+def thread_server() -> Iterator[str]:
+    with ReferenceServer() as srv:
+        yield srv.base_url
+
+
 def main(argv: list[str]) -> int:
+    in_process = "--in-process" in argv
+    argv = [a for a in argv if a != "--in-process"]
     n = int(argv[0]) if argv else 1000
     chat = {"model": "ref-chat", "messages": [{"role": "user", "content": "Say hello."}]}
-    with ReferenceServer() as srv, httpx.Client(base_url=srv.base_url, timeout=30) as c:
+    server = thread_server() if in_process else subprocess_server()
+    with server as base_url, httpx.Client(base_url=base_url, timeout=30) as c:
         measure("GET /v1/models", lambda: c.get("/models"), n)
         measure("POST /v1/chat/completions", lambda: c.post("/chat/completions", json=chat), n)
         ident = c.post("/assistants", json={"model": "ref-chat"}).json()["id"]
         measure("GET /v1/assistants/{id} (engine)", lambda: c.get(f"/assistants/{ident}"), n)
-        stream = {**chat, "stream": True, "max_completion_tokens": 1000,
-                  "messages": [{"role": "user", "content": "word " * 2000}]}
+        stream = {
+            **chat,
+            "stream": True,
+            "max_completion_tokens": 1000,
+            "messages": [{"role": "user", "content": "word " * 2000}],
+        }
         t = time.perf_counter()
         chunks = 0
         with c.stream("POST", "/chat/completions", json=stream) as resp:

@@ -14,7 +14,10 @@ from openai_conformance.generated.stateful import run_lifecycle
 
 # fault -> (operations it affects in this test, the check that must catch it)
 RESPONSE_FAULTS = {
-    "missing-required-field": (("GET /models", "POST /vector_stores"), "response_schema_conformance"),
+    "missing-required-field": (
+        ("GET /models", "POST /vector_stores"),
+        "response_schema_conformance",
+    ),
     "wrong-type": (("POST /vector_stores",), "response_schema_conformance"),
     "wrong-enum": (("POST /vector_stores",), "response_schema_conformance"),
     "wrong-content-type": (("GET /models",), "content_type_conformance"),

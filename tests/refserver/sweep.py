@@ -24,8 +24,17 @@ from openai_conformance.spec import Operation, Spec
 from openai_conformance.validation import SchemaValidator
 
 UNKNOWN_ID = "unknown-id"
-_ORDER = {"create": 0, "list": 1, "singleton": 2, "retrieve": 3, "sub": 3, "modify": 4,
-          "compute": 4, "action": 5, "delete": 6}
+_ORDER = {
+    "create": 0,
+    "list": 1,
+    "singleton": 2,
+    "retrieve": 3,
+    "sub": 3,
+    "modify": 4,
+    "compute": 4,
+    "action": 5,
+    "delete": 6,
+}
 
 
 @dataclass
@@ -111,8 +120,10 @@ class Sweep:
         }
         kwargs: dict[str, Any] = {"params": params}
         if op.request_content:
-            ctype = "application/json" if "application/json" in op.request_content else next(
-                iter(op.request_content)
+            ctype = (
+                "application/json"
+                if "application/json" in op.request_content
+                else next(iter(op.request_content))
             )
             schema = op.request_content[ctype]
             body = self.synth.value(schema)
@@ -176,9 +187,9 @@ class Sweep:
             return
         ident = body.get("id") or body.get(self._item_param(route.collection) or "id")
         data = body.get("data")
-        if route.shape == "list" or ident is None:
-            if isinstance(data, list) and data and isinstance(data[0], dict):
-                ident = data[0].get("id")
+        listed = isinstance(data, list) and data and isinstance(data[0], dict)
+        if (route.shape == "list" or ident is None) and listed:
+            ident = data[0].get("id")  # type: ignore[index]
         if isinstance(ident, str) and (route.shape == "create" or route.collection not in self.ids):
             self.ids[route.collection] = ident
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import fault
 
+from conftest import fault
 from openai_conformance.refserver.faults import CATALOGUE
 from openai_conformance.refserver.server import ReferenceServer
 from openai_conformance.validation import SchemaValidator
@@ -62,8 +62,9 @@ def test_shape_fault_breaks_the_schema_at_the_named_field(
     body = _assistant(api, **fault(name)).json()
     violations = validator.validate(body, "AssistantObject")
     assert violations, f"{name} left the body valid"
-    assert any(v.pointer == pointer or pointer == "/id" and v.keyword == "required"
-               for v in violations), violations
+    assert any(
+        v.pointer == pointer or (pointer == "/id" and v.keyword == "required") for v in violations
+    ), violations
 
 
 def test_wrong_enum_hits_an_enum_field_of_a_list(api: httpx.Client) -> None:

@@ -26,17 +26,36 @@ RESOURCES = [
     # (collection, create body, retrieve schema, id prefix, modify body)
     ("/assistants", {"model": "ref-chat", "name": "a"}, "AssistantObject", "asst_", {"name": "b"}),
     ("/vector_stores", {"name": "docs"}, "VectorStoreObject", "vs_", {"name": "docs2"}),
-    ("/conversations", {"metadata": {"k": "v"}}, "ConversationResource", "conv_",
-     {"metadata": {"k": "w"}}),
-    ("/evals", {"name": "e", "data_source_config": {"type": "custom", "item_schema": {}},
-                "testing_criteria": []}, None, "eval_", {"name": "e2"}),
+    (
+        "/conversations",
+        {"metadata": {"k": "v"}},
+        "ConversationResource",
+        "conv_",
+        {"metadata": {"k": "w"}},
+    ),
+    (
+        "/evals",
+        {
+            "name": "e",
+            "data_source_config": {"type": "custom", "item_schema": {}},
+            "testing_criteria": [],
+        },
+        None,
+        "eval_",
+        {"name": "e2"},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("path", "body", "schema", "prefix", "change"), RESOURCES)
 def test_create_retrieve_modify_delete_lifecycle(
-    api: httpx.Client, v: SchemaValidator, path: str, body: dict, schema: str | None,
-    prefix: str, change: dict,
+    api: httpx.Client,
+    v: SchemaValidator,
+    path: str,
+    body: dict,
+    schema: str | None,
+    prefix: str,
+    change: dict,
 ) -> None:
     created = ok(api.post(path, json=body))
     ident = created["id"]
@@ -86,8 +105,13 @@ def test_pagination_walks_every_object_exactly_once_in_both_orders(api: httpx.Cl
 def test_empty_list_has_null_cursors(api: httpx.Client) -> None:
     with ReferenceServer() as srv:
         page = ok(httpx.get(srv.base_url + "/assistants", timeout=5))
-        assert page == {"object": "list", "data": [], "first_id": None, "last_id": None,
-                        "has_more": False}
+        assert page == {
+            "object": "list",
+            "data": [],
+            "first_id": None,
+            "last_id": None,
+            "has_more": False,
+        }
 
 
 def test_unknown_cursor_is_a_400_naming_after(api: httpx.Client) -> None:
