@@ -97,7 +97,8 @@ BATCH = StateMachine(
 )
 
 #: https://platform.openai.com/docs/api-reference/fine-tuning/object (status enum) and the
-#: pause/resume endpoints: a paused job resumes into queued or running.
+#: pause/resume endpoints: a paused job resumes into running. Nothing leads back to queued, so
+#: ``running → queued`` is illegal even when a poll could have missed a pause in between.
 FINE_TUNING = StateMachine(
     name="fine_tuning.job",
     initial=_fs("validating_files", "queued"),
@@ -105,7 +106,7 @@ FINE_TUNING = StateMachine(
         "validating_files": _fs("queued", "failed", "cancelled"),
         "queued": _fs("running", "failed", "cancelled"),
         "running": _fs("succeeded", "failed", "cancelled", "paused"),
-        "paused": _fs("queued", "running", "cancelled", "failed"),
+        "paused": _fs("running", "cancelled", "failed"),
     },
     terminal=_fs("succeeded", "failed", "cancelled"),
 )

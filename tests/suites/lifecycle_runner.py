@@ -5,7 +5,8 @@ on a free loopback port, runs ``pytest suites/<feature>`` in a subprocess with t
 plugin (``--target URL --profile reference --report-dir DIR``) and returns
 ``{test name: outcome}`` from the run's results.json (names without the module path, with
 parameters, e.g. ``test_upload_returns_file_object_for_each_purpose[batch]``). Runs are
-memoised per (feature, faults) so a parametrized table shares one server per fault.
+memoised per (feature, faults, clock_speed) so a parametrized table shares one server per
+fault. A slower clock makes short-lived states (half a finalizing phase) observable for sure.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ RUN_TIMEOUT_S = 300
 
 
 @functools.cache
-def run_suite(feature: str, faults: tuple[str, ...] = ()) -> dict[str, str]:
+def run_suite(
+    feature: str, faults: tuple[str, ...] = (), clock_speed: float = 1000.0
+) -> dict[str, str]:
     from openai_conformance.refserver.server import ReferenceServer
 
     with (
