@@ -79,6 +79,11 @@ def shape_body(
     if declared:
         for key in [k for k in out if k not in declared]:
             del out[key]
+    for key, prop in declared.items():
+        if key in out:
+            candidate = strip_undeclared(spec, out[key], prop)
+            if valid({**out, key: candidate}):
+                out[key] = candidate
 
     def attempt(change: Callable[[dict[str, Any]], None]) -> None:
         nonlocal out
@@ -116,6 +121,29 @@ def shape_body(
     for rule in BUSINESS_RULES:
         attempt(rule)
     return out
+
+
+def strip_undeclared(spec: Spec, value: Any, schema: Any, depth: int = 0) -> Any:
+    """``value`` without the keys its (object) schema does not declare, recursively.
+
+    Nested objects in the document mostly allow extra keys, so generation fills them with
+    random names that real servers reject as "Unrecognized request argument" (a business rule).
+    """
+    if depth > 6:
+        return value
+    if isinstance(value, list):
+        items = (
+            spec.resolve(schema).get("items") if isinstance(spec.resolve(schema), dict) else None
+        )
+        return [strip_undeclared(spec, v, items or {}, depth + 1) for v in value]
+    if not isinstance(value, dict):
+        return value
+    props = flatten(spec, schema)["properties"]
+    if not props:
+        return value
+    return {
+        k: strip_undeclared(spec, v, props[k], depth + 1) for k, v in value.items() if k in props
+    }
 
 
 def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:

@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "operation(id): the operation ('METHOD /path') a test is about"
     )
-    if is_conformance_run(config):
+    if is_conformance_run(config) and not config.option.collectonly:
         try:
             sess = config.stash[SESSION_KEY] = OaicSession(config)
         except ConformanceError as exc:  # bad spec/catalogue/option: one message, no traceback

@@ -40,7 +40,8 @@ def is_worker(config: pytest.Config) -> bool:
 
 def is_conformance_run(config: pytest.Config) -> bool:
     """See module doc. Decided from the command line only, so the xdist controller (which
-    collects nothing) and its workers agree."""
+    collects nothing) and its workers agree. (``--collect-only`` never starts a run: the
+    plugin's hooks stay inactive, markers are still registered.)"""
     if is_worker(config):
         return bool(config.workerinput.get("oaic_active"))  # type: ignore[attr-defined]
     if config.getoption("--target") or config.getoption("--oaic-run-id"):

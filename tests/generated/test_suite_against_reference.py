@@ -20,9 +20,8 @@ KNOWN_GAPS = {
     "POST /containers/{container_id}/files": "refserver: 400 missing_body for a generated body",
     "POST /conversations/{conversation_id}/items": "refserver: 500 on a non-object body; 400",
     "POST /fine_tuning/jobs": "shaping: the pool's file has purpose batch, not fine-tune",
-    "POST /images/generations": "refserver: echoes size '' (not in the response enum)",
+    "POST /images/edits": "refserver: the JSON body form (images[] references) is not accepted",
     "POST /realtime/calls": "refserver: rejects bracket-encoded nested session fields",
-    "POST /realtime/client_secrets": "refserver: 'expires_after.seconds' 10..7200 rule",
     "POST /responses/{response_id}/cancel": "refserver: only background responses cancel",
     "POST /uploads": "refserver: rejects mime_type '' (schema allows any string)",
 }

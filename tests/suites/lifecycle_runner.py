@@ -31,7 +31,7 @@ def run_suite(
 
     with (
         tempfile.TemporaryDirectory(prefix="oaic-lifecycle-") as tmp,
-        ReferenceServer(faults=faults, allow_fault_header=True) as server,
+        ReferenceServer(faults=faults, allow_fault_header=True, clock_speed=clock_speed) as server,
     ):
         cmd = [
             sys.executable, "-m", "pytest", f"suites/{feature}", "-q", "-p", "no:cacheprovider",
@@ -55,3 +55,18 @@ def run_suite(
 def failing(outcomes: dict[str, str]) -> set[str]:
     """Names of tests whose outcome is not PASS (FAIL, ERROR, UNSUPPORTED, DISABLED...)."""
     return {name for name, outcome in outcomes.items() if outcome != "PASS"}
+
+
+def prefetch(jobs: list[tuple[str, tuple[str, ...], float]], workers: int = 2) -> None:
+    """Run several ``run_suite`` jobs concurrently (one per core) to fill the memo; errors are
+    left for the test that asks for that job (it re-raises them when it calls ``run_suite``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(job: tuple[str, tuple[str, ...], float]) -> None:
+        try:
+            run_suite(*job)
+        except Exception:  # reported by the test that owns the job
+            return
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, jobs))
