@@ -14,7 +14,8 @@ FEATURE = "batches"
 def chat_input(config: Any, n: int = 3) -> tuple[bytes, list[str]]:
     ids = [f"{config.name_prefix}chat-{i}" for i in range(n)]
     lines = [
-        lc.chat_batch_line(cid, config.model("chat"), f"Say {i}.") for i, cid in enumerate(ids)
+        lc.chat_batch_line(cid, lc.model_for(config, "chat"), f"Say {i}.")
+        for i, cid in enumerate(ids)
     ]
     return lc.jsonl(lines), ids
 
@@ -22,7 +23,7 @@ def chat_input(config: Any, n: int = 3) -> tuple[bytes, list[str]]:
 def embeddings_input(config: Any, n: int = 2) -> tuple[bytes, list[str]]:
     ids = [f"{config.name_prefix}emb-{i}" for i in range(n)]
     lines = [
-        lc.embeddings_batch_line(cid, config.model("embeddings"), f"text {i}")
+        lc.embeddings_batch_line(cid, lc.model_for(config, "embeddings"), f"text {i}")
         for i, cid in enumerate(ids)
     ]
     return lc.jsonl(lines), ids
@@ -43,9 +44,7 @@ def create_batch(
     exchange = client.request("POST", "/batches", json=payload)
     body = assert_unsupported_or_conforms(exchange, "POST /batches", feature=FEATURE)
     batch_id = body["id"]
-    lc.register_undo(
-        cleanup, client, "batch", batch_id, "POST", f"/batches/{batch_id}/cancel", "batch"
-    )
+    lc.register_cancel(cleanup, client, "batch", f"/batches/{batch_id}", lc.BATCH, "batch")
     return dict(body), exchange
 
 

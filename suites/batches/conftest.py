@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from batch_steps import FinishedBatch, chat_input, create_batch, run_to_end
 
+from openai_conformance import lifecycles as lc
+
 
 @pytest.fixture
 def make_batch(
@@ -28,3 +30,9 @@ def finished_batch(client: Any, cleanup: Any, oaic_config: Any) -> FinishedBatch
     batch, _ = create_batch(client, cleanup, oaic_config, data)
     seen = run_to_end(client, oaic_config, batch)
     return FinishedBatch(seen.body, seen, ids)
+
+
+@pytest.fixture(autouse=True)
+def _batches_supported(client: Any) -> None:
+    """Every test is UNSUPPORTED when the target does not implement batches."""
+    lc.require_feature(client, "batches")

@@ -381,6 +381,4 @@ def _undo_if_created(client: Any, cleanup: Any, exchange: Any) -> None:
     if exchange.status < 300:
         bid = (exchange.json() or {}).get("id")
         if bid:
-            lc.register_undo(
-                cleanup, client, "batch", bid, "POST", f"/batches/{bid}/cancel", "batch"
-            )
+            lc.register_cancel(cleanup, client, "batch", f"/batches/{bid}", lc.BATCH, "batch")

@@ -20,3 +20,21 @@ def succeeded_job(client: Any, cleanup: Any, oaic_config: Any) -> lc.Observed:
             cleanup, client, "model", model, "DELETE", f"/models/{model}", "fine-tuned model"
         )
     return seen
+
+
+@pytest.fixture(autouse=True)
+def _fine_tuning_supported(client: Any) -> None:
+    """Every test is UNSUPPORTED when the target does not implement fine_tuning."""
+    lc.require_feature(client, "fine_tuning")
+
+
+@pytest.fixture
+def allow_destructive(oaic_config: Any) -> None:
+    """Request it before ``succeeded_job`` so a disallowed test costs no fine-tuning run."""
+    lc.require_allowed(oaic_config, "destructive", "deleting a model")
+
+
+@pytest.fixture
+def allow_admin(oaic_config: Any) -> None:
+    """Request it before ``succeeded_job`` so a disallowed test costs no fine-tuning run."""
+    lc.require_allowed(oaic_config, "admin", "managing checkpoint permissions")

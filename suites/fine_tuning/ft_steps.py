@@ -34,7 +34,7 @@ def create_job(
         else {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 2}}}
     )
     payload = {
-        "model": model or config.model("fine_tune_base"), "training_file": upload["id"],
+        "model": model or lc.model_for(config, "fine_tune_base"), "training_file": upload["id"],
         "method": method, "suffix": "oaic", "seed": 42, "metadata": config.tag({"suite": FEATURE}),
     }  # fmt: skip
     exchange = client.request("POST", "/fine_tuning/jobs", json=payload)
@@ -42,8 +42,8 @@ def create_job(
         return {}, exchange
     job = assert_unsupported_or_conforms(exchange, "POST /fine_tuning/jobs", feature=FEATURE)
     jid = job["id"]
-    lc.register_undo(
-        cleanup, client, "fine_tuning.job", jid, "POST", f"/fine_tuning/jobs/{jid}/cancel", "job"
+    lc.register_cancel(
+        cleanup, client, "fine_tuning.job", f"/fine_tuning/jobs/{jid}", lc.FINE_TUNING, "job"
     )
     return dict(job), exchange
 

@@ -11,7 +11,6 @@ from ft_steps import GET, create_job, run_until
 from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
-from openai_conformance.outcomes import Disabled
 
 
 def _check(
@@ -233,9 +232,8 @@ def test_fine_tuned_model_is_listed_and_retrievable(
 
 @pytest.mark.requirement("fine_tuning/model-deletable")
 def test_fine_tuned_model_is_deletable(
-    client: Any, succeeded_job: lc.Observed, oaic_config: Any
+    allow_destructive: None, client: Any, succeeded_job: lc.Observed
 ) -> None:
-    lc.require_allowed(oaic_config, "destructive", "deleting a model")
     model = succeeded_job.body.get("fine_tuned_model")
     ex = client.request("DELETE", f"/models/{model}")
     body = assert_conforms(ex, "DELETE /models/{model}")
@@ -350,10 +348,8 @@ def test_create_with_unknown_base_model_is_rejected(
 
 @pytest.mark.requirement("fine_tuning/checkpoint-permissions")
 def test_checkpoint_permissions_can_be_created_listed_and_deleted(
-    client: Any, succeeded_job: lc.Observed, oaic_config: Any
+    allow_admin: None, client: Any, succeeded_job: lc.Observed
 ) -> None:
-    if not oaic_config.allows("admin"):
-        raise Disabled("checkpoint permissions are admin operations; enable with --allow admin")
     jid = succeeded_job.body["id"]
     cps = (
         assert_conforms(

@@ -57,6 +57,8 @@ def _complete(
         payload["md5"] = md5
     exchange = client.request("POST", f"/uploads/{upload_id}/complete", json=payload)
     body = exchange.json() if exchange.status < 300 else None
+    if body is not None:  # completed: nothing to cancel any more (there is no GET /uploads/{id})
+        cleanup.discard("upload", upload_id)
     file_id = (body or {}).get("file", {}) or {}
     if isinstance(file_id, dict) and file_id.get("id"):
         lc.register_undo(
@@ -174,6 +176,7 @@ def test_cancel_moves_pending_upload_to_cancelled(client: Any, cleanup: Any) -> 
     body, _ = _create(client, cleanup, 10)
     exchange = client.request("POST", f"/uploads/{body['id']}/cancel")
     got = assert_conforms(exchange, "POST /uploads/{upload_id}/cancel")
+    cleanup.discard("upload", body["id"])
     _status_failure(
         "uploads/cancel",
         "POST /uploads/{upload_id}/cancel",
@@ -189,6 +192,7 @@ def test_add_part_to_cancelled_upload_is_rejected(client: Any, cleanup: Any) -> 
     assert_conforms(
         client.request("POST", f"/uploads/{body['id']}/cancel"), "POST /uploads/{upload_id}/cancel"
     )
+    cleanup.discard("upload", body["id"])
     exchange = _add_part(client, body["id"], b"0123456789")
     assert_error(
         exchange,

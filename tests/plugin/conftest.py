@@ -12,7 +12,7 @@ import pytest
 
 from openai_conformance.refserver.server import ReferenceServer
 
-pytest_plugins = ["pytester"]
+
 
 KEY = "sk-oaic-canary-plugin-0123456789abcdef"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from lifecycle_runner import failing, prefetch, run_suite
+from lifecycle_runner import Job, failing, prefetch, run_suite, run_suite_against_absent
 
 _THIS = sys.modules[__name__]
 FEATURES = ("files", "uploads", "batches", "fine_tuning")
@@ -40,6 +40,10 @@ FAULTS: dict[str, tuple[str, set[str]]] = {
         {"test_upload_with_invalid_purpose_is_rejected_naming_purpose"},
     ),
     # The md5 of the intended bytes no longer matches the wrongly assembled file either.
+    "files-accept-empty-file": ("files", {"test_upload_of_empty_file_is_rejected"}),
+    "files-list-order-ignored": ("files", {"test_list_order_asc_and_desc_follow_creation_order"}),
+    "uploads-accept-foreign-part": ("uploads", {"test_complete_with_unknown_part_id_is_rejected"}),
+    "fine-tuning-cancel-ignored": ("fine_tuning", {"test_cancel_moves_running_job_to_cancelled"}),
     "uploads-complete-wrong-order": (
         "uploads",
         {
@@ -105,13 +109,15 @@ FAULTS: dict[str, tuple[str, set[str]]] = {
 }
 
 
-def _job(item: pytest.Item) -> tuple[str, tuple[str, ...], float] | None:
+def _job(item: pytest.Item) -> Job | None:
     params = getattr(item, "callspec", None)
     if params is None or item.module is not _THIS:  # type: ignore[attr-defined]
         return None
     if "fault" in params.params:
         fault = params.params["fault"]
         return (FAULTS[fault][0], (fault,), SLOW_CLOCK.get(fault, 1000.0))
+    if item.originalname == "test_suite_is_unsupported_against_a_target_without_the_feature":  # type: ignore[attr-defined]
+        return (params.params["feature"],)
     return (params.params["feature"], (), 1000.0)
 
 
@@ -135,6 +141,16 @@ def test_suite_passes_against_reference_server_without_faults(feature: str) -> N
 #: Faults that show only in half of one short phase: run on a 5x slower clock so a 10 ms poll
 #: sees both halves for sure (150 ms instead of 30 ms), never by luck.
 SLOW_CLOCK = {"batches-state-goes-backwards": 200.0, "fine-tuning-state-goes-backwards": 200.0}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("feature", FEATURES)
+def test_suite_is_unsupported_against_a_target_without_the_feature(feature: str) -> None:
+    # DISABLED is acceptable too (a costly step gated off); PASS or FAIL is not.
+    outcomes = run_suite_against_absent(feature)
+    assert outcomes, f"suites/{feature} collected no tests"
+    bad = {n: o for n, o in outcomes.items() if o not in ("UNSUPPORTED", "DISABLED")}
+    assert not bad, f"suites/{feature} against a target without it: {bad}"
 
 
 @pytest.mark.slow

@@ -68,6 +68,16 @@ ACCEPT_BAD_PURPOSE = declare(
     "POST /files stores a file with an undocumented purpose instead of a 400 naming `purpose`.",
     "files: invalid purpose is a 400 naming param purpose",
 )
+ACCEPT_EMPTY = declare(
+    "files-accept-empty-file",
+    "POST /files stores an empty file instead of answering 400.",
+    "files/empty-file-rejected",
+)
+ORDER_IGNORED = declare(
+    "files-list-order-ignored",
+    "GET /files ignores `order` and always lists newest first.",
+    "files/list-order",
+)
 
 
 def create_file(
@@ -182,7 +192,7 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     if "file" not in body or body["file"] is None:
         raise invalid("Missing required parameter: 'file'.", "file")
     data, filename = await _read_upload(body["file"])
-    if not data:
+    if not data and not ctx.fault(ACCEPT_EMPTY):
         raise invalid("The uploaded file is empty.", "file", code="empty_file")
     if purpose in JSONL_PURPOSES:
         problem = jsonl_problem(data)
@@ -217,6 +227,8 @@ async def list_files(ctx: Ctx) -> dict[str, Any]:
     query = dict(ctx.query)
     if ctx.fault(CURSOR_IGNORED):
         query.pop("after", None)
+    if ctx.fault(ORDER_IGNORED):
+        query.pop("order", None)
     page = ctx.state.store.list_page(KIND, query, items=rows, default_limit=10000, max_limit=10000)
     if ctx.fault(HAS_MORE_WRONG):
         page["has_more"] = False

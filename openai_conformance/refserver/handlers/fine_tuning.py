@@ -67,6 +67,11 @@ MESSAGES = {
     "cancelled": "The job was cancelled",
 }
 
+CANCEL_IGNORED = declare(
+    "fine-tuning-cancel-ignored",
+    "POST /fine_tuning/jobs/{id}/cancel answers the job but does not cancel it.",
+    "fine_tuning/cancel",
+)
 GOES_BACKWARDS = declare(
     "fine-tuning-state-goes-backwards",
     "During the second half of running the job reports queued again.",
@@ -404,7 +409,8 @@ async def cancel(ctx: Ctx) -> dict[str, Any]:
     status = run.timeline.state(now)
     if status in TERMINAL:
         raise invalid(f"Cannot cancel a job with status {status!r}.", "fine_tuning_job_id")
-    run.timeline.replan(now, [("cancelled", 0)])
+    if not ctx.fault(CANCEL_IGNORED):
+        run.timeline.replan(now, [("cancelled", 0)])
     _materialise(ctx.state, job, run)
     return _view(job, run, now, ctx.faults)
 

@@ -1,0 +1,106 @@
+"""Shared machinery of the lifecycle suites (files, uploads, batches, fine-tuning).
+
+Import it as ``from openai_conformance import lifecycles as lc``; everything is re-exported:
+
+* ``machines``: the documented state machines (``BATCH``, ``FINE_TUNING``, ``UPLOAD``) with the
+  timestamp field each batch state sets, and the checks over a polled state timeline
+  (``legal_transitions_conformance``: only documented moves, never backwards;
+  ``timestamps_conformance``: a reached state's timestamp exists and they never decrease).
+* ``listing``: ``walk_list`` (limit/after), ``pagination_walk_conformance`` (every item exactly
+  once, in order) and ``list_envelope_problems`` (first_id/last_id/has_more agree with data).
+* ``jsonl``: batch input lines, supervised and DPO training files, digests.
+* ``target``: profile-driven deadlines and submit-only, the ``costly`` gate, cleanup
+  registration, ``upload_file``, ``observe`` (poll with evidence of every state),
+  ``reached_conformance`` and ``require_feature`` (UNSUPPORTED for a target without it).
+* ``failing``: ``lifecycle_failure`` / ``fail`` for invariants no generic check covers.
+"""
+
+from .failing import fail, lifecycle_failure
+from .jsonl import (
+    MIN_TRAINING_EXAMPLES,
+    batch_line,
+    chat_batch_line,
+    dpo_training_jsonl,
+    embeddings_batch_line,
+    invalid_training_jsonl,
+    jsonl,
+    md5,
+    parse_jsonl,
+    sft_training_jsonl,
+    sha256,
+)
+from .listing import PageWalk, list_envelope_problems, pagination_walk_conformance, walk_list
+from .machines import (
+    BATCH,
+    FINE_TUNING,
+    UPLOAD,
+    StateMachine,
+    collapse,
+    illegal_moves,
+    legal_transitions_conformance,
+    render_timeline,
+    timestamps_conformance,
+)
+from .target import (
+    DEFAULT_DEADLINES,
+    FEATURE_PROBES,
+    REFERENCE_DEADLINE_S,
+    Observed,
+    allowed,
+    deadline_s,
+    is_reference,
+    model_for,
+    observe,
+    reached_conformance,
+    register_cancel,
+    register_undo,
+    require_allowed,
+    require_feature,
+    submit_only,
+    upload_file,
+)
+
+__all__ = [
+    "BATCH",
+    "DEFAULT_DEADLINES",
+    "FEATURE_PROBES",
+    "FINE_TUNING",
+    "MIN_TRAINING_EXAMPLES",
+    "REFERENCE_DEADLINE_S",
+    "UPLOAD",
+    "Observed",
+    "PageWalk",
+    "StateMachine",
+    "allowed",
+    "batch_line",
+    "chat_batch_line",
+    "collapse",
+    "deadline_s",
+    "dpo_training_jsonl",
+    "embeddings_batch_line",
+    "fail",
+    "illegal_moves",
+    "invalid_training_jsonl",
+    "is_reference",
+    "jsonl",
+    "legal_transitions_conformance",
+    "lifecycle_failure",
+    "list_envelope_problems",
+    "md5",
+    "model_for",
+    "observe",
+    "pagination_walk_conformance",
+    "parse_jsonl",
+    "reached_conformance",
+    "register_cancel",
+    "register_undo",
+    "render_timeline",
+    "require_allowed",
+    "require_feature",
+    "sft_training_jsonl",
+    "sha256",
+    "submit_only",
+    "timestamps_conformance",
+    "upload_file",
+    "walk_list",
+]

@@ -1,0 +1,45 @@
+"""Failures of lifecycle invariants: ``lifecycle_failure`` builds one, ``fail`` raises."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..failures import Failure, show
+from ..outcomes import ConformanceFailure
+
+
+def lifecycle_failure(
+    check: str,
+    title: str,
+    *,
+    requirement: str | None = None,
+    level: str = "MUST",
+    operation: str | None = None,
+    pointer: str | None = None,
+    expected: Any = None,
+    actual: Any = None,
+    message: str = "",
+    exchange: Any = None,
+) -> Failure:
+    """A ``Failure`` for a lifecycle invariant (with the exchange's curl when given)."""
+    failure = Failure(
+        title=title,
+        check=check,
+        requirement=requirement,
+        level=level,
+        operation=operation,
+        pointer=pointer,
+        expected=None if expected is None else str(expected),
+        actual=None if actual is None else (actual if isinstance(actual, str) else show(actual)),
+        message=message or title,
+    )
+    return failure.with_exchange(exchange) if exchange is not None else failure
+
+
+def fail(failures: Failure | Sequence[Failure]) -> None:
+    """Raise ``ConformanceFailure`` when there is anything to report."""
+    if isinstance(failures, Failure):
+        raise ConformanceFailure(failures)
+    if failures:
+        raise ConformanceFailure(list(failures))

@@ -1,0 +1,14 @@
+"""Files suite: every test is UNSUPPORTED when the target does not implement files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance import lifecycles as lc
+
+
+@pytest.fixture(autouse=True)
+def _files_supported(client: Any) -> None:
+    lc.require_feature(client, "files")
