@@ -5,7 +5,13 @@ Subcommands:
 * ``oaic run [options] [-- pytest args]`` runs the suites with pytest in this process, prints a
   per-resource summary and exits 0 (conformant), 1 (conformance failures), 2 (usage or config
   error), 3 (harness error).
+* ``oaic run --baseline RUN`` gates on a previous run instead: exit 1 only on a regression
+  (a test that passed or was XFAIL in the baseline is FAIL/ERROR now) or a strict XPASS;
+  failures already present in the baseline are tolerated (see ``baseline.py``).
 * ``oaic report RUN_DIR`` re-renders every report format from results.json (+ evidence.jsonl).
+* ``oaic diff BASE NEW`` compares two runs (exit 1 on a regression, 0 otherwise).
+* ``oaic baseline save RUN_DIR [--profile NAME]`` records a run's failures as expectations.
+* ``oaic probe --target URL`` detects what a server implements and prints a draft profile.
 * ``oaic serve ...`` runs the reference server (``openai_conformance.refserver.cli``).
 
 Every ``ConformanceError`` is printed as its one-paragraph ``render()`` with its exit code;
@@ -21,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import openai_conformance
@@ -137,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--certify", action="store_true", help="UNSUPPORTED/DISABLED/XFAIL on a MUST fail the run"
     )
+    run.add_argument(
+        "--baseline",
+        metavar="RUN",
+        help="gate against a previous run (run dir or results.json): exit 1 only when a test "
+        "that passed (or was XFAIL) there fails now, or on a strict XPASS; known failures of "
+        "the baseline are tolerated",
+    )
 
     report = sub.add_parser("report", help="re-render the reports of a run from results.json")
     report.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (or its results.json)")
@@ -144,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve", help="run the reference server (see 'oaic serve --help')", add_help=False
     )
+    _add_gate_parsers(sub)
+    _add_proxy_parsers(sub)
 
     spec = sub.add_parser("spec", help="inspect the contract and regenerate its operation table")
     spec.add_argument("--spec", metavar="PATH_OR_URL", help="document (default: the locked one)")
@@ -152,6 +168,88 @@ def build_parser() -> argparse.ArgumentParser:
     ops = spec_sub.add_parser("operations", help="check or regenerate spec/operations.yaml")
     ops.add_argument("--write", action="store_true", help="write missing entries, drop stale ones")
     return parser
+
+
+def _add_gate_parsers(sub: Any) -> None:
+    """``oaic diff``, ``oaic baseline save`` and ``oaic probe`` (issue 7)."""
+    diff = sub.add_parser(
+        "diff",
+        help="compare two runs; exit 1 on a regression",
+        description="Compare two runs: regressions, new failures, fixed tests, outcome "
+        "changes, tests added and removed.",
+        epilog="Exit codes: 0 no regression, 1 regression (a test that was PASS, XPASS or "
+        "XFAIL in BASE is FAIL or ERROR in NEW), 2 usage error (unreadable input).",
+    )
+    diff.add_argument("base", metavar="BASE", help="the baseline run (run dir or results.json)")
+    diff.add_argument("new", metavar="NEW", help="the run to judge (run dir or results.json)")
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+
+    baseline = sub.add_parser("baseline", help="record a run's failures in a target profile")
+    base_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    save = base_sub.add_parser(
+        "save",
+        help="write the run's failures as [expect] entries of the profile",
+        description="Write every FAIL/ERROR of the run into a marked section of the profile "
+        "as expected failures (reason 'baseline <run id> <date>: <failure>', link to fill "
+        "in). The rest of the file is kept byte for byte; re-saving keeps edited reasons and "
+        "links and drops entries of tests that no longer fail.",
+    )
+    save.add_argument("run_dir", metavar="RUN_DIR", help="a run directory or its results.json")
+    save.add_argument(
+        "--profile", metavar="NAME", help="profile name or .toml path (default: the run's)"
+    )
+
+    probe = sub.add_parser(
+        "probe",
+        help="detect which endpoints a server implements and print a draft profile",
+        description="Send small, bounded requests (never costly ones) to find which routes "
+        "and options the target implements, and print a draft profile (TOML).",
+        epilog="Exit codes: 0 draft printed, 1 target unreachable, 2 usage error.",
+    )
+    probe.add_argument("--target", type=_url, required=True, metavar="URL", help="base URL (…/v1)")
+    probe.add_argument(
+        "--api-key-env", metavar="VAR", help="environment variable holding the API key"
+    )
+    probe.add_argument("--auth", choices=("bearer", "api-key", "none"), default=None)
+    probe.add_argument("--model", metavar="ID", help="chat model to use (default: from /models)")
+    probe.add_argument("--name", metavar="NAME", help="profile name in the draft")
+    probe.add_argument("--output", metavar="FILE", help="write the draft here instead of stdout")
+    probe.add_argument(
+        "--timeout", type=float, default=15.0, metavar="S", help="per-request timeout"
+    )
+
+
+def _add_proxy_parsers(sub: Any) -> None:
+    """``oaic proxy`` and ``oaic sdk-check`` (issue 8: openai_conformance.proxy / .sdkcheck)."""
+    proxy = sub.add_parser(
+        "proxy",
+        help="validating reverse proxy: check every request a client sends and response it gets",
+    )
+    proxy.add_argument("--listen", default="127.0.0.1:8080", metavar="HOST:PORT")
+    proxy.add_argument(
+        "--upstream", default="reference", metavar="URL|reference", help="base URL (…/v1)"
+    )
+    proxy.add_argument("--report-dir", metavar="DIR", help="where runs are written (reports/)")
+    proxy.add_argument(
+        "--reject", action="store_true", help="answer invalid requests 400 instead of forwarding"
+    )
+    sdk = sub.add_parser(
+        "sdk-check", help="exercise the official OpenAI SDK through the proxy (python|node)"
+    )
+    sdk.add_argument("language", choices=("python", "node"))
+    sdk.add_argument("--report-dir", metavar="DIR", help="where runs are written (reports/)")
+
+
+def cmd_proxy(args: argparse.Namespace, argv: list[str]) -> int:
+    from openai_conformance.proxy.cli import run_proxy
+
+    return run_proxy(args, argv)
+
+
+def cmd_sdk_check(args: argparse.Namespace) -> int:
+    from openai_conformance.sdkcheck.cli import run_sdk_check
+
+    return run_sdk_check(args)
 
 
 def _version() -> str:
@@ -251,6 +349,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
 
     report_dir = Path(args.report_dir or repo_root() / "reports").resolve()
     _preflight(args, report_dir)
+    baseline = _load_baseline(args.baseline) if args.baseline else None
     pytest_args = _pytest_args(args, report_dir, extra)
     started = time.time()
     cwd = Path.cwd()
@@ -280,9 +379,88 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         raise HarnessError(f"cannot read {run_dir / 'results.json'}: {exc}") from None
     print()
     print(render_console(results, report=run_dir / "report.html"))
+    if code in (0, 1) and baseline is not None:
+        return _gate(baseline, results, run_dir)
     if code in (0, 1):
         return results.exit_code
     return PYTEST_EXIT.get(code, EXIT_HARNESS)
+
+
+# --------------------------------------------------------------------------- gate (issue 7)
+
+
+def _load_baseline(path: str) -> Any:
+    from openai_conformance.baseline import load_results
+
+    return load_results(path)  # UsageError (exit 2) before the run when it is unreadable
+
+
+def _gate(baseline: Any, results: Any, run_dir: Path) -> int:
+    """``oaic run --baseline``: print the comparison, put the new failures first in
+    summary.md, and return 1 on a regression or a strict XPASS (or a certification blocker
+    under --certify), else 0."""
+    from openai_conformance.baseline import compare, comparison_json, render_comparison
+    from openai_conformance.reports.markdown import write_summary
+
+    cmp = compare(baseline, results)
+    write_summary(run_dir / "summary.md", results, baseline=cmp)
+    (run_dir / "baseline-diff.json").write_text(comparison_json(cmp) + "\n", encoding="utf-8")
+    print()
+    print(render_comparison(cmp))
+    s = results.summary
+    if cmp.regressed or s["totals"]["XPASS"] or s["certify"]["blockers"]:
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from openai_conformance.baseline import (
+        compare,
+        comparison_json,
+        load_results,
+        render_comparison,
+    )
+
+    cmp = compare(load_results(args.base), load_results(args.new))
+    print(comparison_json(cmp) if args.json else render_comparison(cmp))
+    return int(cmp.exit_code)
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from openai_conformance.baseline import load_results, save_baseline
+    from openai_conformance.profiles import load_profile
+
+    results = load_results(args.run_dir)
+    name = args.profile or results.run.target.profile
+    if not name:
+        raise UsageError(
+            f"the run {results.run.id} was made without a profile",
+            hint="pass --profile NAME (a targets/NAME.toml) or a path to a .toml file",
+        )
+    profile = load_profile(name)  # validates it; UsageError naming the available profiles
+    if args.profile and results.run.target.profile not in (None, profile.name):
+        print(
+            f"note: the run was made with profile {results.run.target.profile!r}, "
+            f"saving into {profile.name!r}",
+            file=sys.stderr,
+        )
+    report = save_baseline(results, profile.path)
+    new = [e for e in report.written if e.test_id not in report.kept]
+    print(f"{profile.path}: {len(report.written)} expected failure(s) in the baseline section")
+    print(f"  {len(new)} added, {len(report.kept)} kept, {len(report.dropped)} removed")
+    for test_id in report.dropped:
+        print(f"  removed {test_id} (no longer failing)")
+    for test_id in report.skipped:
+        print(f"  skipped {test_id}: a hand-written [expect] entry exists outside the section")
+    if new:
+        print("fill in `link` for each new entry with the issue that tracks it")
+    return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from openai_conformance.probe import probe_main
+
+    return int(probe_main(args))
 
 
 # --------------------------------------------------------------------------- report / serve
@@ -377,6 +555,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(own)  # exits 2 on a usage error
         if args.command == "spec":
             return cmd_spec(args)
+        if args.command == "proxy":
+            return cmd_proxy(args, own)
+        if args.command == "sdk-check":
+            return cmd_sdk_check(args)
+        if args.command in ("diff", "baseline", "probe"):
+            if extra:
+                raise UsageError(f"'oaic {args.command}' takes no extra arguments after '--'")
+            handler = {"diff": cmd_diff, "baseline": cmd_baseline, "probe": cmd_probe}
+            return handler[args.command](args)
         if args.command == "report":
             if extra:
                 raise UsageError("'oaic report' takes no extra arguments after '--'")

@@ -97,6 +97,7 @@ class ConformanceClient:
         self._http = httpx.Client(
             base_url=self.base_url + "/",
             headers=self._default_headers(),
+            params=dict(config.query),  # merged into every request's query (Azure api-version)
             timeout=self._timeout,
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
             verify=config.tls_verify,

@@ -75,6 +75,8 @@ class RunConfig:
     api_key: Secret | None = None
     auth: str = "bearer"
     headers: Mapping[str, str | Secret] = field(default_factory=lambda: MappingProxyType({}))
+    #: Query parameters added to every request (Azure OpenAI's ``api-version``).
+    query: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     organization: str | None = None
     project: str | None = None
     tls_verify: bool = True
@@ -139,6 +141,7 @@ class RunConfig:
             "api_key": "[REDACTED]" if self.api_key else None,
             "auth": self.auth,
             "headers": {k: str(v) for k, v in self.headers.items()},
+            "query": dict(self.query),
             "organization": self.organization,
             "project": self.project,
             "tls_verify": self.tls_verify,
@@ -262,6 +265,19 @@ def _headers(v: Any) -> Mapping[str, str | Secret]:
     return MappingProxyType(out)
 
 
+def _query(v: Any) -> Mapping[str, str]:
+    """``{name: value}`` from a TOML table or ``name=value&name=value`` text."""
+    from urllib.parse import parse_qsl
+
+    if isinstance(v, Mapping):
+        pairs = [(str(k), str(val)) for k, val in v.items()]
+    else:
+        pairs = parse_qsl(str(v), keep_blank_values=True, strict_parsing=True)
+    if any(not k.strip() for k, _ in pairs):
+        raise ValueError
+    return MappingProxyType(dict(pairs))
+
+
 def _text(v: Any) -> str:
     s = str(v).strip()
     if not s:
@@ -294,6 +310,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("headers", ("OAIC_HEADERS",), "target.headers", _headers,
            "'Name: value' entries separated by ';' or newlines",
            "extra request headers (secret-looking values are redacted)"),
+    Option("query", ("OAIC_QUERY",), "target.query", _query,
+           "'name=value' pairs joined by '&' (a table in the profile)",
+           "query parameters on every request (e.g. Azure api-version)"),
     Option("organization", ("OAIC_ORGANIZATION", "OPENAI_ORG_ID"), "target.organization", _text,
            "a non-empty string", "OpenAI-Organization header"),
     Option("project", ("OAIC_PROJECT", "OPENAI_PROJECT_ID"), "target.project", _text,
@@ -498,6 +517,7 @@ def _assemble(
         api_key=Secret(api_key) if api_key else None,
         auth=values.get("auth", "bearer"),
         headers=values.get("headers", MappingProxyType({})),
+        query=values.get("query", MappingProxyType({})),
         organization=values.get("organization"),
         project=values.get("project"),
         tls_verify=values.get("tls_verify", True),

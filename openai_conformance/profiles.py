@@ -52,7 +52,7 @@ SUB_FEATURES = frozenset(
         "responses.compact",
         "embeddings.base64", "embeddings.dimensions",
         "audio.speech", "audio.transcription", "audio.translation",
-        "audio.transcription-streaming",
+        "audio.transcription-streaming", "audio.speech-streaming", "moderations.multimodal",
         "images.generation", "images.edit", "images.variation", "images.streaming",
         "realtime.websocket", "realtime.client-secrets", "realtime.transcription",
     }

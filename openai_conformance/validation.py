@@ -122,7 +122,7 @@ class SchemaValidator:
 
     def __init__(self, spec: Spec, *, format_checking: bool = True) -> None:
         self.spec = spec
-        resource = Resource(contents=spec.document, specification=DRAFT202012)
+        resource: Resource[Any] = DRAFT202012.create_resource(spec.document)
         self._registry: Registry = Registry().with_resource(_DOC_URI, resource)
         self._checker = Draft202012Validator.FORMAT_CHECKER if format_checking else None
         self._cache: dict[str, Any] = {}
@@ -180,7 +180,7 @@ class SchemaValidator:
             try:
                 if fast.is_valid(instance):
                     return []
-            except Exception:  # noqa: S110 - e.g. a value Rust cannot represent; fall through
+            except Exception:
                 pass
         try:
             errors = list(self._validator(schema).iter_errors(instance))

@@ -130,6 +130,7 @@ def open_websocket(
 
     from .exchange import WebSocketRejected
 
+    params = {**client.config.query, **(params or {})}  # target.query (Azure api-version)
     http_url = client.url(path) + (("?" + urlencode(params)) if params else "")
     ws_url = "ws" + http_url[len("http") :]
     shown_url = redact_url(ws_url, client.secrets)

@@ -126,9 +126,15 @@ class OaicSession:
                 cli["api_key"] = wi["oaic_api_key"]
         cli = {k: v for k, v in cli.items() if v is not None}
         try:
-            return build_config(cli)
+            config = build_config(cli)
         except ConformanceError as exc:
             raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
+        if self.worker:
+            # Workers see the embedded server as a plain base URL; the budget the controller
+            # resolved (unlimited for the embedded server) is authoritative, not the remote default.
+            wi = self.pytest_config.workerinput  # type: ignore[attr-defined]
+            config = dataclasses.replace(config, max_requests=wi.get("oaic_max_requests"))
+        return config
 
     @property
     def embedded(self) -> bool:
@@ -186,6 +192,7 @@ class OaicSession:
             "oaic_base_url": self.run_config.base_url,
             "oaic_api_key": key.reveal() if (key is not None and self.embedded) else None,
             "oaic_embedded": self.embedded,
+            "oaic_max_requests": self.run_config.max_requests,
             "oaic_profile": self.run_config.profile,
             "oaic_run_dir": str(self.run_dir),
             "oaic_run_id": self.run_config.run_id,

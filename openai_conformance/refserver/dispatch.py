@@ -28,6 +28,7 @@ from starlette.requests import Request
 
 from ..spec import Operation, Parameter, Spec
 from ..validation import SchemaValidator, Violation
+from . import formbody
 from .errors import ApiError, invalid
 from .schemautil import is_binary, items_schema, object_shape, type_set
 
@@ -258,32 +259,11 @@ async def parse_form(request: Request, raw: bytes) -> FormData:
 def form_to_body(spec: Spec, schema: Any, form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
     """(body for the handler, instance for validation) from parsed form data.
 
-    The validation instance replaces uploads by a placeholder string (``format: binary``
-    validates as a string).
+    Keys in bracket notation decode to nested objects and arrays at any depth
+    (``formbody.decode``). The validation instance replaces uploads by a placeholder string
+    (``format: binary`` validates as a string).
     """
-    props = object_shape(spec, schema)["properties"]
-    grouped: dict[str, list[Any]] = {}
-    deep: dict[str, dict[str, Any]] = {}
-    for key, value in form.multi_items():
-        m = _DEEP_KEY.match(key)
-        if m and m.group(2) and not m.group(2).isdigit():
-            deep.setdefault(m.group(1), {})[m.group(2)] = value
-            continue
-        name = m.group(1) if m else key
-        grouped.setdefault(name, []).append(value)
-    body: dict[str, Any] = {}
-    for name, values in grouped.items():
-        prop = props.get(name, {})
-        if "array" in type_set(spec, prop) and not (
-            len(values) == 1 and isinstance(values[0], str) and values[0].startswith("[")
-        ):
-            item = items_schema(spec, prop)
-            body[name] = [coerce(spec, item, v) for v in values]
-        else:
-            body[name] = coerce(spec, prop, values[-1])
-    for name, sub in deep.items():
-        sub_props = object_shape(spec, props.get(name, {}))["properties"]
-        body[name] = {k: coerce(spec, sub_props.get(k, {}), v) for k, v in sub.items()}
+    body = formbody.decode(spec, schema, form.multi_items(), coerce)
     instance = {k: _placeholder(v) for k, v in body.items()}
     return body, instance
 
@@ -293,6 +273,8 @@ def _placeholder(value: Any) -> Any:
         return f"<file {value.filename or 'upload'}>"
     if isinstance(value, list):
         return [_placeholder(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _placeholder(v) for k, v in value.items()}
     return value
 
 

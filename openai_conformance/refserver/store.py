@@ -39,7 +39,8 @@ class Store:
 
     def get(self, kind: str, ident: str, parent: str | None = None) -> dict[str, Any] | None:
         with self._lock:
-            return self._data.get((kind, parent), {}).get(ident)
+            bucket = self._data.get((kind, parent))
+            return bucket.get(ident) if bucket is not None else None
 
     def delete(self, kind: str, ident: str, parent: str | None = None) -> dict[str, Any] | None:
         with self._lock:
@@ -73,7 +74,9 @@ class Store:
         rows = list(items if items is not None else self.all(kind, parent))
         order = str(query.get("order") or default_order)
         if order not in ("asc", "desc"):
-            raise invalid(f"Invalid value for 'order': {order!r}. Expected 'asc' or 'desc'.", "order")
+            raise invalid(
+                f"Invalid value for 'order': {order!r}. Expected 'asc' or 'desc'.", "order"
+            )
         if order == "desc":
             rows.reverse()
         try:
@@ -86,12 +89,16 @@ class Store:
         after, before = query.get("after"), query.get("before")
         if after:
             if after not in ids:
-                raise invalid(f"Invalid 'after': no object with id {after!r} in this list.", "after")
+                raise invalid(
+                    f"Invalid 'after': no object with id {after!r} in this list.", "after"
+                )
             rows = rows[ids.index(after) + 1 :]
         if before:
             ids = [r["id"] for r in rows]
             if before not in ids:
-                raise invalid(f"Invalid 'before': no object with id {before!r} in this list.", "before")
+                raise invalid(
+                    f"Invalid 'before': no object with id {before!r} in this list.", "before"
+                )
             rows = rows[: ids.index(before)]
             rows = rows[-limit:] if len(rows) > limit else rows
             page, has_more = rows, False

@@ -1,8 +1,10 @@
 """summary.md: a compact Markdown summary for PR comments and ``$GITHUB_STEP_SUMMARY``.
 
 Contents: a header line (target, profile, spec version + short hash, date, duration), the overall
-score and counts, a per-resource table, failures first (at most ``max_failures``, linking to
-report.html anchors), then notes (certification blockers, overlays applied, the score rule).
+score and counts; when a baseline comparison is given (``oaic run --baseline``), the gate verdict
+and the **new failures** (regressions first) come next, before anything else; then a
+per-resource table, the remaining failures (at most ``max_failures``, linking to report.html
+anchors), then notes (fixed tests, certification blockers, overlays applied, the score rule).
 Always smaller than ``MAX_BYTES`` (GitHub's step summary limit is 1 MiB, a PR comment 64 KiB):
 when it would not fit, fewer failures are listed.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openai_conformance.reports.model import OUTCOMES, Results, TestResult
 from openai_conformance.reports.text import (
@@ -20,6 +23,9 @@ from openai_conformance.reports.text import (
     fmt_score,
     printable,
 )
+
+if TYPE_CHECKING:
+    from openai_conformance.baseline import Comparison
 
 MAX_BYTES = 60 * 1024
 FAILING_FIRST = ("FAIL", "XPASS", "ERROR")
@@ -55,16 +61,64 @@ def _failure_line(t: TestResult, report_link: str) -> str:
 
 
 def render_summary(
-    results: Results, max_failures: int = 50, report_link: str = "report.html"
+    results: Results,
+    max_failures: int = 50,
+    report_link: str = "report.html",
+    baseline: Comparison | None = None,
 ) -> str:
-    text = _render(results, max_failures, report_link)
+    """The summary; ``baseline`` (a ``baseline.Comparison`` of a previous run with this one)
+    puts the gate verdict and the new failures first."""
+    text = _render(results, max_failures, report_link, baseline)
     while len(text.encode("utf-8", "backslashreplace")) > MAX_BYTES and max_failures > 0:
         max_failures //= 2
-        text = _render(results, max_failures, report_link)
+        text = _render(results, max_failures, report_link, baseline)
     return text
 
 
-def _render(results: Results, max_failures: int, report_link: str) -> str:
+def _baseline_lines(
+    results: Results, cmp: Comparison, max_failures: int, report_link: str
+) -> tuple[list[str], list[TestResult]]:
+    """The gate verdict and the new failures (regressions first); returns the lines and the
+    tests they listed (so the failures section does not list them again)."""
+    by_id = {t.id: t for t in results.tests}
+    regressed = {c.id for c in cmp.regressions}
+    ordered = [c for c in cmp.new_failures if c.id in regressed]
+    ordered += [c for c in cmp.new_failures if c.id not in regressed]
+    verdict = (
+        f"❌ **{len(cmp.regressions)} regression(s)** against baseline **{md(cmp.base_id)}**"
+        if cmp.regressed
+        else f"✅ no regression against baseline **{md(cmp.base_id)}**"
+    )
+    out = [
+        "",
+        f"{verdict}: {len(cmp.new_failures)} new failure(s), {len(cmp.fixed)} fixed, "
+        f"{len(cmp.changed)} other outcome change(s), {len(cmp.added)} test(s) added, "
+        f"{len(cmp.removed)} removed.",
+    ]
+    listed: list[TestResult] = []
+    if ordered:
+        out += ["", f"### New failures ({len(ordered)})", ""]
+        for c in ordered[:max_failures]:
+            t = by_id.get(c.id)
+            if t is None:
+                continue
+            listed.append(t)
+            tag = (
+                "regression, was " + (c.before or "")
+                if c.id in regressed
+                else ("new test" if c.before is None else f"was {c.before}")
+            )
+            out.append(_failure_line(t, report_link) + f" ({md(tag)})")
+        if len(ordered) > max_failures:
+            out.append(
+                f"- … and {len(ordered) - max_failures} more: see [report.html]({report_link})"
+            )
+    return out, listed
+
+
+def _render(
+    results: Results, max_failures: int, report_link: str, baseline: Comparison | None = None
+) -> str:
     run, s = results.run, results.summary
     score = s["score"]["overall"]
     verdict = "conformant" if s["conformant"] else "NOT conformant"
@@ -85,6 +139,12 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
         "",
         f"Score {fmt_score(score)} = weighted pass rate (MUST=3, SHOULD=2, MAY=1); "
         "UNSUPPORTED and DISABLED are not scored.",
+    ]
+    listed: list[TestResult] = []
+    if baseline is not None:
+        lines, listed = _baseline_lines(results, baseline, max_failures, report_link)
+        out += lines
+    out += [
         "",
         "### Per resource",
         "",
@@ -94,15 +154,23 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
     for resource, tally in s["by_resource"].items():
         score_cell = fmt_score(tally["score"])
         out.append(f"| {md(resource)} | {score_cell} | {_counts_row(tally['counts'])} |")
-    failing = [t for o in FAILING_FIRST for t in results.tests if t.outcome == o]
+    shown = {t.id for t in listed}
+    failing = [
+        t for o in FAILING_FIRST for t in results.tests if t.outcome == o and t.id not in shown
+    ]
     if failing:
-        out += ["", f"### Failures ({len(failing)})", ""]
+        title = "Other failures" if baseline is not None else "Failures"
+        out += ["", f"### {title} ({len(failing)})", ""]
         out += [_failure_line(t, report_link) for t in failing[:max_failures]]
         if len(failing) > max_failures:
             more = len(failing) - max_failures
             out.append(f"- … and {more} more: see [report.html]({report_link})")
     xfail = s["totals"]["XFAIL"]
     notes: list[str] = []
+    if baseline is not None and baseline.fixed:
+        fixed = ", ".join(f"`{md(c.name, 80)}`" for c in baseline.fixed[:20])
+        rest = f" and {len(baseline.fixed) - 20} more" if len(baseline.fixed) > 20 else ""
+        notes.append(f"Fixed since the baseline: {fixed}{rest}.")
     if xfail:
         notes.append(f"{xfail} known failure(s) declared in the profile (XFAIL).")
     if s["findings"]:
@@ -122,7 +190,9 @@ def _render(results: Results, max_failures: int, report_link: str) -> str:
     return "\n".join(out)
 
 
-def write_summary(path: Path, results: Results, max_failures: int = 50) -> Path:
-    text = render_summary(results, max_failures)
+def write_summary(
+    path: Path, results: Results, max_failures: int = 50, baseline: Comparison | None = None
+) -> Path:
+    text = render_summary(results, max_failures, baseline=baseline)
     path.write_text(text, encoding="utf-8", errors="backslashreplace")
     return path

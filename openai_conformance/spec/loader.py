@@ -115,7 +115,7 @@ def load_spec(
     if use_cache and cache_file.is_file():
         try:
             with cache_file.open("rb") as fh:
-                loaded = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by hash
+                loaded = pickle.load(fh)
             if isinstance(loaded, Spec) and loaded.sha256 == raw.sha256:
                 spec = loaded
         except Exception:  # a corrupt or foreign cache entry is rebuilt, never trusted

@@ -41,7 +41,7 @@ class Operation:
     responses: dict[str, dict[str, dict[str, Any]]]  # status ("200", "4XX") -> type -> schema
     summary: str = ""
     deprecated: bool = False
-    _regex: re.Pattern[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    _regex: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -70,9 +70,7 @@ class Operation:
 
 def _route_regex(path: str) -> re.Pattern[str]:
     parts = re.split(r"({[^}]+})", path)
-    pattern = "".join(
-        f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts
-    )
+    pattern = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
     return re.compile(f"^{pattern}$")
 
 
@@ -173,13 +171,13 @@ class Spec:
         for op in self._routes:
             if op.method != method:
                 continue
-            m = op._regex.match(path)
+            m = op._regex.match(path) if op._regex else None
             if m:
                 return op, m.groupdict()
         return None
 
     def path_exists(self, path: str) -> bool:
-        return any(op._regex.match(path) for op in self.operations)
+        return any(op._regex and op._regex.match(path) for op in self.operations)
 
     def resolve(self, node: Any) -> Any:
         """Follow a local ``$ref`` chain (``#/components/...``) to the object it names."""

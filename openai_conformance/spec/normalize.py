@@ -56,15 +56,17 @@ def parse_document(raw: bytes) -> dict[str, Any]:
 
         doc = json.loads(text)
     else:
-        doc = yaml.load(text, Loader=_JsonShapedLoader)  # noqa: S506 - safe loader subclass
+        doc = yaml.load(text, Loader=_JsonShapedLoader)
     if not isinstance(doc, dict):
         raise ValueError("the document is not a mapping at its top level")
     return doc
 
 
 def _is_bare_nullable(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("nullable") is True and not (
-        set(node) - {"nullable", "description", "title"}
+    return (
+        isinstance(node, dict)
+        and node.get("nullable") is True
+        and not (set(node) - {"nullable", "description", "title"})
     )
 
 
@@ -77,7 +79,9 @@ def _nullable(node: dict[str, Any]) -> dict[str, Any]:
         if "enum" in node and None not in node["enum"]:
             node["enum"] = [*node["enum"], None]
         return node
-    annotations = {k: node.pop(k) for k in ("description", "title", "default") if k in node}
+    annotations: dict[str, Any] = {
+        k: node.pop(k) for k in ("description", "title", "default") if k in node
+    }
     return {**annotations, "anyOf": [node, dict(_NULL)]}
 
 

@@ -113,7 +113,11 @@ def load_overlays(folder: Path) -> list[Overlay]:
         where = f"overlay {path.name}"
         if not isinstance(data, dict) or str(data.get("overlay", "")).split(".")[0] != "1":
             raise SpecError(f"{where} is not an OpenAPI Overlay 1.x document")
-        kind, reason, evidence = data.get("x-oaic-kind"), data.get("x-reason"), data.get("x-evidence")
+        kind, reason, evidence = (
+            data.get("x-oaic-kind"),
+            data.get("x-reason"),
+            data.get("x-evidence"),
+        )
         if kind not in _KINDS:
             raise SpecError(f"{where}: x-oaic-kind must be one of {sorted(_KINDS)}")
         if not reason or not evidence:

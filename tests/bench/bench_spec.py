@@ -63,11 +63,15 @@ def main() -> None:
     ch_t = _timed(lambda: validator.validate(chunk, "CreateChatCompletionStreamResponse"), 5000)
     bad = {**event, "sequence_number": "3"}
     bad_t = _timed(lambda: validator.validate(bad, "ResponseStreamEvent"), 2000)
-    print(f"cold load (parse+normalise+overlay+compile): median {statistics.median(cold_t):.3f} s")
-    print(f"warm load (hash + unpickle):                  median {statistics.median(warm_t):.3f} s")
-    print(f"validate ResponseStreamEvent (53-way union):  median {statistics.median(ev_t) * 1e3:.3f} ms")
-    print(f"validate chat.completion.chunk:               median {statistics.median(ch_t) * 1e3:.3f} ms")
-    print(f"invalid event (fast reject + precise report): median {statistics.median(bad_t) * 1e3:.3f} ms")
+    rows = [
+        ("cold load (parse, normalise, overlay, compile)", statistics.median(cold_t), "s"),
+        ("warm load (hash + unpickle)", statistics.median(warm_t), "s"),
+        ("validate ResponseStreamEvent (53 variants)", statistics.median(ev_t) * 1e3, "ms"),
+        ("validate chat.completion.chunk", statistics.median(ch_t) * 1e3, "ms"),
+        ("invalid event (fast reject + precise report)", statistics.median(bad_t) * 1e3, "ms"),
+    ]
+    for label, value, unit in rows:
+        print(f"{label:<48} median {value:.3f} {unit}")
 
 
 if __name__ == "__main__":

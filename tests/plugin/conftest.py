@@ -12,8 +12,6 @@ import pytest
 
 from openai_conformance.refserver.server import ReferenceServer
 
-
-
 KEY = "sk-oaic-canary-plugin-0123456789abcdef"
 
 

@@ -121,3 +121,21 @@ def test_expected_failure_alone_exits_0(run_suite, pytester, refserver):
     )
     assert run.outcomes() == {"test_known_broken": "XFAIL"}
     assert run.ret == 0
+
+
+BUDGET_PROBE_SUITE = """
+import pytest
+
+@pytest.mark.requirement("core/models-list")
+@pytest.mark.parametrize("n", range(2))
+def test_worker_budget(oaic_session, n):
+    assert oaic_session.run_config.max_requests is None
+"""
+
+
+def test_embedded_server_run_under_xdist_has_no_request_budget(run_suite):
+    # Regression: workers used to treat the embedded server as a remote target and apply the
+    # 2000-request remote default, which disabled most of a full run.
+    run = run_suite({"test_budget.py": BUDGET_PROBE_SUITE}, "-n", "2", target=False)
+    assert set(run.outcomes().values()) == {"PASS"}, run.outcomes()
+    assert run.ret == 0

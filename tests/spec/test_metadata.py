@@ -6,7 +6,7 @@ from openai_conformance.spec.loader import METADATA_PATH, read_metadata
 from openai_conformance.spec.metadata import SAFETY_CLASSES, classify
 
 
-def test_every_operation_has_metadata_and_no_entry_is_stale(spec) -> None:  # noqa: ANN001
+def test_every_operation_has_metadata_and_no_entry_is_stale(spec) -> None:
     table = read_metadata(METADATA_PATH)
     ids = {op.id for op in spec.operations}
     assert sorted(ids - set(table)) == [], "run `oaic spec operations --write`"
@@ -16,7 +16,7 @@ def test_every_operation_has_metadata_and_no_entry_is_stale(spec) -> None:  # no
         assert entry["resource"], op_id
 
 
-def test_operations_carry_their_metadata(spec) -> None:  # noqa: ANN001
+def test_operations_carry_their_metadata(spec) -> None:
     assert spec.operation("POST /batches").safety == "costly"
     assert spec.operation("DELETE /files/{file_id}").safety == "destructive"
     assert spec.operation("GET /threads/{thread_id}").resource == "assistants"

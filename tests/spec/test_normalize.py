@@ -24,7 +24,10 @@ def test_nullable_enum_admits_null() -> None:
 
 def test_nullable_ref_becomes_any_of_ref_or_null() -> None:
     out = normalise({"$ref": "#/components/schemas/X", "nullable": True, "description": "d"})
-    assert out == {"description": "d", "anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}]}
+    assert out == {
+        "description": "d",
+        "anyOf": [{"$ref": "#/components/schemas/X"}, {"type": "null"}],
+    }
 
 
 def test_all_of_with_bare_nullable_member_means_ref_or_null() -> None:
@@ -54,7 +57,10 @@ def test_union_with_type_constants_gets_dispatch_annotation() -> None:
                 "A": {"type": "object", "properties": {"type": {"type": "string", "enum": ["a"]}}},
                 "B": {"type": "object", "properties": {"type": {"const": "b"}}},
                 "U": {
-                    "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/A"},
+                        {"$ref": "#/components/schemas/B"},
+                    ],
                     "discriminator": {"propertyName": "type"},
                 },
             }

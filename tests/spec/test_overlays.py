@@ -66,7 +66,7 @@ def test_overlay_with_unknown_kind_is_rejected(tmp_path: Path) -> None:
         load_overlays(_write(tmp_path, GOOD.replace("erratum", "hack")))
 
 
-def test_every_checked_in_overlay_is_documented_and_applies(spec) -> None:  # noqa: ANN001
+def test_every_checked_in_overlay_is_documented_and_applies(spec) -> None:
     assert spec.overlays, "the default document should carry the project's overlays"
     for overlay in spec.overlays:
         assert overlay.reason and overlay.evidence

@@ -8,7 +8,7 @@ from openai_conformance.validation import SchemaValidator
 
 
 @pytest.fixture(scope="module")
-def validator(spec) -> SchemaValidator:  # noqa: ANN001
+def validator(spec) -> SchemaValidator:
     return SchemaValidator(spec)
 
 
@@ -60,7 +60,9 @@ def test_tool_call_with_type_function_is_valid_despite_missing_mapping(
 
 def test_error_envelope_requires_param_and_code_keys(validator: SchemaValidator) -> None:
     violations = validator.validate({"error": {"message": "m", "type": "t"}}, "ErrorResponse")
-    assert {v.message for v in violations} == {"'param' is a required property"} or len(violations) == 2
+    assert {v.message for v in violations} == {"'param' is a required property"} or len(
+        violations
+    ) == 2
     ok = {"error": {"message": "m", "type": "t", "param": None, "code": None}}
     assert validator.validate(ok, "ErrorResponse") == []
 
@@ -70,7 +72,7 @@ def test_inline_schema_with_local_refs_resolves(validator: SchemaValidator) -> N
     assert validator.validate({"e": {"error": 1}}, schema)[0].pointer == "/e/error"
 
 
-def test_nullable_from_openapi_30_accepts_null(validator: SchemaValidator, spec) -> None:  # noqa: ANN001
+def test_nullable_from_openapi_30_accepts_null(validator: SchemaValidator, spec) -> None:
     upload = {
         "id": "upload_1",
         "object": "upload",

@@ -36,7 +36,6 @@ def _run_pytest(feature: str, base_url: str, what: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="oaic-lifecycle-") as tmp:
         cmd = [
             sys.executable, "-m", "pytest", f"suites/{feature}", "-q", "-p", "no:cacheprovider",
-            "-p", "no:hypothesispytest",
             "--target", base_url, "--profile", "reference", "--report-dir", tmp,
         ]  # fmt: skip
         env = {**os.environ, "OAIC_API_KEY": "sk-oaic-selftest-key"}

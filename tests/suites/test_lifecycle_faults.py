@@ -124,7 +124,11 @@ def _job(item: pytest.Item) -> Job | None:
 @pytest.fixture(scope="module", autouse=True)
 def _run_selected_rows_two_at_a_time(request: pytest.FixtureRequest) -> None:
     """Each row is an independent pytest run against its own server: run the selected rows
-    two at a time (2 cores) before the first test asks for its result."""
+    two at a time (2 cores) before the first test asks for its result. Under xdist the
+    workers already run rows in parallel (and each sees every item), so nothing is prefetched.
+    """
+    if hasattr(request.config, "workerinput"):
+        return
     jobs = [job for item in request.session.items if (job := _job(item)) is not None]
     prefetch(sorted(set(jobs), key=jobs.index))
 

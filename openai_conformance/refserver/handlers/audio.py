@@ -35,6 +35,41 @@ VERBOSE_NO_SEGMENTS = declare(
     "verbose_json transcriptions lack segments/words even when timestamp_granularities asks",
     "audio.transcription_verbose_json_conformance",
 )
+SPEECH_WAV_NO_HEADER = declare(
+    "speech-wav-without-header",
+    "response_format wav answers raw PCM samples without the RIFF/WAVE header",
+    "audio/speech-format",
+)
+SPEECH_STREAM_NO_DONE = declare(
+    "speech-stream-no-done",
+    "the speech SSE stream ends without its speech.audio.done event",
+    "audio/speech-stream",
+)
+JSON_AS_TEXT = declare(
+    "transcript-json-as-text",
+    "response_format json answers the bare transcript as text/plain",
+    "audio/transcription-formats, audio/translation-formats",
+)
+TEXT_AS_JSON = declare(
+    "transcript-text-as-json",
+    "response_format text answers a JSON object {text} instead of plain text",
+    "audio/transcription-formats, audio/translation-formats",
+)
+SRT_MALFORMED = declare(
+    "srt-malformed",
+    "srt captions lack cue numbers and use '.' instead of ',' in timestamps",
+    "audio/transcription-formats, audio/translation-formats",
+)
+VTT_NO_HEADER = declare(
+    "vtt-missing-header",
+    "vtt captions lack the WEBVTT header line",
+    "audio/transcription-formats, audio/translation-formats",
+)
+STREAM_DELTA_MISMATCH = declare(
+    "transcription-stream-delta-mismatch",
+    "streamed transcript deltas skip the last word, so they do not concatenate to the done text",
+    "audio/transcription-stream",
+)
 
 CONTENT_TYPES = {
     "mp3": "audio/mpeg",
@@ -67,10 +102,10 @@ def wav(samples: bytes) -> bytes:
     return header + fmt + b"data" + struct.pack("<I", len(samples)) + samples
 
 
-def speech_bytes(text: str, fmt: str) -> bytes:
+def speech_bytes(text: str, fmt: str, no_header: bool = False) -> bytes:
     samples = pcm16(text)
     if fmt == "wav":
-        return wav(samples)
+        return samples if no_header else wav(samples)
     if fmt == "pcm":
         return samples
     return _MAGIC.get(fmt, b"") + samples
@@ -80,7 +115,7 @@ def speech_bytes(text: str, fmt: str) -> bytes:
 async def create_speech(ctx: Ctx) -> Any:
     require_model(ctx.state, ctx.body.get("model"))
     fmt = ctx.body.get("response_format") or "mp3"
-    audio = speech_bytes(ctx.body["input"], fmt)
+    audio = speech_bytes(ctx.body["input"], fmt, ctx.fault(SPEECH_WAV_NO_HEADER))
     if ctx.body.get("stream_format") == "sse":
         tokens = _text.count_tokens(ctx.body["input"])
 
@@ -93,7 +128,8 @@ async def create_speech(ctx: Ctx) -> Any:
                 "output_tokens": len(audio) // 1000,
                 "total_tokens": tokens + len(audio) // 1000,
             }
-            yield sse.encode({"type": "speech.audio.done", "usage": usage})
+            if not ctx.fault(SPEECH_STREAM_NO_DONE):
+                yield sse.encode({"type": "speech.audio.done", "usage": usage})
 
         return sse.stream_response(events())
     media = "application/json" if ctx.fault(SPEECH_WRONG_CONTENT_TYPE) else CONTENT_TYPES[fmt]
@@ -141,14 +177,19 @@ def _words(text: str) -> list[dict[str, Any]]:
 
 def _render(ctx: Ctx, text: str, duration: float, task: str) -> Any:
     fmt = ctx.body.get("response_format") or "json"
-    if fmt == "text":
+    if fmt == "text" and ctx.fault(TEXT_AS_JSON):
+        return {"text": text}
+    if fmt == "text" or (fmt == "json" and ctx.fault(JSON_AS_TEXT)):
         return Response(text + "\n", media_type="text/plain")
     if fmt in ("srt", "vtt"):
         start, end = _stamp(0), _stamp(duration)
-        if fmt == "srt":
+        if fmt == "srt" and ctx.fault(SRT_MALFORMED):
+            body = f"{start} --> {end}\n{text}\n\n"
+        elif fmt == "srt":
             body = f"1\n{start.replace('.', ',')} --> {end.replace('.', ',')}\n{text}\n\n"
         else:
-            body = f"WEBVTT\n\n{start} --> {end}\n{text}\n\n"
+            header = "" if ctx.fault(VTT_NO_HEADER) else "WEBVTT\n\n"
+            body = f"{header}{start} --> {end}\n{text}\n\n"
         return Response(body, media_type="text/plain")
     usage = {"type": "duration", "seconds": max(int(duration), 1)}
     if fmt == "verbose_json":
@@ -196,7 +237,10 @@ async def create_transcription(ctx: Ctx) -> Any:
     if ctx.body.get("stream"):
 
         async def events() -> AsyncIterator[bytes]:
-            for piece in _text.pieces(text):
+            pieces = _text.pieces(text)
+            if ctx.fault(STREAM_DELTA_MISMATCH):
+                pieces = pieces[:-1]
+            for piece in pieces:
                 yield sse.encode({"type": "transcript.text.delta", "delta": piece})
             n = _text.count_tokens(text)
             usage = {"type": "tokens", "input_tokens": n, "output_tokens": n, "total_tokens": 2 * n}

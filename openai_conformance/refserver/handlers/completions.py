@@ -10,10 +10,37 @@ from typing import Any
 
 from .. import sse
 from ..context import Ctx, handles
+from ..faults import declare
 from . import _text
 from .models import require_model
 
 DEFAULT_MAX_TOKENS = 16
+
+ECHO_PROMPT = declare(
+    "completions-echo-prompt",
+    "the prompt is echoed in front of the text although echo is not set",
+    "completions/text",
+)
+N_IGNORED = declare("completions-n-ignored", "n > 1 returns a single choice", "completions/n")
+STOP_IGNORED = declare("completions-stop-ignored", "stop sequences are ignored", "completions/stop")
+MAX_TOKENS_IGNORED = declare(
+    "completions-max-tokens-ignored",
+    "max_tokens is ignored: the whole text comes back with finish_reason stop",
+    "completions/max-tokens",
+)
+USAGE_WRONG_TOTAL = declare(
+    "completions-usage-wrong-total",
+    "usage.total_tokens counts the completion tokens only",
+    "completions/usage",
+)
+NO_DONE = declare(
+    "completions-no-done", "the completion stream ends without data: [DONE]", "completions/stream"
+)
+LOGPROBS_CHAT_SHAPE = declare(
+    "completions-logprobs-chat-shape",
+    "legacy logprobs come in the Chat Completions shape ({content: [...]})",
+    "completions/logprobs",
+)
 
 
 def _legacy_logprobs(tokens: list[str], top: int, start: int) -> dict[str, Any]:
@@ -42,11 +69,14 @@ async def create_completion(ctx: Ctx) -> Any:
     prompts = body.get("prompt")
     if not isinstance(prompts, list) or (prompts and not isinstance(prompts[0], str)):
         prompts = [prompts if isinstance(prompts, str) else repr(prompts)]
-    n = int(body.get("n") or 1)
-    stop = body.get("stop")
+    n = 1 if ctx.fault(N_IGNORED) else int(body.get("n") or 1)
+    stop = None if ctx.fault(STOP_IGNORED) else body.get("stop")
     stop = [stop] if isinstance(stop, str) else (stop or [])
     max_tokens = body.get("max_tokens")
     max_tokens = DEFAULT_MAX_TOKENS if max_tokens is None else max_tokens
+    if ctx.fault(MAX_TOKENS_IGNORED):
+        max_tokens = 10_000
+    echo = bool(body.get("echo")) or ctx.fault(ECHO_PROMPT)
     top = body.get("logprobs")
     choices: list[dict[str, Any]] = []
     completion_tokens = 0
@@ -56,12 +86,19 @@ async def create_completion(ctx: Ctx) -> Any:
                 _text.sentence(f"prompt:{prompt}", i), stop, max_tokens
             )
             completion_tokens += _text.count_tokens(text)
-            shown = (prompt + text) if body.get("echo") else text
-            lp = None
+            shown = (prompt + text) if echo else text
+            lp: dict[str, Any] | None = None
             if top is not None:
                 lp = _legacy_logprobs(
-                    _text.pieces(text), max(int(top), 1), len(prompt) if body.get("echo") else 0
+                    _text.pieces(text), max(int(top), 1), len(prompt) if echo else 0
                 )
+                if ctx.fault(LOGPROBS_CHAT_SHAPE):
+                    lp = {
+                        "content": [
+                            {"token": t, "logprob": v, "top_logprobs": []}
+                            for t, v in zip(lp["tokens"], lp["token_logprobs"], strict=True)
+                        ]
+                    }
             choices.append(
                 {"index": p * n + i, "text": shown, "finish_reason": reason, "logprobs": lp}
             )
@@ -76,7 +113,9 @@ async def create_completion(ctx: Ctx) -> Any:
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
+            "total_tokens": completion_tokens
+            if ctx.fault(USAGE_WRONG_TOTAL)
+            else prompt_tokens + completion_tokens,
         },
     }
     if not body.get("stream"):
@@ -106,6 +145,7 @@ async def create_completion(ctx: Ctx) -> Any:
                 )
         if include_usage:
             yield sse.encode({**base, "choices": [], "usage": completion["usage"]})
-        yield sse.DONE
+        if not ctx.fault(NO_DONE):
+            yield sse.DONE
 
     return sse.stream_response(stream())

@@ -3,6 +3,10 @@
 A response created with ``conversation`` appends its input and output items here (see
 ``_respgen.remember``); ``POST /conversations/{id}/items`` appends items directly. Items are
 listed in creation order by default (``order`` asc/desc, ``after``, ``limit``).
+
+Stored items are rendered through the ``ConversationItem`` schema (``synth.Synth.render``):
+input items may omit what item resources require (``status``, ``call_id`` ...) or carry keys
+the resource does not have, and what is listed or retrieved later must be a valid item.
 """
 
 from __future__ import annotations
@@ -11,11 +15,29 @@ import secrets
 from typing import Any
 
 from ..context import Ctx, handles
-from ..errors import not_found
+from ..errors import ApiError, not_found
 from ..state import ServerState
-from ._respgen import CONV_ITEMS, CONVERSATIONS, normalise_input
+from ..synth import Synth
+from ._respgen import CONV_ITEMS, CONVERSATIONS, new_id, normalise_input
 
 MAX_INITIAL_ITEMS = 20
+ITEM_SCHEMA = {"$ref": "#/components/schemas/ConversationItem"}
+
+
+def _items(ctx: Ctx, body: Any) -> list[dict[str, Any]]:
+    """The request's ``items`` as item resources, valid against ``ConversationItem``."""
+    if not isinstance(body, dict):  # the dispatcher validates; this guards direct callers
+        raise ApiError(400, "The request body must be a JSON object.", code="invalid_body")
+    synth = Synth(ctx.state.spec, now=lambda: float(ctx.now))
+    out = []
+    for item in normalise_input(body.get("items") or []):
+        ident = item.get("id")
+        if not isinstance(ident, str) or not ident:  # an input item may say ``"id": null``
+            item["id"] = ident = new_id("item")
+        rendered = synth.render(item, ITEM_SCHEMA)
+        rendered["id"] = ident  # the item's own id, never a synthetic one
+        out.append(rendered)
+    return out
 
 
 def _get(state: ServerState, conversation_id: str) -> dict[str, Any]:
@@ -36,7 +58,7 @@ async def create_conversation(ctx: Ctx) -> Any:
         "metadata": body.get("metadata") or {},
     }
     ctx.state.store.put(CONVERSATIONS, conv)
-    for item in normalise_input(body.get("items") or [])[:MAX_INITIAL_ITEMS]:
+    for item in _items(ctx, body)[:MAX_INITIAL_ITEMS]:
         ctx.state.store.put(CONV_ITEMS, item, parent=conv_id)
     return conv
 
@@ -67,7 +89,7 @@ async def delete_conversation(ctx: Ctx) -> Any:
 async def create_items(ctx: Ctx) -> Any:
     conv_id = ctx.path_params["conversation_id"]
     _get(ctx.state, conv_id)
-    items = normalise_input(ctx.body.get("items") or [])
+    items = _items(ctx, ctx.body)
     for item in items:
         ctx.state.store.put(CONV_ITEMS, item, parent=conv_id)
     return {

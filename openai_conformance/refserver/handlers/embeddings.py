@@ -19,7 +19,7 @@ from ..errors import ApiError, invalid
 from ..faults import declare
 from ..state import ServerState
 from . import _text
-from .models import require_model
+from .models import find_model, require_model
 
 DEFAULT_DIMENSIONS = 256
 MAX_DIMENSIONS = {"text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
@@ -38,6 +38,41 @@ UNORDERED = declare(
     "embeddings-unordered",
     "data[] is sent in reverse input order (index values still correct)",
     "embeddings.order_conformance",
+)
+STRING_SPLIT = declare(
+    "embeddings-string-input-split",
+    "a single string input is embedded word by word (one vector per word)",
+    "embeddings/string-input",
+)
+ARRAY_TRUNCATED = declare(
+    "embeddings-array-input-truncated",
+    "an array of strings is answered with the embedding of its first item only",
+    "embeddings/array-input",
+)
+TOKENS_REJECTED = declare(
+    "embeddings-token-input-rejected",
+    "token-array inputs (arrays of integers) are rejected with 400",
+    "embeddings/token-input, embeddings/token-arrays-input",
+)
+BASE64_MISMATCH = declare(
+    "embeddings-base64-mismatch",
+    "base64 embeddings carry float64 bytes (8 per value) instead of float32",
+    "embeddings/base64",
+)
+USAGE_ZERO = declare(
+    "embeddings-usage-zero",
+    "usage reports prompt_tokens 0 and total_tokens 0",
+    "embeddings/usage",
+)
+UNKNOWN_MODEL_ACCEPTED = declare(
+    "embeddings-unknown-model-accepted",
+    "an unknown model is served with the default embedding model instead of a 404",
+    "embeddings/unknown-model",
+)
+EMPTY_INPUT_ACCEPTED = declare(
+    "embeddings-empty-input-accepted",
+    "an empty string input is embedded instead of being rejected with 400",
+    "embeddings/empty-input",
 )
 
 
@@ -63,6 +98,9 @@ def embedding_body(
 ) -> dict[str, Any]:
     if not isinstance(request_body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
+    asked = request_body.get("model")
+    if UNKNOWN_MODEL_ACCEPTED in faults and find_model(state, str(asked)) is None:
+        request_body = {**request_body, "model": "ref-embed"}
     model = require_model(state, request_body.get("model"))["id"]
     fmt = request_body.get("encoding_format") or "float"
     if fmt == "base64" and BASE64_UNSUPPORTED in faults:
@@ -73,7 +111,16 @@ def embedding_body(
         raise invalid(f"'dimensions' must be between 1 and {limit} for {model}.", "dimensions")
     if dims is None or WRONG_DIMENSIONS in faults:
         dims = DEFAULT_DIMENSIONS
-    inputs = _inputs(request_body.get("input"))
+    raw = request_body.get("input")
+    if TOKENS_REJECTED in faults and isinstance(raw, list) and raw and not isinstance(raw[0], str):
+        raise invalid("'input' must be a string or an array of strings.", "input")
+    if STRING_SPLIT in faults and isinstance(raw, str):
+        raw = raw.split() or raw
+    if ARRAY_TRUNCATED in faults and isinstance(raw, list) and raw and isinstance(raw[0], str):
+        raw = raw[:1]
+    inputs = _inputs(raw)
+    if EMPTY_INPUT_ACCEPTED in faults:
+        inputs = [(seed or "(empty)", n) for seed, n in inputs]
     if any(not seed for seed, _ in inputs):
         raise invalid("'input' cannot contain an empty string.", "input")
     data = []
@@ -81,11 +128,12 @@ def embedding_body(
         vector = _text.unit_vector(seed, dims)
         value: Any = vector
         if fmt == "base64":
-            value = base64.b64encode(struct.pack(f"<{dims}f", *vector)).decode("ascii")
+            width = "d" if BASE64_MISMATCH in faults else "f"
+            value = base64.b64encode(struct.pack(f"<{dims}{width}", *vector)).decode("ascii")
         data.append({"object": "embedding", "index": index, "embedding": value})
     if UNORDERED in faults:
         data.reverse()
-    tokens = sum(n for _, n in inputs)
+    tokens = 0 if USAGE_ZERO in faults else sum(n for _, n in inputs)
     return {
         "object": "list",
         "data": data,

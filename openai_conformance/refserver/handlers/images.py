@@ -12,7 +12,19 @@ from typing import Any
 
 from .. import sse
 from ..context import Ctx, handles
+from ..faults import declare
 from .models import require_model
+
+B64_NOT_PNG = declare(
+    "image-b64-not-png",
+    "b64_json carries base64 of a JSON text instead of PNG bytes",
+    "images/generation, images/edit, images/variation, images/streaming",
+)
+STREAM_NO_COMPLETED = declare(
+    "image-stream-no-completed",
+    "image streams end after the partial images without the completed event",
+    "images/streaming",
+)
 
 
 def tiny_png(rgb: tuple[int, int, int] = (16, 128, 255)) -> bytes:
@@ -30,6 +42,7 @@ def tiny_png(rgb: tuple[int, int, int] = (16, 128, 255)) -> bytes:
 
 
 PNG_B64 = base64.b64encode(tiny_png()).decode()
+NOT_PNG_B64 = base64.b64encode(b'{"image": "not a png"}').decode()
 
 
 def _usage() -> dict[str, Any]:
@@ -43,6 +56,7 @@ def _usage() -> dict[str, Any]:
 
 async def _images(ctx: Ctx, kind: str) -> Any:
     body = ctx.body or {}
+    png_b64 = NOT_PNG_B64 if ctx.fault(B64_NOT_PNG) else PNG_B64
     require_model(ctx.state, body.get("model") or "gpt-image-1")
     n = int(body.get("n") or 1)
     size = body.get("size") if body.get("size") not in (None, "auto") else "1024x1024"
@@ -66,22 +80,24 @@ async def _images(ctx: Ctx, kind: str) -> Any:
                 yield sse.encode(
                     {
                         "type": f"{prefix}.partial_image",
-                        "b64_json": PNG_B64,
+                        "b64_json": png_b64,
                         "partial_image_index": i,
                         **base,
                     },
                     event=f"{prefix}.partial_image",
                 )
+            if ctx.fault(STREAM_NO_COMPLETED):
+                return
             yield sse.encode(
-                {"type": f"{prefix}.completed", "b64_json": PNG_B64, "usage": _usage(), **base},
+                {"type": f"{prefix}.completed", "b64_json": png_b64, "usage": _usage(), **base},
                 event=f"{prefix}.completed",
             )
 
         return sse.stream_response(events())
     if body.get("response_format") == "url":
-        data = [{"url": "data:image/png;base64," + PNG_B64} for _ in range(n)]
+        data = [{"url": "data:image/png;base64," + png_b64} for _ in range(n)]
     else:
-        data = [{"b64_json": PNG_B64} for _ in range(n)]
+        data = [{"b64_json": png_b64} for _ in range(n)]
     if kind == "generation" and body.get("prompt"):
         for d in data:
             d["revised_prompt"] = str(body["prompt"])

@@ -32,6 +32,16 @@ OWNER_FIELD = declare(
     "Model objects carry 'owner' instead of 'owned_by'",
     "models.list_shape_conformance, models.retrieve_conformance",
 )
+RETRIEVE_404 = declare(
+    "models-retrieve-404",
+    "GET /models/{model} answers 404 for models that GET /models lists",
+    "models/retrieve-listed",
+)
+RETRIEVE_UNKNOWN_ECHO = declare(
+    "models-retrieve-unknown-echo",
+    "GET /models/{model} invents a model object for any unknown id instead of a 404",
+    "models/unknown-404",
+)
 
 # The reference family; OpenAI ids used by SDK defaults are aliases served the same way.
 FAMILY = (
@@ -151,7 +161,17 @@ async def list_models(ctx: Ctx) -> Any:
 
 @handles("GET /models/{model}")
 async def retrieve_model(ctx: Ctx) -> Any:
-    return _shown(ctx, require_model(ctx.state, ctx.path_params["model"]))
+    model_id = ctx.path_params["model"]
+    if ctx.fault(RETRIEVE_404) and not model_id.startswith("ft:"):
+        raise ApiError(
+            404,
+            f"The model '{model_id}' does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+    if ctx.fault(RETRIEVE_UNKNOWN_ECHO) and find_model(ctx.state, model_id) is None:
+        return {"id": model_id, "object": "model", "created": ctx.now, "owned_by": "system"}
+    return _shown(ctx, require_model(ctx.state, model_id))
 
 
 @handles("DELETE /models/{model}")

@@ -13,8 +13,35 @@ import secrets
 from typing import Any
 
 from ..context import Ctx, handles
+from ..faults import declare
 from . import _text
 from .models import require_model
+
+MISSING_CATEGORY = declare(
+    "moderation-missing-category",
+    "results lack the 'illicit/violent' category in categories and category_scores",
+    "moderations/categories",
+)
+SCORES_PERCENT = declare(
+    "moderation-scores-percent",
+    "category_scores are percentages (0-100) instead of probabilities (0-1)",
+    "moderations/categories",
+)
+FLAGGED_INCONSISTENT = declare(
+    "moderation-flagged-inconsistent",
+    "flagged is always false, even when a category is true",
+    "moderations/flagged-consistent",
+)
+RESULTS_REVERSED = declare(
+    "moderation-results-reversed",
+    "results of an array input come in reverse input order",
+    "moderations/multi-input",
+)
+IMAGE_IGNORED = declare(
+    "moderation-image-ignored",
+    "image parts of a multi-modal input are ignored (no category applied to image input)",
+    "moderations/multimodal",
+)
 
 CATEGORIES = (
     "hate",
@@ -73,7 +100,18 @@ async def create_moderation(ctx: Ctx) -> Any:
         results = [_result(raw, False)]
     elif isinstance(raw, list) and raw and all(isinstance(x, dict) for x in raw):
         text = " ".join(p.get("text", "") for p in raw if p.get("type") == "text")
-        results = [_result(text, any(p.get("type") == "image_url" for p in raw))]
+        image = any(p.get("type") == "image_url" for p in raw) and not ctx.fault(IMAGE_IGNORED)
+        results = [_result(text, image)]
     else:
         results = [_result(str(x), False) for x in raw or []]
+        if ctx.fault(RESULTS_REVERSED):
+            results.reverse()
+    for result in results:
+        if ctx.fault(MISSING_CATEGORY):
+            for key in ("categories", "category_scores", "category_applied_input_types"):
+                result[key].pop("illicit/violent", None)
+        if ctx.fault(SCORES_PERCENT):
+            result["category_scores"] = {k: v * 100 for k, v in result["category_scores"].items()}
+        if ctx.fault(FLAGGED_INCONSISTENT):
+            result["flagged"] = False
     return {"id": "modr-" + secrets.token_hex(12), "model": model, "results": results}

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..context import Ctx, handles
 from ..errors import invalid
+from ..realtime.faults import CLIENT_SECRET_SESSION_IGNORED
 from ..realtime.session import default_session, merge
 
 DEFAULT_TTL = 600
@@ -36,7 +37,8 @@ async def create_client_secret(ctx: Ctx) -> dict[str, Any]:
     kind = requested.get("type", "realtime")
     now = ctx.now
     session = default_session(str(requested.get("model") or "gpt-realtime"), now, kind)
-    merge(session, requested)
+    if not ctx.fault(CLIENT_SECRET_SESSION_IGNORED):
+        merge(session, requested)
     value = "ek_" + secrets.token_hex(16)
     ctx.state.extra.setdefault("realtime.client_secrets", {})[value] = session["id"]
     return {"value": value, "expires_at": now + seconds, "session": session}

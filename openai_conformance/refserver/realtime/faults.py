@@ -35,3 +35,53 @@ BETA_NAMES = declare(
     "response.text.delta / response.audio_transcript.delta instead of the output_* names.",
     "realtime: GA event names",
 )
+SESSION_UPDATE_IGNORED = declare(
+    "realtime-session-update-ignored",
+    "session.update is acknowledged with session.updated, but the session is left unchanged.",
+    "realtime/session-update-reflected",
+)
+RETRIEVE_WRONG_ITEM = declare(
+    "realtime-retrieve-wrong-item",
+    "conversation.item.retrieve answers with the most recently added item, not the requested one.",
+    "realtime/item-retrieve",
+)
+TRUNCATE_IGNORED = declare(
+    "realtime-truncate-ignored",
+    "conversation.item.truncate is acknowledged with .truncated but the transcript stays whole.",
+    "realtime/item-truncate",
+)
+DELETE_KEEPS_ITEM = declare(
+    "realtime-delete-keeps-item",
+    "conversation.item.delete is acknowledged with .deleted but the item can still be retrieved.",
+    "realtime/item-delete",
+)
+RESPONSE_ORDER = declare(
+    "realtime-response-order",
+    "response.output_item.done is sent before the response.content_part.done of its part.",
+    "realtime/response-event-order",
+)
+CANCEL_IGNORED = declare(
+    "realtime-cancel-ignored",
+    "response.cancel is silently ignored: the response runs on and ends completed.",
+    "realtime/response-cancel",
+)
+COMMIT_WRONG_ITEM = declare(
+    "realtime-commit-wrong-item",
+    "input_audio_buffer.committed names an item_id that is not in the conversation.",
+    "realtime/audio-commit",
+)
+CLEAR_KEEPS_AUDIO = declare(
+    "realtime-clear-keeps-audio",
+    "input_audio_buffer.clear is acknowledged with .cleared but the buffered audio stays.",
+    "realtime/audio-clear",
+)
+TRANSCRIPTION_INTENT_IGNORED = declare(
+    "realtime-transcription-intent-ignored",
+    "?intent=transcription is ignored: the socket opens a conversation (realtime) session.",
+    "realtime/transcription-session",
+)
+CLIENT_SECRET_SESSION_IGNORED = declare(
+    "realtime-client-secret-session-ignored",
+    "POST /realtime/client_secrets ignores the requested session and returns the defaults.",
+    "realtime/client-secret",
+)

@@ -4,7 +4,8 @@ Handshake: ``GET /v1/realtime?model=...`` upgraded to a WebSocket. When the serv
 key, ``Authorization: Bearer <key>`` must match (or the handshake is refused with close code
 1008 before accepting, which clients see as HTTP 403). Faults are taken per connection from the
 ``x-oaic-fault`` header or query parameter of the handshake (when ``allow_fault_header``) plus
-the server's own faults.
+the server's own faults. ``?intent=transcription`` opens a transcription session (``session.type
+transcription``) instead of a conversation session.
 
 After accepting, the first server event is ``session.created``. Each client text frame must be
 a JSON object valid against ``RealtimeClientEvent``; otherwise the server answers an ``error``
@@ -29,9 +30,17 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..faults import CATALOGUE
 from .faults import (
     BETA_NAMES,
+    CANCEL_IGNORED,
+    CLEAR_KEEPS_AUDIO,
     CLOSE_ON_INVALID,
+    COMMIT_WRONG_ITEM,
+    DELETE_KEEPS_ITEM,
     ERROR_NO_EVENT_ID,
+    RETRIEVE_WRONG_ITEM,
     SESSION_CREATED_MISSING,
+    SESSION_UPDATE_IGNORED,
+    TRANSCRIPTION_INTENT_IGNORED,
+    TRUNCATE_IGNORED,
     WRONG_SCHEMA,
 )
 from .response import run_response
@@ -64,10 +73,17 @@ class ClientError(Exception):
 class Connection:
     """State and send side of one realtime WebSocket."""
 
-    def __init__(self, ws: WebSocket, state: ServerState, faults: frozenset[str], model: str):
+    def __init__(
+        self,
+        ws: WebSocket,
+        state: ServerState,
+        faults: frozenset[str],
+        model: str,
+        kind: str = "realtime",
+    ):
         self.ws, self.state, self.faults = ws, state, faults
         now = int(state.clock.now())
-        self.session = default_session(model, now)
+        self.session = default_session(model, now, kind)
         self.conversation = Conversation()
         self.conversation_id = new_id("conv")
         self.response_task: asyncio.Task[None] | None = None
@@ -119,6 +135,9 @@ class Connection:
             )
         if "model" in update and update["model"] != self.session.get("model"):
             raise ClientError("The model of a session cannot be changed.", param="session.model")
+        if self.faulty(SESSION_UPDATE_IGNORED):
+            await self.send({"type": "session.updated", "session": copy.deepcopy(self.session)})
+            return
         audio_input = (update.get("audio") or {}).get("input") or {}
         if audio_input.get("transcription") is None and "transcription" in audio_input:
             audio_input.pop("transcription")
@@ -158,11 +177,14 @@ class Connection:
 
     async def on_conversation_item_retrieve(self, event: dict[str, Any]) -> None:
         item = self._item(event["item_id"])
+        if self.faulty(RETRIEVE_WRONG_ITEM):
+            item = self.conversation.items[-1]
         await self.send({"type": "conversation.item.retrieved", "item": copy.deepcopy(item)})
 
     async def on_conversation_item_delete(self, event: dict[str, Any]) -> None:
         self._item(event["item_id"])
-        self.conversation.delete(event["item_id"])
+        if not self.faulty(DELETE_KEEPS_ITEM):
+            self.conversation.delete(event["item_id"])
         await self.send({"type": "conversation.item.deleted", "item_id": event["item_id"]})
 
     async def on_conversation_item_truncate(self, event: dict[str, Any]) -> None:
@@ -179,7 +201,8 @@ class Connection:
         words = str(part.get("transcript") or part.get("text") or "").split(" ")
         keep = max(0, event["audio_end_ms"] // 10)  # 10 ms of audio per word (response.py)
         key = "transcript" if "transcript" in part else "text"
-        part[key] = " ".join(words[:keep])
+        if not self.faulty(TRUNCATE_IGNORED):
+            part[key] = " ".join(words[:keep])
         await self.send(
             {
                 "type": "conversation.item.truncated",
@@ -197,7 +220,8 @@ class Connection:
         self.conversation.audio.extend(chunk)
 
     async def on_input_audio_buffer_clear(self, event: dict[str, Any]) -> None:
-        self.conversation.audio.clear()
+        if not self.faulty(CLEAR_KEEPS_AUDIO):
+            self.conversation.audio.clear()
         await self.send({"type": "input_audio_buffer.cleared"})
 
     async def on_input_audio_buffer_commit(self, event: dict[str, Any]) -> None:
@@ -222,7 +246,7 @@ class Connection:
             {
                 "type": "input_audio_buffer.committed",
                 "previous_item_id": previous,
-                "item_id": item["id"],
+                "item_id": new_id("item") if self.faulty(COMMIT_WRONG_ITEM) else item["id"],
             }
         )
         item["content"][0].pop("transcript")
@@ -282,6 +306,8 @@ class Connection:
                 "Cancellation failed: no active response found.",
                 code="response_cancel_not_active",
             )
+        if self.faulty(CANCEL_IGNORED):
+            return
         self.cancel_requested = True
         await self.response_task
 
@@ -325,9 +351,15 @@ async def serve(ws: WebSocket) -> None:
         await ws.close(code=1008)
         return
     await ws.accept()
-    conn = Connection(
-        ws, state, connection_faults(ws, state), ws.query_params.get("model") or "gpt-realtime"
+    faults = connection_faults(ws, state)
+    # GA transcription-only sessions are opened with ?intent=transcription (a session.update
+    # cannot turn a conversation session into one).
+    transcription = ws.query_params.get("intent") == "transcription"
+    kind = "transcription" if transcription and TRANSCRIPTION_INTENT_IGNORED not in faults else (
+        "realtime"
     )
+    model = ws.query_params.get("model") or "gpt-realtime"
+    conn = Connection(ws, state, faults, model, kind)
     if not conn.faulty(SESSION_CREATED_MISSING):
         await conn.send({"type": "session.created", "session": copy.deepcopy(conn.session)})
     try:

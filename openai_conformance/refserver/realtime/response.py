@@ -27,7 +27,7 @@ import asyncio
 import base64
 from typing import TYPE_CHECKING, Any
 
-from .faults import DELTA_MISMATCH
+from .faults import DELTA_MISMATCH, RESPONSE_ORDER
 from .session import item_text, new_id
 
 if TYPE_CHECKING:
@@ -156,19 +156,18 @@ async def run_response(conn: Connection, params: dict[str, Any]) -> None:
         )
         done_part = {"type": "text", "text": shown}
         content = [{"type": "output_text", "text": shown}]
-    await conn.send(
-        {"type": "response.content_part.done", **where, "content_index": 0, "part": done_part}
-    )
+    part_done = {"type": "response.content_part.done", **where, "content_index": 0}
     item["content"] = content
     item["status"] = "incomplete" if cancelled else "completed"
-    await conn.send(
-        {
-            "type": "response.output_item.done",
-            "response_id": response_id,
-            "output_index": 0,
-            "item": dict(item),
-        }
-    )
+    item_done = {
+        "type": "response.output_item.done",
+        "response_id": response_id,
+        "output_index": 0,
+        "item": dict(item),
+    }
+    ordered = [item_done, part_done] if conn.faulty(RESPONSE_ORDER) else [part_done, item_done]
+    for event in ordered:
+        await conn.send(dict(event, part=done_part) if event is part_done else event)
     if in_band:
         await conn.send(
             {"type": "conversation.item.done", "previous_item_id": previous, "item": dict(item)}

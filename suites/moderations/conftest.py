@@ -1,0 +1,26 @@
+"""Moderations fixtures: ``moderate(input)`` posts one request for the profile's moderation
+model and returns ``(body, exchange)`` once it conforms (UNSUPPORTED when the endpoint is
+absent: 404/501 with the error envelope)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.checks import assert_unsupported_or_conforms
+
+OP = "POST /moderations"
+
+
+@pytest.fixture
+def moderate(client: Any, oaic_config: Any) -> Callable[[Any], tuple[dict[str, Any], Any]]:
+    model = lc.model_for(oaic_config, "moderation")
+
+    def post(value: Any) -> tuple[dict[str, Any], Any]:
+        exchange = client.request("POST", "/moderations", json={"model": model, "input": value})
+        return assert_unsupported_or_conforms(exchange, OP, feature="moderations"), exchange
+
+    return post

@@ -1,0 +1,22 @@
+"""Realtime suite fixtures: ``realtime`` opens a gated, deadline-bounded realtime session."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import rt_steps
+
+
+@pytest.fixture
+def realtime(
+    client: Any, oaic_config: Any, requirement: Any
+) -> Callable[..., contextlib.AbstractContextManager[Any]]:
+    """``with realtime() as rt:`` (``intent=``, ``feature=`` as in ``rt_steps.connect``)."""
+
+    def open_session(**kw: Any) -> contextlib.AbstractContextManager[Any]:
+        return rt_steps.connect(client, oaic_config, requirement, **kw)
+
+    return open_session

@@ -1,0 +1,120 @@
+"""Steps the realtime scenarios share: connecting (with the feature gates), a generated PCM16
+tone, turning server VAD off, adding a user message and running one response.
+
+``connect(client, config, requirement, intent=None, feature=...)`` is a context manager yielding
+a ``RealtimeSession`` (``openai_conformance.realtime``): DISABLED when the profile does not claim
+``feature`` or names no realtime model, UNSUPPORTED when the handshake is answered 404 (no
+realtime endpoint). Every wait is bounded: ``reply_s`` (the stream idle deadline) per reply,
+``response_s`` (the whole-stream deadline) for a full response.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import math
+import struct
+from collections.abc import Iterator
+from typing import Any
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.exchange import WebSocketRejected
+from openai_conformance.outcomes import Disabled, Unsupported
+from openai_conformance.realtime import OPERATION, RealtimeSession
+
+RATE = 24000  # the GA default input format: audio/pcm at 24 kHz, mono, 16-bit little endian
+
+
+def reply_s(config: Any) -> float:
+    return float(min(config.timeouts.stream_idle, config.timeouts.stream_total))
+
+
+def response_s(config: Any) -> float:
+    return float(config.timeouts.stream_total)
+
+
+@contextlib.contextmanager
+def connect(
+    client: Any,
+    config: Any,
+    requirement: Any,
+    *,
+    intent: str | None = None,
+    feature: str = "realtime.websocket",
+) -> Iterator[RealtimeSession]:
+    """Open ``/realtime?model=<realtime model>`` (or ``?intent=...``) with the profile's auth."""
+    if not config.claims(feature):
+        raise Disabled(f"the profile does not claim {feature}")
+    params = {"intent": intent} if intent else {"model": lc.model_for(config, "realtime")}
+    with contextlib.ExitStack() as stack:
+        try:
+            ws = stack.enter_context(client.websocket("/realtime", params, operation=OPERATION))
+        except WebSocketRejected as exc:
+            if exc.status == 404:
+                raise Unsupported(f"{feature}: the WebSocket handshake was answered 404") from None
+            raise
+        yield RealtimeSession(
+            ws,
+            reply_s=reply_s(config),
+            requirement=getattr(requirement, "id", None),
+            level=getattr(requirement, "level", "MUST"),
+        )
+
+
+def tone_pcm16(ms: int = 300, freq: float = 440.0, rate: int = RATE) -> bytes:
+    """``ms`` milliseconds of a sine tone at half amplitude, PCM16 little endian, mono."""
+    n = rate * ms // 1000
+    amp = 0.5 * 32767
+    return struct.pack(
+        f"<{n}h", *(int(amp * math.sin(2 * math.pi * freq * i / rate)) for i in range(n))
+    )
+
+
+def append_tone(rt: RealtimeSession, ms: int = 300) -> None:
+    """Append a tone in 100 ms chunks (as a streaming client would)."""
+    pcm = tone_pcm16(ms)
+    chunk = RATE * 2 // 10
+    for start in range(0, len(pcm), chunk):
+        audio = base64.b64encode(pcm[start : start + chunk]).decode("ascii")
+        rt.send({"type": "input_audio_buffer.append", "audio": audio})
+
+
+def manual_turns(rt: RealtimeSession, session_type: str = "realtime", **extra: Any) -> None:
+    """Turn server VAD off (the client commits audio itself) and wait for session.updated."""
+    audio_input: dict[str, Any] = {"turn_detection": None, **extra}
+    rt.send({"type": "session.update", "session": {"type": session_type, "audio": {"input": audio_input}}})
+    rt.wait_for("session.updated")
+
+
+def user_message(text: str) -> dict[str, Any]:
+    return {"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]}
+
+
+def add_user_message(rt: RealtimeSession, text: str) -> dict[str, Any]:
+    """Add a user text item and wait until the server has it; returns the item.
+
+    Setup only: any acknowledgement counts (GA ``conversation.item.done`` or the beta
+    ``conversation.item.created``); the GA names are judged by their own test."""
+    rt.send({"type": "conversation.item.create", "item": user_message(text)})
+    event = rt.wait_for("conversation.item.done", "conversation.item.created")
+    return dict(event.get("item") or {})
+
+
+def run_response(
+    rt: RealtimeSession, config: Any, modalities: list[str] | None = None, **response: Any
+) -> list[dict[str, Any]]:
+    """``response.create`` and every server event up to and including ``response.done``."""
+    body = dict(response)
+    if modalities:
+        body["output_modalities"] = modalities
+    rt.send({"type": "response.create", "response": body})
+    return rt.collect("response.done", deadline_s=response_s(config))
+
+
+def text_of(item: dict[str, Any]) -> str:
+    """The text or transcript of an item's first content part ('' when there is none)."""
+    for part in item.get("content") or []:
+        if isinstance(part, dict):
+            value = part.get("text") if part.get("text") is not None else part.get("transcript")
+            return str(value or "")
+    return ""
