@@ -88,6 +88,7 @@ class RunConfig:
     report_dir: Path = Path("reports")
     seed: int | None = None
     hypothesis_profile: str = "default"
+    strict_positive: bool = False  # generated suite: a 4xx on a schema-valid request fails
     resources: frozenset[str] | None = None  # None: all
     spec_source: str | None = None
     models: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -153,6 +154,7 @@ class RunConfig:
             "report_dir": str(self.report_dir),
             "seed": self.seed,
             "hypothesis_profile": self.hypothesis_profile,
+            "strict_positive": self.strict_positive,
             "resources": sorted(self.resources) if self.resources is not None else None,
             "spec_source": self.spec_source,
             "models": dict(self.models),
@@ -347,6 +349,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("hypothesis_profile", ("OAIC_HYPOTHESIS_PROFILE",), "run.hypothesis_profile",
            _choice(HYPOTHESIS_PROFILES), "one of quick, default, thorough",
            "generated-suite depth"),
+    Option("strict_positive", ("OAIC_STRICT_POSITIVE",), "run.strict_positive", _bool,
+           "true or false",
+           "generated suite: any 4xx on a schema-valid request naming only objects the run "
+           "created fails (default false: documented business-rule 4xx are accepted)"),
     Option("resources", ("OAIC_RESOURCES",), "run.resources", _subset(RESOURCES),
            "a comma-separated list of: " + ", ".join(sorted(RESOURCES)),
            "only test these resources"),
@@ -529,6 +535,7 @@ def _assemble(
         report_dir=values.get("report_dir", Path("reports")),
         seed=values.get("seed"),
         hypothesis_profile=values.get("hypothesis_profile", "default"),
+        strict_positive=values.get("strict_positive", False),
         resources=values.get("resources"),
         spec_source=values.get("spec_source"),
         models=MappingProxyType(models),

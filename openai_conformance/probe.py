@@ -286,23 +286,31 @@ class Prober:
             "embeddings option embeddings.base64", status, "present" if ok else "absent", note
         )
 
-    def realtime(self) -> None:
-        model = self.result.models.get("realtime") or self.result.models.get("chat") or "probe"
-        status: int | None = None
-        note = ""
+    def handshake(self, path: str, model: str) -> tuple[int | None, str]:
+        """The HTTP status of a WebSocket handshake (101 when it upgrades)."""
         try:
-            with self.client.websocket("/realtime", {"model": model}):
-                status = 101
+            with self.client.websocket(path, {"model": model}):
+                return 101, ""
         except ConformanceError as exc:
             ex = getattr(exc, "exchange", None)
             status = getattr(ex, "status", None) if ex is not None else None
-            note = exc.message.splitlines()[0][:120]
-        except Exception as exc:
-            note = f"{type(exc).__name__}: {str(exc)[:100]}"
+            return status, exc.message.splitlines()[0][:120]
+        except Exception as exc:  # a broken handshake: unknown
+            return None, f"{type(exc).__name__}: {str(exc)[:100]}"
+
+    def realtime(self) -> None:
+        """The Realtime WebSocket: an upgrade proves it; a refusal only counts when a
+        handshake on a route that cannot exist is answered differently (many servers refuse
+        every unknown WebSocket path with 403, the same status as a refused key)."""
+        model = self.result.models.get("realtime") or self.result.models.get("chat") or "probe"
+        control, _ = self.handshake(CONTROL_PATH, model)
+        self.result.control["WS"] = control
+        self.observe(f"WebSocket {CONTROL_PATH} (control)", control, "control")
+        status, note = self.handshake("/realtime", model)
         if status == 101:
             verdict = "present"
         else:
-            verdict = classify(status, self.result.control.get("GET"))
+            verdict = classify(status, control)
             if verdict == "present" and status not in (401, 403):
                 verdict = "unknown"  # a non-upgrade answer that is not auth proves little
         if verdict == "present":

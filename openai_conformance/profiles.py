@@ -31,10 +31,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = REPO_ROOT / "reports" / "schema" / "profile.schema.json"
 DEFAULT_PROFILES_DIR = REPO_ROOT / "targets"
 
-# Resource names as in spec/operations.yaml (the `resource` of each operation).
+# Resource names as in spec/operations.yaml (the `resource` of each operation), plus `core`:
+# the cross-cutting suite (suites/core: auth, errors, headers) that `--resources core` selects.
 RESOURCES = frozenset(
     {
-        "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers",
+        "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers", "core",
         "conversations", "embeddings", "evals", "files", "fine_tuning", "images", "models",
         "moderations", "organization", "realtime", "responses", "skills", "uploads",
         "vector_stores", "videos",

@@ -141,7 +141,9 @@ def schema_problems(
             continue
         for viol in validator.validate(event, component):
             actual = show(viol.actual) if viol.actual is not None else None
-            out.append((i, f"{kind} ({component}) at {viol.pointer or '/'}: {viol.message}", actual))
+            out.append(
+                (i, f"{kind} ({component}) at {viol.pointer or '/'}: {viol.message}", actual)
+            )
     return out
 
 
@@ -215,7 +217,9 @@ class RealtimeSession:
             operation=OPERATION,
             pointer=pointer,
             expected=None if expected is None else str(expected),
-            actual=None if actual is None else (actual if isinstance(actual, str) else show(actual)),
+            actual=None
+            if actual is None
+            else (actual if isinstance(actual, str) else show(actual)),
             message=message or title,
             status_line="WebSocket 101 Switching Protocols",
             body_excerpt="server events: " + (shown or "(none)"),
@@ -321,7 +325,10 @@ class RealtimeSession:
 
 _TEXTUAL_DONE = {
     "response.output_text.done": ("response.output_text.delta", "text"),
-    "response.output_audio_transcript.done": ("response.output_audio_transcript.delta", "transcript"),
+    "response.output_audio_transcript.done": (
+        "response.output_audio_transcript.delta",
+        "transcript",
+    ),
 }
 _PART_EVENTS = frozenset(
     {
@@ -389,7 +396,7 @@ class ResponseSequence:
     def _problem(self, message: str) -> None:
         self.problems.append((self._index, message))
 
-    def feed(self, event: Any) -> None:  # noqa: C901 - one branch per event family
+    def feed(self, event: Any) -> None:
         kind = str(event.get("type")) if isinstance(event, Mapping) else "<non-JSON>"
         try:
             self._step(kind, event if isinstance(event, Mapping) else {})

@@ -62,6 +62,26 @@ def media_matches(actual: str, documented: str) -> bool:
     return False
 
 
+def is_json_media(media: str) -> bool:
+    """``application/json`` and ``+json`` types (JSON Lines is a stream of documents, not one)."""
+    media = media.lower()
+    return media == JSON or media.endswith("+json")
+
+
+def received_media(actual: str, content: dict[str, Any]) -> str | None:
+    """The documented media type a response's Content-Type is an instance of: exact match
+    first, then the wildcards of ``media_matches`` (None: not documented for the status).
+
+    A response without a Content-Type is judged as the operation's JSON, if it has one: the
+    missing header is content_type_conformance's finding, the body is still checked.
+    """
+    if not actual:
+        return JSON if JSON in content else None
+    if actual.lower() in {c.lower() for c in content}:
+        return next(c for c in content if c.lower() == actual.lower())
+    return next((c for c in content if media_matches(actual, c)), None)
+
+
 def status_code_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[Failure]:
     """The status is documented for the operation (4XX/5XX through the error convention),
     and never 5xx: a server error is a failure whatever the request (valid input must succeed,
@@ -135,8 +155,9 @@ def content_type_conformance(exchange: Any, operation: Any, ctx: CheckContext) -
 
 
 def response_schema_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[Failure]:
-    """The JSON body validates against the documented schema for its status and media type;
-    one Failure per violation, each with the JSON pointer of the bad value (unions are
+    """The JSON body validates against the schema of the media type actually received (binary
+    and text types are judged by type only, by content_type_conformance); one Failure per
+    violation, each with the JSON pointer of the bad value (unions are
     validated against the variant their discriminator selects)."""
     v = view(exchange)
     op = _op(v, operation, ctx)
@@ -145,14 +166,12 @@ def response_schema_conformance(exchange: Any, operation: Any, ctx: CheckContext
     content = op.response_for(v.status)
     if not content:
         return []
-    if v.content_type in content and not v.content_type.endswith("json"):
-        return []  # the response is a documented non-JSON media type (bytes, JSONL, text)
-    schema = content.get(JSON)
-    if schema is None:
-        json_types = [c for c in content if c.endswith("json") and c != "application/jsonl"]
-        if not json_types:
-            return []  # binary/text media: no JSON schema to judge
-        schema = content[json_types[0]]
+    media = received_media(v.content_type, content)
+    if media is None or not is_json_media(media):
+        # Judged by type only: a documented binary/text media type has no JSON schema, and an
+        # undocumented one is content_type_conformance's finding (not a schema violation).
+        return []
+    schema = content[media]
     if not schema:
         return []
     try:

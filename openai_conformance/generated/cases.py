@@ -107,11 +107,13 @@ class GeneratedRequest:
 def form_fields(body: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     """Form fields the way the official SDKs encode them: nested objects in bracket notation
     (``chunking_strategy[type]=auto``), arrays as repeated ``key[]``, booleans ``true``/``false``,
-    ``None`` omitted (an absent optional field, not the string "null")."""
+    ``None`` omitted (an absent optional field, not the string "null"). A key bracket notation
+    cannot carry (empty, or containing ``[``/``]``) is left out: no server could decode it, and
+    such keys only ever come from generated free-form objects where they are optional."""
     out: list[tuple[str, str]] = []
     for key, value in body.items():
         name = f"{prefix}[{key}]" if prefix else str(key)
-        if value is None:
+        if value is None or not _representable(str(key)):
             continue
         if isinstance(value, dict):
             out.extend(form_fields(value, name))
@@ -124,6 +126,10 @@ def form_fields(body: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]
         else:
             out.append((name, _scalar(value)))
     return out
+
+
+def _representable(key: str) -> bool:
+    return bool(key) and "[" not in key and "]" not in key
 
 
 def _scalar(value: Any) -> str:
@@ -176,15 +182,27 @@ def _contains_binary(value: Any, binary: type) -> bool:
     return False
 
 
+def is_binary(spec: Spec, schema: Any, depth: int = 0) -> bool:
+    """A file schema: ``format: binary``, an array of files, or a union with a file branch."""
+    schema = spec.resolve(schema)
+    if not isinstance(schema, dict) or depth > 4:
+        return False
+    if schema.get("format") == "binary":
+        return True
+    if "items" in schema and is_binary(spec, schema["items"], depth + 1):
+        return True
+    return any(
+        is_binary(spec, branch, depth + 1)
+        for key in ("anyOf", "oneOf", "allOf")
+        for branch in schema.get(key) or []
+    )
+
+
 def binary_fields(spec: Spec, schema: Any) -> set[str]:
-    """Names of multipart fields that are files (``format: binary``, or arrays of them)."""
-    out = set()
-    for name, prop in flatten(spec, schema)["properties"].items():
-        prop = spec.resolve(prop)
-        items = spec.resolve(prop.get("items") or {}) if isinstance(prop, dict) else {}
-        if prop.get("format") == "binary" or items.get("format") == "binary":
-            out.add(name)
-    return out
+    """Names of multipart fields that are files (``format: binary``, arrays or unions of them)."""
+    return {
+        name for name, prop in flatten(spec, schema)["properties"].items() if is_binary(spec, prop)
+    }
 
 
 def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
@@ -221,7 +239,8 @@ def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
         is_file_list = isinstance(value, list) and any(isinstance(v, Binary) for v in value)
         if key in files_named or isinstance(value, Binary | bytes) or is_file_list:
             data: Any = value.data if isinstance(value, Binary) else value
-            if isinstance(data, list):  # arrays of files: send the first one
+            if isinstance(data, list):  # arrays of files: send the first one (an empty array
+                # cannot be sent as parts at all, so it becomes one file: still schema-valid)
                 data = data[0].data if data and isinstance(data[0], Binary) else b""
             if not isinstance(data, bytes | bytearray):
                 data = str(data).encode()
@@ -229,5 +248,27 @@ def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
             req.files[key] = (name, content, ctype)
         else:
             form[key] = value
+    if not form_roundtrips(form):
+        return None  # bracket notation would send another body than the one drawn
     req.body = form
     return req
+
+
+def form_roundtrips(body: dict[str, Any]) -> bool:
+    """Does ``body`` reach a server unchanged through ``form_fields``' bracket notation?
+
+    It does not when it holds what the notation cannot carry: empty objects or arrays, nulls
+    inside arrays, arrays of arrays, consecutive array elements sharing no key boundary.
+    Such a case is skipped rather than sent as a different (maybe invalid) body.
+    """
+    from ..refserver.formbody import decode_raw
+
+    return decode_raw(form_fields(body)) == _wire(body)
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return _scalar(value)

@@ -2,8 +2,10 @@
 
 ``spec/overlays/links.yaml`` adds ``links`` named ``retrieve``/``list``/``modify``/``delete`` to
 the success response of each regular create operation, and an ``x-oaic-seed`` (the minimal
-request) to the create and modify operations. ``lifecycles(spec)`` turns those into
-``Lifecycle`` records the stateful sequences and the resource pool are driven by::
+request) to the create and modify operations (and ``x-oaic-seed-variants``, named alternative
+seeds, where an operation needs a particular kind of object: a ``fine-tune`` file).
+``lifecycles(spec)`` turns those into ``Lifecycle`` records the stateful sequences and the
+resource pool are driven by::
 
     Lifecycle(create="POST /files", item_path="/files/{file_id}", id_param="file_id",
               steps={"retrieve": "GET /files/{file_id}", "list": "GET /files", ...},
@@ -38,6 +40,9 @@ class Lifecycle:
     # {"json": ...} or {"multipart": {...}, "files": {...}} (x-oaic-seed of the create)
     seed: dict[str, Any] = field(default_factory=dict)
     modify_seed: dict[str, Any] = field(default_factory=dict)
+    # x-oaic-seed-variants of the create: other minimal requests by name ("fine-tune": a file
+    # with that purpose), for operations that only accept a particular kind of object.
+    seed_variants: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def resource(self) -> str:
@@ -93,6 +98,7 @@ def _lifecycle(spec: Spec, op: Operation, raw: dict[str, Any], links: dict[str, 
         steps=steps,
         seed=raw.get("x-oaic-seed") or {},
         modify_seed=modify_seed,
+        seed_variants=raw.get("x-oaic-seed-variants") or {},
     )
 
 

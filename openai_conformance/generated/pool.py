@@ -7,7 +7,9 @@ a message in it) from the ``x-oaic-seed`` of its create operation, and hands out
 * ``path_ids(path)``  path-parameter values for an operation template (None: cannot supply);
 * ``fresh_path_ids(path)`` a dedicated instance for destructive operations (DELETE, cancel)
   so deleting it does not pull the rug from the operations that share the pool;
-* ``ids``             id kinds for body fields (``{"file_id": "file-..."}``) created so far.
+* ``ids``             id kinds for body fields (``{"file_id": "file-..."}``) created so far;
+  a seed variant's object appears as ``KIND:VARIANT`` (``file_id:fine-tune``: a file created
+  from the ``fine-tune`` entry of the create's ``x-oaic-seed-variants``).
 
 ``send(method, path, **kwargs)`` is the project's client (``ConformanceClient.request``);
 ``on_created(lifecycle, ids)`` registers each object with the cleanup registry. A failed
@@ -81,7 +83,8 @@ class ResourcePool:
         self.models = dict(models)
         self.allowed = allowed
         self.on_created = on_created
-        self._instances: dict[str, dict[str, str]] = {}  # item_path -> path ids
+        self._instances: dict[str, dict[str, str]] = {}  # item_path[#variant] -> path ids
+        self._variant_kinds: dict[str, str] = {}  # item_path#variant -> "KIND:VARIANT"
         self._failed: dict[str, str] = {}
         self._lock = threading.RLock()
 
@@ -90,20 +93,26 @@ class ResourcePool:
         """Id kinds for body fields: ``{"file_id": ..., "assistant_id": ...}`` created so far."""
         with self._lock:
             out: dict[str, str] = {}
-            for instance in self._instances.values():
-                out.update(instance)
+            for key, instance in self._instances.items():
+                kind = self._variant_kinds.get(key)
+                if kind is None:
+                    out.update(instance)
+                else:
+                    out[kind] = instance[kind.partition(":")[0]]
             return out
 
     def kinds(self) -> dict[str, Lifecycle]:
         return {lc.id_param: lc for lc in lifecycles(self.spec) if not lc.parents}
 
     def ensure_kind(self, kind: str) -> str | None:
-        """An id of ``kind`` (``file_id``), creating a top-level instance if needed."""
-        lc = self.kinds().get(kind)
-        if lc is None:
+        """An id of ``kind`` (``file_id``, ``file_id:fine-tune``), creating a top-level
+        instance if needed (None: the kind is unknown or its create failed)."""
+        base, _, variant = kind.partition(":")
+        lc = self.kinds().get(base)
+        if lc is None or (variant and variant not in lc.seed_variants):
             return None
         try:
-            return self._instance(lc, {})[kind]
+            return self._instance(lc, {}, variant=variant)[base]
         except CreateFailed:
             return None
 
@@ -129,34 +138,48 @@ class ResourcePool:
         return ids if all(p in ids for p in params) else None
 
     def _instance(
-        self, lc: Lifecycle, parent_ids: dict[str, str], *, fresh: bool = False
+        self,
+        lc: Lifecycle,
+        parent_ids: dict[str, str],
+        *,
+        fresh: bool = False,
+        variant: str = "",
     ) -> dict[str, str]:
-        key = lc.item_path
+        key = f"{lc.item_path}#{variant}" if variant else lc.item_path
         with self._lock:
             if not fresh and key in self._instances:
                 return self._instances[key]
             if key in self._failed:
                 raise CreateFailed(self._failed[key])
-            ids = self.create(lc, parent_ids)
+            ids = self.create(lc, parent_ids, variant=variant)
             if not fresh:
                 self._instances[key] = ids
+                if variant:
+                    self._variant_kinds[key] = f"{lc.id_param}:{variant}"
             return ids
 
-    def create(self, lc: Lifecycle, parent_ids: Mapping[str, str]) -> dict[str, str]:
-        """Create one object of ``lc`` from its seed; its path ids (parents + own id)."""
+    def create(
+        self, lc: Lifecycle, parent_ids: Mapping[str, str], *, variant: str = ""
+    ) -> dict[str, str]:
+        """Create one object of ``lc`` from its seed (or the named seed variant); its path ids
+        (parents + own id)."""
+        key = f"{lc.item_path}#{variant}" if variant else lc.item_path
         if not self.allowed(lc.create):
-            self._failed[lc.item_path] = f"{lc.create} is not allowed in this run"
-            raise CreateFailed(self._failed[lc.item_path])
-        if not lc.seed:
-            raise CreateFailed(f"{lc.create} has no x-oaic-seed")
+            self._failed[key] = f"{lc.create} is not allowed in this run"
+            raise CreateFailed(self._failed[key])
+        seed = lc.seed_variants.get(variant) if variant else lc.seed
+        if not seed:
+            raise CreateFailed(
+                f"{lc.create} has no x-oaic-seed{'-variants ' + variant if variant else ''}"
+            )
         op = self.spec.operation(lc.create)
         known = {**self.ids, **parent_ids}
-        for dep in _seed_dependencies(lc.seed):
+        for dep in _seed_dependencies(seed):
             if dep not in known and (got := self.ensure_kind(dep)) is not None:
                 known[dep] = got
         path = fill_path(op.path, {p: parent_ids[p] for p in lc.parents})
         exchange = self.send(
-            op.method, path, operation=op.id, **seed_kwargs(lc.seed, self.models, known)
+            op.method, path, operation=op.id, **seed_kwargs(seed, self.models, known)
         )
         body = None
         try:
@@ -166,7 +189,7 @@ class ResourcePool:
         ident = body.get("id") if isinstance(body, dict) else None
         if not isinstance(ident, str) or not ident:
             msg = f"creating a {lc.resource} object with {op.id} answered {exchange.status}"
-            self._failed[lc.item_path] = msg
+            self._failed[key] = msg
             raise CreateFailed(msg, exchange)
         ids = {**{p: parent_ids[p] for p in lc.parents}, lc.id_param: ident}
         if self.on_created is not None:

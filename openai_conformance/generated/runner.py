@@ -4,11 +4,11 @@
 ``profile.positive_examples`` schema-valid cases, shaped for a real target), the negative phase
 (single-field mutations of a valid body plus schemathesis negative JSON bodies, each confirmed
 invalid by our validator), and the auth probe (no credentials → 401 envelope; only when the
-target has a key). Failures are collected per example and deduplicated by (check, pointer,
-title), so one broken field is reported once with its first reproducing exchange.
-
-Hypothesis drives generation only; judging happens on every example and never raises inside
-the hypothesis test, so a slow or shrinking engine cannot turn a finding into noise.
+target has a key). Every example is judged; how a finding is reported depends on the profile
+(``Hunt``): ``quick`` collects every example's failures without shrinking, ``default`` and
+``thorough`` raise the first one inside the hypothesis test so hypothesis shrinks it and the
+minimal example is reported. Failures are deduplicated by (check, pointer, title, level), so
+one broken field is reported once with its reproducing exchange.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import seed as hypothesis_seed
+from hypothesis.errors import Flaky
 
 from ..checks.context import CheckContext
 from ..checks.http import auth_conformance
@@ -175,9 +176,11 @@ class OperationRunner:
             own_ids = path_ids is not None
             req.path = fill_path(op.path, path_ids or placeholder_ids(op))
             req.params = shape_query(op, req.params, shaping)
-            if req.has_body and media is not None:
-                schema = op.request_content[media]
-                if media == JSON:
+            if req.has_body and req.media in op.request_content:
+                # Shape by the media type the case was drawn for (an operation may take JSON
+                # and multipart, e.g. image edits), validating only what JSON can validate.
+                schema = op.request_content[req.media]
+                if req.media == JSON:
                     req.body = shape_body(self.spec, op, req.body, schema, shaping, valid)
                 else:
                     req.body = shape_body(self.spec, op, req.body, schema, shaping, lambda b: True)
@@ -186,15 +189,16 @@ class OperationRunner:
             statuses.append(exchange.status)
             if 200 <= exchange.status < 300 and not base:
                 base.append(req)
-            failures.extend(
+            if not base and exchange.status < 500:
+                base.append(req)  # a request shaped like a valid one, even if it was rejected
+            hunt.report(
                 judge_positive(
                     exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids
                 )
             )
-            if not base and exchange.status < 500:
-                base.append(req)  # a request shaped like a valid one, even if it was rejected
 
-        examples()
+        hunt = Hunt(self.run_.profile.shrink, failures)
+        hunt.run(examples)
 
     def negative(
         self, op: Operation, failures: list[Failure], base: GeneratedRequest | None
@@ -235,9 +239,53 @@ class OperationRunner:
             req.params = {}
             if op.path_params:
                 req.path = base.path if base is not None else fill_path(op.path, path_ids)
-            failures.extend(judge_negative(self._send(req), op, self.run_.ctx, None))
+            hunt.report(judge_negative(self._send(req), op, self.run_.ctx, None))
 
-        examples()
+        hunt = Hunt(self.run_.profile.shrink, failures)
+        hunt.run(examples)
+
+
+class ExampleFailed(Exception):
+    """Raised inside a hypothesis test so hypothesis shrinks the example (non-quick profiles)."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        super().__init__("; ".join(f"{f.check}: {f.title}" for f in failures[:3]))
+        self.failures = failures
+
+
+@dataclass
+class Hunt:
+    """How one phase's hypothesis test reports what the judge found.
+
+    ``shrink=False`` (quick): every example's failures are collected and the test goes on, so
+    one run reports every distinct broken field (deduplicated later). ``shrink=True`` (default,
+    thorough): the first failing example raises ``ExampleFailed`` inside the test, hypothesis
+    shrinks it and replays the minimal example, whose failures (and exchange) are reported. If
+    the failure does not reproduce on replay (a stateful target), hypothesis says ``Flaky`` and
+    the first failing example is reported as drawn.
+    """
+
+    shrink: bool
+    sink: list[Failure]
+    first: list[Failure] = field(default_factory=list)
+
+    def report(self, found: list[Failure]) -> None:
+        if not found:
+            return
+        if not self.shrink:
+            self.sink.extend(found)
+            return
+        if not self.first:
+            self.first.extend(found)
+        raise ExampleFailed(found)
+
+    def run(self, test: Callable[[], None]) -> None:
+        try:
+            test()
+        except ExampleFailed as exc:  # the minimal example, replayed last by hypothesis
+            self.sink.extend(exc.failures)
+        except Flaky:
+            self.sink.extend(self.first)
 
 
 def placeholder_ids(op: Operation) -> dict[str, str]:

@@ -39,8 +39,8 @@ LIMIT_RANGE = (1, 20)  # list descriptions say 1..100; small pages keep runs fas
 ID_FIELDS: dict[str, str] = {
     "file_id": "file_id",
     "input_file_id": "file_id",
-    "training_file": "file_id",
-    "validation_file": "file_id",
+    "training_file": "file_id:fine-tune",  # fine-tuning only takes files of that purpose
+    "validation_file": "file_id:fine-tune",
     "file_ids": "file_id",
     "assistant_id": "assistant_id",
     "thread_id": "thread_id",
@@ -69,7 +69,12 @@ Validate = Callable[[Any], bool]
 def shape_body(
     spec: Spec, op: Operation, body: Any, schema: Any, ctx: ShapingContext, valid: Validate
 ) -> Any:
-    """Return a shaped copy of a JSON/form ``body`` (non-dict bodies are returned unchanged)."""
+    """Return a shaped copy of a JSON/form ``body`` (non-dict bodies are returned unchanged).
+
+    Fast path: every rewrite applied at once and the result validated once (the common case:
+    the rewrites keep the body valid). Only when that result is invalid are the rewrites
+    replayed one at a time, each kept only if the body stays valid (one validation each).
+    """
     if not isinstance(body, dict):
         return body
     shape = flatten(spec, schema)
@@ -79,48 +84,53 @@ def shape_body(
     if declared:
         for key in [k for k in out if k not in declared]:
             del out[key]
-    for key, prop in declared.items():
-        if key in out:
-            candidate = strip_undeclared(spec, out[key], prop)
-            if valid({**out, key: candidate}):
-                out[key] = candidate
-
-    def attempt(change: Callable[[dict[str, Any]], None]) -> None:
-        nonlocal out
+    steps = _rewrites(spec, op, declared, required, ctx)
+    fast = copy.deepcopy(out)
+    for change in steps:
+        change(fast)
+    if fast == out or valid(fast):
+        return fast
+    for change in steps:
         candidate = copy.deepcopy(out)
         change(candidate)
-        if valid(candidate):
+        if candidate != out and valid(candidate):
             out = candidate
+    return out
 
-    for key in DROPPED_FIELDS:
-        if key in out and key not in required:
-            attempt(_pop(key))
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def _rewrites(
+    spec: Spec,
+    op: Operation,
+    declared: dict[str, Any],
+    required: set[str],
+    ctx: ShapingContext,
+) -> list[Change]:
+    """The rewrites of ``shape_body`` in order; each tests its condition on the body it gets."""
+    steps: list[Change] = [
+        _strip(spec, key, prop) for key, prop in declared.items() if isinstance(prop, dict)
+    ]
+    steps += [_pop(key) for key in DROPPED_FIELDS if key not in required]
     model = ctx.models.get(model_role(op.path))
     if model and "model" in declared:
-        attempt(_set("model", model))
+        steps.append(_set("model", model))
     token_keys = [k for k in TOKEN_FIELDS if k in declared]
-    for key in token_keys:
-        if key in out:
-            attempt(_set(key, ctx.token_cap))
-    if token_keys and not any(k in out for k in token_keys):
-        attempt(_set(token_keys[0], ctx.token_cap))
-    for key in ("n", "best_of"):
-        if key in out:
-            attempt(_set(key, 1))
+    steps += [_set(key, ctx.token_cap, only_present=True) for key in token_keys]
+    if token_keys:
+        steps.append(_cap_tokens(token_keys[0], token_keys, ctx.token_cap))
+    steps += [_set(key, 1, only_present=True) for key in ("n", "best_of")]
     for key, kind in ID_FIELDS.items():
-        if key not in out:
-            continue
-        real = ctx.ids.get(kind)
-        if real is not None:
-            value: Any = [real] if isinstance(out[key], list) else real
-            attempt(_set(key, value))
-        if (real is None or out[key] != value) and key not in required:
-            attempt(_pop(key))
+        if key in declared:
+            real = ctx.ids.get(kind)
+            if real is not None:
+                steps.append(_set_id(key, real))
+            if key not in required:
+                steps.append(_drop_unless_id(key, real))
     if ctx.run_id and "metadata" in declared:
-        attempt(_set("metadata", {"oaic_run": ctx.run_id}))
-    for rule in BUSINESS_RULES:
-        attempt(rule)
-    return out
+        steps.append(_set("metadata", {"oaic_run": ctx.run_id}))
+    return steps + list(BUSINESS_RULES)
 
 
 def strip_undeclared(spec: Spec, value: Any, schema: Any, depth: int = 0) -> Any:
@@ -146,16 +156,55 @@ def strip_undeclared(spec: Spec, value: Any, schema: Any, depth: int = 0) -> Any
     }
 
 
-def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+def _set(key: str, value: Any, *, only_present: bool = False) -> Change:
     def change(body: dict[str, Any]) -> None:
-        body[key] = copy.deepcopy(value)
+        if key in body or not only_present:
+            body[key] = copy.deepcopy(value)
 
     return change
 
 
-def _pop(key: str) -> Callable[[dict[str, Any]], None]:
+def _pop(key: str) -> Change:
     def change(body: dict[str, Any]) -> None:
         body.pop(key, None)
+
+    return change
+
+
+def _strip(spec: Spec, key: str, prop: Any) -> Change:
+    def change(body: dict[str, Any]) -> None:
+        if key in body:
+            body[key] = strip_undeclared(spec, body[key], prop)
+
+    return change
+
+
+def _cap_tokens(key: str, token_keys: list[str], cap: int) -> Change:
+    # A paid target never generates unbounded text: the first token cap is added if none is set.
+    def change(body: dict[str, Any]) -> None:
+        if not any(k in body for k in token_keys):
+            body[key] = cap
+
+    return change
+
+
+def _id_value(current: Any, real: str) -> Any:
+    return [real] if isinstance(current, list) else real
+
+
+def _set_id(key: str, real: str) -> Change:
+    def change(body: dict[str, Any]) -> None:
+        if key in body:
+            body[key] = _id_value(body[key], real)
+
+    return change
+
+
+def _drop_unless_id(key: str, real: str | None) -> Change:
+    # An optional id field that does not hold an object the run created is left out.
+    def change(body: dict[str, Any]) -> None:
+        if key in body and (real is None or body[key] != _id_value(body[key], real)):
+            body.pop(key)
 
     return change
 
@@ -199,6 +248,27 @@ def _upload_size(body: dict[str, Any]) -> None:
         body["bytes"] = min(max(body["bytes"], 1), 1024)
 
 
+# Uploads: "mime_type: This must fall within the supported MIME types for your file purpose"
+# (https://platform.openai.com/docs/api-reference/uploads/create); the reference's own example
+# uploads a batch/fine-tune file as text/jsonl.
+UPLOAD_MIME_BY_PURPOSE = {
+    "batch": ("text/jsonl", "oaic.jsonl"),
+    "fine-tune": ("text/jsonl", "oaic.jsonl"),
+    "assistants": ("text/plain", "oaic.txt"),
+    "vision": ("image/png", "oaic.png"),
+    "user_data": ("text/plain", "oaic.txt"),
+    "evals": ("text/jsonl", "oaic.jsonl"),
+}
+
+
+def _upload_mime_type(body: dict[str, Any]) -> None:
+    if "mime_type" in body and "filename" in body and "bytes" in body:
+        mime, name = UPLOAD_MIME_BY_PURPOSE.get(str(body.get("purpose")), ("text/plain", "x.txt"))
+        body["mime_type"] = mime
+        if not str(body["filename"]).strip():
+            body["filename"] = name  # "filename: The name of the file to upload"
+
+
 # Documented cross-field rules the schema cannot express; applied like the other rewrites
 # (kept only when the body stays schema-valid). Each is quoted from the API reference.
 BUSINESS_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
@@ -208,6 +278,7 @@ BUSINESS_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
     _model_dependent_dimensions,
     _batch_endpoint_matches_file,
     _upload_size,
+    _upload_mime_type,
 )
 
 

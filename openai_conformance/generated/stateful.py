@@ -19,7 +19,7 @@ from ..checks.context import CheckContext
 from ..checks.exchange import view
 from ..failures import Failure, show
 from .cases import fill_path
-from .judge import generic
+from .judge import REQUIREMENTS, generic
 from .links import Lifecycle
 from .pool import ResourcePool, seed_kwargs
 
@@ -74,6 +74,7 @@ def run_lifecycle(
                     Failure(
                         title=f"deleted {lc.resource} object is still retrievable",
                         check="use_after_free_conformance",
+                        requirement=REQUIREMENTS["use_after_free_conformance"],
                         operation=lc.steps["retrieve"],
                         message=f"{ident} was deleted with {lc.steps['delete']} "
                         f"({deleted.status}) but retrieving it answered {again.status}",
@@ -89,6 +90,7 @@ def _availability(lc: Lifecycle, exchange: Any, what: str) -> Failure:
     return Failure(
         title=f"created {lc.resource} object is not available",
         check="resource_availability_conformance",
+        requirement=REQUIREMENTS["resource_availability_conformance"],
         operation=v.operation_id,
         message=f"{what}: the object created by {lc.create} is missing",
         expected="200 with the created object's id (in data[] for a list)",

@@ -5,8 +5,8 @@
 * ``build_run(config, check_ctx, client, cleanup)``: the worker's ``GenerationRun`` (pinned
   models, run seed, profile, strictness, resource pool registered with the cleanup registry,
   unauthenticated probe when the target has a key).
-* ``strict_positive(config)``: a 4xx on valid data fails; the profile's ``strict_positive``,
-  else True for the embedded reference server only.
+* ``strict_positive(config)``: a 4xx on valid data fails (``run.strict_positive`` of the
+  profile, true for the reference server; default false).
 """
 
 from __future__ import annotations
@@ -34,12 +34,8 @@ def selection_reason(op: Operation, config: Any) -> str | None:
 
 
 def strict_positive(config: Any) -> bool:
-    value = getattr(config, "strict_positive", None)
-    if isinstance(value, bool):
-        return value
-    return (
-        bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
-    )
+    """The profile's ``run.strict_positive`` (``--``/``OAIC_STRICT_POSITIVE``), default False."""
+    return bool(getattr(config, "strict_positive", False))
 
 
 def run_seed(config: Any) -> int:

@@ -130,6 +130,7 @@ def _final(verdicts: dict[str, Verdict]) -> Verdict:
 def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report: Any) -> dict:
     from ..checks import findings
     from ..checks.streams import event_types
+    from ..realtime import transcript_event_types
 
     final = _final(phases["verdicts"])
     try:
@@ -139,6 +140,7 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report
     operation = meta.operation_of(item)
     seqs: list[int] = []
     sse: set[str] = set()
+    realtime: set[str] = set()
     if sess.recorder is not None:
         seqs = sess.recorder.seqs_for(item.nodeid)
         for ex in sess.recorder.exchanges_for(item.nodeid):
@@ -146,6 +148,8 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report
                 operation = str(ex.operation)
             if getattr(ex, "events", None) is not None:
                 sse.update(event_types(ex))
+            if getattr(ex, "websocket", None):  # server event types of the transcript
+                realtime.update(transcript_event_types(ex))
         sess.recorder.forget(item.nodeid)
     expectation = phases.get("expectation")
     found = [
@@ -174,7 +178,7 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report
             else None
         ),
         "evidence": seqs,
-        "coverage": {"sse_event_types": sorted(sse), "realtime_event_types": []},
+        "coverage": {"sse_event_types": sorted(sse), "realtime_event_types": sorted(realtime)},
     }
     if sess.recorder is not None:
         payload = {"outcome": result["outcome"], "message": result["message"]}

@@ -2,7 +2,8 @@
 
 * ``suite``: the folder under ``suites/`` (``core``, ``files``, ``generated`` ...);
 * ``requirement``: the one ``@pytest.mark.requirement("<feature>/<name>")`` marker (scenario
-  suites must have exactly one citing a known id; the generated suite has none);
+  suites must have exactly one citing a known id; a generated item sets a ``("requirement",
+  id)`` user property while it runs instead);
 * ``operation``: ``@pytest.mark.operation("METHOD /path")`` or a ``("operation", id)`` user
   property (the generated suite sets one per item); otherwise the first exchange's operation;
 * ``resource``: a ``("resource", name)`` user property, else the operation's resource for the
@@ -55,7 +56,10 @@ def requirement_of(item: pytest.Item, session: OaicSession) -> Requirement | Non
     suite = suite_of(item.nodeid)
     if not ids:
         if suite == GENERATED:
-            return None
+            # A generated item checks several requirements; it reports the one it verified
+            # (or the one its first failure broke) as a ("requirement", id) user property.
+            rid = _user_prop(item, "requirement")
+            return session.catalogue.get(str(rid)) if rid else None
         raise HarnessError(
             f'{item.nodeid} cites no requirement: add @pytest.mark.requirement("<id>") '
             "with an id from spec/requirements/*.yaml"

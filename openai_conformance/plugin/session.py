@@ -129,11 +129,17 @@ class OaicSession:
             config = build_config(cli)
         except ConformanceError as exc:
             raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
+        if not self.worker and config.seed is None:
+            # Every run has a seed, recorded in results.json and REPRODUCE.md, so any run can
+            # be replayed with --seed; workers receive the controller's.
+            config = dataclasses.replace(config, seed=secrets.randbelow(2**31))
         if self.worker:
             # Workers see the embedded server as a plain base URL; the budget the controller
             # resolved (unlimited for the embedded server) is authoritative, not the remote default.
             wi = self.pytest_config.workerinput  # type: ignore[attr-defined]
-            config = dataclasses.replace(config, max_requests=wi.get("oaic_max_requests"))
+            config = dataclasses.replace(
+                config, max_requests=wi.get("oaic_max_requests"), seed=wi.get("oaic_seed")
+            )
         return config
 
     @property
@@ -193,6 +199,7 @@ class OaicSession:
             "oaic_api_key": key.reveal() if (key is not None and self.embedded) else None,
             "oaic_embedded": self.embedded,
             "oaic_max_requests": self.run_config.max_requests,
+            "oaic_seed": self.run_config.seed,
             "oaic_profile": self.run_config.profile,
             "oaic_run_dir": str(self.run_dir),
             "oaic_run_id": self.run_config.run_id,

@@ -252,7 +252,9 @@ def _stream(
     return response
 
 
-async def _judge(state: ProxyState, verdict: RequestVerdict, exchange: Exchange, group: str) -> None:
+async def _judge(
+    state: ProxyState, verdict: RequestVerdict, exchange: Exchange, group: str
+) -> None:
     """After the answer: run the response checks and file everything (always calls done())."""
     session = state.session
     try:

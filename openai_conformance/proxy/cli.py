@@ -29,7 +29,9 @@ def table(session: ProxySession) -> str:
     """The per-group table printed on stop."""
     rows = [("operation", "requests", "client sent", "server returned")]
     for key, g in sorted(session.snapshot().items()):
-        rows.append((key, str(g.requests), str(len(g.client_failures())), str(len(g.server_failures()))))
+        rows.append(
+            (key, str(g.requests), str(len(g.client_failures())), str(len(g.server_failures())))
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
 
@@ -47,10 +49,14 @@ def run_proxy(args: Any, argv: list[str] | None = None) -> int:
         reject=args.reject,
     )
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         proxy.start()
-        mode = " (--reject: invalid requests are answered 400, not forwarded)" if args.reject else ""
+        mode = (
+            " (--reject: invalid requests are answered 400, not forwarded)" if args.reject else ""
+        )
         print(f"oaic proxy: {proxy.base_url} -> {proxy.upstream}{mode}", flush=True)
         print(f"point your client at it: OPENAI_BASE_URL={proxy.base_url}", flush=True)
         print("stop with Ctrl-C (SIGINT) or SIGTERM to write the reports", flush=True)

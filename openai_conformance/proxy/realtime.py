@@ -32,7 +32,7 @@ from ..exchange import utc_now
 from ..failures import Failure, show
 from ..redact import redact_text
 from ..wsclient import WS_FRAME_LIMIT
-from .attribution import CLIENT, SERVER, PREFIX, Side
+from .attribution import CLIENT, PREFIX, SERVER, Side
 from .evidence import build_exchange, request_secrets
 from .session import LABEL_HEADER
 
@@ -234,8 +234,10 @@ async def _pump(ws: WebSocket, upstream: ClientConnection, t: _Transcript) -> di
     for task in [*done, *pending]:
         with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, WebSocketDisconnect):
             exc = await asyncio.gather(task, return_exceptions=True)
-            if exc and isinstance(exc[0], Exception) and not isinstance(
-                exc[0], ConnectionClosed | WebSocketDisconnect | RuntimeError
+            if (
+                exc
+                and isinstance(exc[0], Exception)
+                and not isinstance(exc[0], ConnectionClosed | WebSocketDisconnect | RuntimeError)
             ):
                 close.setdefault("error", f"{type(exc[0]).__name__}: {exc[0]}")
     with contextlib.suppress(Exception):

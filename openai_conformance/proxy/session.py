@@ -16,6 +16,7 @@ every request in flight has been judged (judging runs after the response is sent
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 import threading
@@ -31,7 +32,7 @@ from ..exchange import Exchange
 from ..failures import Failure, redact
 from ..spec import Spec
 from ..validation import SchemaValidator
-from .attribution import CLIENT, side_of
+from .attribution import CLIENT, PREFIX, SERVER
 
 UNMATCHED = "unmatched"
 LABEL_HEADER = "x-oaic-exercise"
@@ -52,10 +53,10 @@ class Group:
     duration_s: float = 0.0
 
     def client_failures(self) -> list[Failure]:
-        return [f for f in self.failures if side_of(f) == CLIENT]
+        return [f for f in self.failures if f.title.startswith(PREFIX[CLIENT])]
 
     def server_failures(self) -> list[Failure]:
-        return [f for f in self.failures if side_of(f) != CLIENT]
+        return [f for f in self.failures if f.title.startswith(PREFIX[SERVER])]
 
 
 class ProxySession:
@@ -135,10 +136,8 @@ class ProxySession:
             with_ev = [_with_seq(f, seqs) for f in with_ev]
         resource = "unknown"
         if operation:
-            try:
+            with contextlib.suppress(KeyError):
                 resource = self.spec.operation(operation).resource
-            except KeyError:
-                pass
         with self._lock:
             g = self.groups.get(group)
             if g is None:
@@ -193,7 +192,7 @@ class ProxySession:
                     operation=g.operations[0] if g.operations else None,
                     duration_s=round(g.duration_s, 6),
                     message=message,
-                    failures=[f.to_dict() for f in fatal],
+                    failures=[f.to_dict() for f in fatal],  # type: ignore[misc]
                     findings=[
                         Finding(
                             check=f.check,
@@ -214,7 +213,7 @@ class ProxySession:
 
     def run_info(self, command: list[str] | None = None) -> Any:
         from .. import __version__
-        from ..reports.model import RunInfo
+        from ..reports.model import Overlay, RunInfo, SpecInfo, TargetInfo
 
         finished = _iso_now()
         return RunInfo(
@@ -223,13 +222,13 @@ class ProxySession:
             finished_at=finished,
             duration_s=round(time.monotonic() - self._t0, 3),
             suite_version=str(__version__),
-            target={"base_url": redact(self.upstream), "profile": None, "embedded": False},
-            spec={
-                "origin": self.spec.origin,
-                "version": self.spec.version,
-                "sha256": self.spec.sha256,
-                "overlays": [o.summary() for o in self.spec.overlays],
-            },
+            target=TargetInfo(base_url=redact(self.upstream)),
+            spec=SpecInfo(
+                origin=self.spec.origin,
+                version=self.spec.version,
+                sha256=self.spec.sha256,
+                overlays=[Overlay(**o.summary()) for o in self.spec.overlays],
+            ),
             command=[redact(c) for c in (command or [])],
             python=sys.version.split()[0],
             platform=platform.platform(),

@@ -37,7 +37,12 @@ from . import dispatch, engine, handlers
 from .context import HANDLERS, Ctx
 from .errors import ApiError
 from .faults import CATALOGUE, declare
-from .responses import apply_response_faults, error_response, json_response
+from .responses import (
+    MISSING_REQUEST_ID,
+    apply_response_faults,
+    error_response,
+    json_response,
+)
 from .state import ServerConfig, ServerState
 
 log = logging.getLogger("openai_conformance.refserver")
@@ -170,6 +175,8 @@ async def handle_request(state: ServerState, request: Request) -> Response:
             await form.close()
     response = apply_response_faults(response, op, state.spec, faults)
     _add_headers(response, request_id, started)
+    if MISSING_REQUEST_ID in faults:
+        del response.headers["x-request-id"]
     return response
 
 

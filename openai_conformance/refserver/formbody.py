@@ -125,7 +125,10 @@ def _convert(spec: Spec, schema: Any, node: Any, coerce: Coerce) -> Any:
     if isinstance(node, _Leaf):
         values = node.values
         single_json = len(values) == 1 and isinstance(values[0], str) and values[0][:1] == "["
-        if "array" in type_set(spec, schema) and not single_json:
+        types = type_set(spec, schema)
+        # One plain value for a string-or-array field (``input=text``) is the string.
+        as_array = "array" in types and (len(values) > 1 or "string" not in types)
+        if as_array and not single_json:
             item = items_schema(spec, schema)
             return [coerce(spec, item, v) for v in values]
         return coerce(spec, schema, values[-1])
@@ -142,3 +145,21 @@ def decode(spec: Spec, schema: Any, pairs: Iterable[tuple[str, Any]], coerce: Co
     for key, value in pairs:
         _put(tree, split_key(key), value)
     return _convert(spec, schema, tree, coerce)
+
+
+def decode_raw(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """The tree the pairs encode with the raw (string) values, no schema involved: a key sent
+    once gives its value, a key sent several times the list of them. Generators use it to see
+    whether a body survives the bracket encoding unchanged."""
+    tree: dict[str, Any] = {}
+    for key, value in pairs:
+        _put(tree, split_key(key), value)
+    return _raw(tree)
+
+
+def _raw(node: Any) -> Any:
+    if isinstance(node, _Leaf):
+        return node.values[0] if len(node.values) == 1 else list(node.values)
+    if isinstance(node, list):
+        return [_raw(element) for element in node]
+    return {k: _raw(v) for k, v in node.items()}

@@ -60,6 +60,11 @@ WRONG_CONTENT_TYPE = declare(
     "JSON bodies are sent with Content-Type text/plain.",
     "content_type_conformance",
 )
+MISSING_REQUEST_ID = declare(
+    "missing-request-id",
+    "Responses are sent without the `x-request-id` header.",
+    "request_id_header_conformance",
+)
 HTML_ERROR_PAGE = declare(
     "html-error-page",
     "Errors are sent as a text/html page instead of the JSON envelope.",

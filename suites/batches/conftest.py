@@ -23,16 +23,20 @@ def make_batch(
     return make
 
 
-@pytest.fixture
-def finished_batch(client: Any, cleanup: Any, oaic_config: Any) -> FinishedBatch:
-    """A chat batch run to a terminal state, with its observed timeline and custom ids."""
+@pytest.fixture(scope="module")
+def finished_batch(client: Any, session_cleanup: Any, oaic_config: Any) -> FinishedBatch:
+    """A chat batch run to a terminal state, with its observed timeline and custom ids.
+
+    One per module: the tests that inspect a finished batch share it, so a real provider runs
+    one costly batch for all of them (cancelled at session end if it is still running).
+    """
     data, ids = chat_input(oaic_config)
-    batch, _ = create_batch(client, cleanup, oaic_config, data)
+    batch, _ = create_batch(client, session_cleanup, oaic_config, data)
     seen = run_to_end(client, oaic_config, batch)
     return FinishedBatch(seen.body, seen, ids)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _batches_supported(client: Any) -> None:
     """Every test is UNSUPPORTED when the target does not implement batches."""
     lc.require_feature(client, "batches")

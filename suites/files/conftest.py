@@ -9,6 +9,6 @@ import pytest
 from openai_conformance import lifecycles as lc
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _files_supported(client: Any) -> None:
     lc.require_feature(client, "files")

@@ -10,8 +10,11 @@ from ft_steps import create_job, run_until
 from openai_conformance import lifecycles as lc
 
 
-@pytest.fixture
-def succeeded_job(client: Any, cleanup: Any, oaic_config: Any) -> lc.Observed:
+@pytest.fixture(scope="module")
+def succeeded_job(client: Any, session_cleanup: Any, oaic_config: Any) -> lc.Observed:
+    """A supervised job run to its end (timeline included), shared by the module's tests so a
+    real provider trains once; its model is deleted at session end (unless a test did)."""
+    cleanup = session_cleanup
     job, _ = create_job(client, cleanup, oaic_config)
     seen = run_until(client, oaic_config, job)
     model = seen.body.get("fine_tuned_model")
@@ -22,7 +25,7 @@ def succeeded_job(client: Any, cleanup: Any, oaic_config: Any) -> lc.Observed:
     return seen
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def _fine_tuning_supported(client: Any) -> None:
     """Every test is UNSUPPORTED when the target does not implement fine_tuning."""
     lc.require_feature(client, "fine_tuning")

@@ -230,31 +230,6 @@ def test_fine_tuned_model_is_listed_and_retrievable(
     )
 
 
-@pytest.mark.requirement("fine_tuning/model-deletable")
-def test_fine_tuned_model_is_deletable(
-    allow_destructive: None, client: Any, succeeded_job: lc.Observed
-) -> None:
-    model = succeeded_job.body.get("fine_tuned_model")
-    ex = client.request("DELETE", f"/models/{model}")
-    body = assert_conforms(ex, "DELETE /models/{model}")
-    _check(
-        body.get("deleted") is True,
-        "fine_tuning/model-deletable",
-        "model deletion not confirmed",
-        "DELETE /models/{model}",
-        "/deleted",
-        True,
-        body.get("deleted"),
-        ex,
-    )
-    assert_error(
-        client.request("GET", f"/models/{model}"),
-        status=404,
-        op="GET /models/{model}",
-        requirement="fine_tuning/model-deletable",
-    )
-
-
 @pytest.mark.requirement("fine_tuning/cancel")
 def test_cancel_moves_running_job_to_cancelled(client: Any, cleanup: Any, oaic_config: Any) -> None:
     job, _ = create_job(client, cleanup, oaic_config)
@@ -386,4 +361,30 @@ def test_checkpoint_permissions_can_be_created_listed_and_deleted(
         "/deleted",
         True,
         deleted.get("deleted"),
+    )
+
+
+# Last in the module: it deletes the model the shared succeeded_job produced.
+@pytest.mark.requirement("fine_tuning/model-deletable")
+def test_fine_tuned_model_is_deletable(
+    allow_destructive: None, client: Any, succeeded_job: lc.Observed
+) -> None:
+    model = succeeded_job.body.get("fine_tuned_model")
+    ex = client.request("DELETE", f"/models/{model}")
+    body = assert_conforms(ex, "DELETE /models/{model}")
+    _check(
+        body.get("deleted") is True,
+        "fine_tuning/model-deletable",
+        "model deletion not confirmed",
+        "DELETE /models/{model}",
+        "/deleted",
+        True,
+        body.get("deleted"),
+        ex,
+    )
+    assert_error(
+        client.request("GET", f"/models/{model}"),
+        status=404,
+        op="GET /models/{model}",
+        requirement="fine_tuning/model-deletable",
     )

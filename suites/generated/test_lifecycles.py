@@ -37,6 +37,7 @@ def _create_failure(create: str, exc: CreateFailed) -> Any:
     failure = Failure(
         title=f"the minimal create request failed: {exc}",
         check="resource_availability_conformance",
+        requirement="generated/resource-available",
         operation=create,
         message=f"{exc}; the lifecycle's seed request (spec/overlays/links.yaml) must succeed",
         expected="2xx with an id",

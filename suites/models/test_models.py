@@ -83,7 +83,7 @@ def test_each_listed_model_is_retrievable(
         if exchange.status != 200:
             failures.append(
                 _problem(
-                    "models/retrieve-listed", f"listed model {model['id']!r} is not retrievable",
+                    "models/retrieve-listed", GET, f"listed {model['id']!r} is not retrievable",
                     exchange, expected="200 with the Model object", actual=exchange.status_line,
                 )
             )  # fmt: skip
@@ -93,7 +93,7 @@ def test_each_listed_model_is_retrievable(
             if got.get(key) != model.get(key):
                 failures.append(
                     _problem(
-                        "models/retrieve-listed", f"retrieved {key} differs from the list",
+                        "models/retrieve-listed", GET, f"retrieved {key} differs from the list",
                         exchange, pointer=f"/{key}", expected=model.get(key),
                         actual=got.get(key),
                     )
@@ -102,7 +102,7 @@ def test_each_listed_model_is_retrievable(
 
 
 @pytest.mark.requirement("models/unknown-404")
-def test_unknown_model_returns_404_envelope(
+def test_unknown_model_id_returns_404_envelope(
     client: Any, model_list: tuple[dict[str, Any], Any]
 ) -> None:
     exchange = client.request("GET", "/models/oaic-no-such-model-0")

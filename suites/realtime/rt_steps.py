@@ -23,6 +23,7 @@ from openai_conformance.outcomes import Disabled, Unsupported
 from openai_conformance.realtime import OPERATION, RealtimeSession
 
 RATE = 24000  # the GA default input format: audio/pcm at 24 kHz, mono, 16-bit little endian
+PCM_FORMAT = {"type": "audio/pcm", "rate": RATE}
 
 
 def reply_s(config: Any) -> float:
@@ -82,7 +83,12 @@ def append_tone(rt: RealtimeSession, ms: int = 300) -> None:
 def manual_turns(rt: RealtimeSession, session_type: str = "realtime", **extra: Any) -> None:
     """Turn server VAD off (the client commits audio itself) and wait for session.updated."""
     audio_input: dict[str, Any] = {"turn_detection": None, **extra}
-    rt.send({"type": "session.update", "session": {"type": session_type, "audio": {"input": audio_input}}})
+    rt.send(
+        {
+            "type": "session.update",
+            "session": {"type": session_type, "audio": {"input": audio_input}},
+        }
+    )
     rt.wait_for("session.updated")
 
 

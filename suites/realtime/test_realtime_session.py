@@ -93,7 +93,9 @@ def test_every_server_event_matches_its_schema(
     realtime: Any, oaic_config: Any, spec: Any, validator: Any
 ) -> None:
     with realtime() as rt:
-        rt.send({"type": "session.update", "session": {"type": "realtime", "instructions": "Be brief."}})
+        rt.send(
+            {"type": "session.update", "session": {"type": "realtime", "instructions": "Be brief."}}
+        )
         rt.wait_for("session.updated")
         add_user_message(rt, "Say hello.")
         run_response(rt, oaic_config, ["text"])

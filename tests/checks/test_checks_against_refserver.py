@@ -16,6 +16,7 @@ from openai_conformance.checks import (
     auth_conformance,
     content_type_conformance,
     error_envelope_conformance,
+    request_id_header_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -65,6 +66,8 @@ CASES: list[tuple[str, Request, Callable[..., list]]] = [
     ("server-error-on-valid", CHAT_OK, status_code_conformance),
     ("html-error-page", INVALID, error_envelope_conformance),
     ("html-error-page", INVALID, content_type_conformance),
+    ("missing-request-id", MODELS, request_id_header_conformance),
+    ("missing-request-id", INVALID, request_id_header_conformance),
 ]
 
 
@@ -84,6 +87,10 @@ def test_check_fails_with_fault_and_passes_without(
     failures = check(broken, None, ctx)
     assert failures, f"{check.__name__} did not catch fault {fault}"
     assert all(f.check == check.__name__ for f in failures)
+    if check is request_id_header_conformance:  # a SHOULD: reported, weighed as SHOULD
+        assert {(f.level, f.requirement) for f in failures} == {
+            ("SHOULD", "core/request-id-header")
+        }
     assert KEY not in "".join(f.format() for f in failures)
 
 

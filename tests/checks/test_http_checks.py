@@ -75,6 +75,30 @@ def test_schema_check_reports_one_failure_per_violation(ctx):
     assert {f.pointer for f in failures} == {"/created", ""}
 
 
+CONTENT = "GET /files/{file_id}/content"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+
+def test_schema_check_judges_binary_media_types_by_type_only(ctx):
+    # spec/overlays/310: the content route answers the raw bytes (octet-stream, jsonl, or any
+    # concrete binary type such as application/pdf); none of them is parsed as JSON.
+    for ctype in ("application/octet-stream", "application/pdf", "application/jsonl"):
+        download = FakeExchange(200, PDF, content_type=ctype)
+        assert response_schema_conformance(download, CONTENT, ctx) == [], ctype
+
+
+def test_schema_check_judges_a_json_download_against_the_json_schema(ctx):
+    assert response_schema_conformance(FakeExchange(200, "text"), CONTENT, ctx) == []
+    [failure] = response_schema_conformance(FakeExchange(200, {"not": "a string"}), CONTENT, ctx)
+    assert failure.pointer == "" and "string" in failure.message
+
+
+def test_schema_check_leaves_an_undocumented_media_type_to_the_content_type_check(ctx):
+    text = FakeExchange(200, "{oops", content_type="text/plain")
+    assert response_schema_conformance(text, CHAT, ctx) == []
+    assert content_type_conformance(text, CHAT, ctx)
+
+
 def test_schema_check_fails_a_body_that_is_not_json(ctx):
     [failure] = response_schema_conformance(FakeExchange(200, "{oops"), CHAT, ctx)
     assert failure.title == "body is not JSON"

@@ -44,6 +44,7 @@ def generation_run(faults: tuple[str, ...] = (), seed: int = 1) -> Iterator[Any]
             seed=seed,
             hypothesis_profile="quick",
             profile="reference",
+            strict_positive=True,
         )
         ctx = CheckContext(spec=spec, validator=SchemaValidator(spec), config=config)
         client = ConformanceClient(config, spec=spec)

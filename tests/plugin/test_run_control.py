@@ -139,3 +139,12 @@ def test_embedded_server_run_under_xdist_has_no_request_budget(run_suite):
     run = run_suite({"test_budget.py": BUDGET_PROBE_SUITE}, "-n", "2", target=False)
     assert set(run.outcomes().values()) == {"PASS"}, run.outcomes()
     assert run.ret == 0
+
+
+def test_run_without_seed_records_one_shared_by_all_workers(run_suite):
+    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "-n", "2")
+    seed = run.doc["run"]["seed"]
+    assert isinstance(seed, int)
+    assert f"--seed {seed}" in (run.run_dir / "REPRODUCE.md").read_text() or str(seed) in (
+        run.run_dir / "REPRODUCE.md"
+    ).read_text()

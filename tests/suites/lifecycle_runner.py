@@ -1,6 +1,7 @@
 """Run one lifecycle suite folder against a target in a subprocess and read its results.
 
-``run_suite(feature, faults, clock_speed)`` starts ``ReferenceServer(faults=faults,
+``run_suite(feature, faults, clock_speed)`` (``feature``: one folder or several joined by
+commas, run in one pytest session) starts ``ReferenceServer(faults=faults,
 allow_fault_header=True)`` on a free loopback port, runs ``pytest suites/<feature>`` with the
 project's plugin (``--target URL --profile reference --report-dir DIR``) and returns
 ``{test name: outcome}`` from the run's results.json (names without the module path, with
@@ -32,13 +33,16 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 300
 
 
-def _run_pytest(feature: str, base_url: str, what: str) -> dict[str, str]:
+def _run_pytest(
+    feature: str, base_url: str, what: str, extra_env: tuple[tuple[str, str], ...] = ()
+) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="oaic-lifecycle-") as tmp:
         cmd = [
-            sys.executable, "-m", "pytest", f"suites/{feature}", "-q", "-p", "no:cacheprovider",
+            sys.executable, "-m", "pytest", *[f"suites/{f}" for f in feature.split(",")],
+            "-q", "-p", "no:cacheprovider",
             "--target", base_url, "--profile", "reference", "--report-dir", tmp,
         ]  # fmt: skip
-        env = {**os.environ, "OAIC_API_KEY": "sk-oaic-selftest-key"}
+        env = {**os.environ, "OAIC_API_KEY": "sk-oaic-selftest-key", **dict(extra_env)}
         proc = subprocess.run(
             cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S
         )
@@ -54,12 +58,15 @@ def _run_pytest(feature: str, base_url: str, what: str) -> dict[str, str]:
 
 @functools.cache
 def run_suite(
-    feature: str, faults: tuple[str, ...] = (), clock_speed: float = 1000.0
+    feature: str,
+    faults: tuple[str, ...] = (),
+    clock_speed: float = 1000.0,
+    env: tuple[tuple[str, str], ...] = (),
 ) -> dict[str, str]:
     from openai_conformance.refserver.server import ReferenceServer
 
     with ReferenceServer(faults=faults, allow_fault_header=True, clock_speed=clock_speed) as server:
-        return _run_pytest(feature, server.base_url, f"faults {list(faults)}")
+        return _run_pytest(feature, server.base_url, f"faults {list(faults)}", env)
 
 
 @functools.cache

@@ -103,6 +103,13 @@ USAGE_PROMPT_TIMES_N = F(
 )
 
 
+REJECT_MESSAGE_NAME = F(
+    "chat-reject-message-name",
+    "messages[].name is rejected as an unknown field (400)",
+    "chat.newer_fields_accepted_conformance",
+)
+
+
 @dataclass
 class ChoicePlan:
     index: int
@@ -245,6 +252,8 @@ def plan_chat(
     for i, msg in enumerate(messages):
         if REJECT_DEVELOPER in faults and msg.get("role") == "developer":
             raise invalid(f"Invalid role 'developer' in messages[{i}].", f"messages[{i}].role")
+        if REJECT_MESSAGE_NAME in faults and "name" in msg:
+            raise invalid(f"messages[{i}].name: extra fields not permitted", f"messages[{i}].name")
         if REJECT_PARTS in faults and isinstance(msg.get("content"), list):
             raise invalid(
                 f"Invalid type for 'messages[{i}].content': expected a string.",
@@ -352,6 +361,8 @@ def chat_completion_from_plan(plan: ChatPlan) -> dict[str, Any]:
         }
         if c.tool_calls:
             message["tool_calls"] = render_tool_calls(c.tool_calls, plan.faults)
+        if "chat-reasoning-content" in plan.faults:  # declared in chat_stream
+            message["reasoning_content"] = "Thinking it over."
         choices.append(
             {
                 "index": c.index,

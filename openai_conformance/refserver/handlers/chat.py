@@ -17,11 +17,18 @@ from typing import Any
 
 from ..context import Ctx, handles
 from ..errors import not_found
+from ..faults import declare
 from ..state import ServerState
 from ._chatgen import chat_completion_body, chat_completion_from_plan, plan_chat
 from .chat_stream import chat_stream
 
 __all__ = ["chat_completion_body", "store_completion"]
+
+STORE_IGNORED = declare(
+    "chat-store-ignored",
+    "store: true is accepted but the completion is not kept (retrieve answers 404)",
+    "chat.stored_completions_conformance",
+)
 
 KIND = "chat.completion"
 MESSAGES = "chat.completion.message"
@@ -51,7 +58,7 @@ def store_completion(
 async def create_chat_completion(ctx: Ctx) -> Any:
     plan = plan_chat(ctx.state, ctx.body, ctx.faults)
     completion = chat_completion_from_plan(plan)
-    if ctx.body.get("store"):
+    if ctx.body.get("store") and not ctx.fault(STORE_IGNORED):
         store_completion(ctx.state, completion, ctx.body)
     if ctx.body.get("stream"):
         return chat_stream(ctx, plan)

@@ -84,6 +84,17 @@ MIDSTREAM_ERROR = declare(
     "chat.stream_midstream_error_conformance",
 )
 
+MIDSTREAM_ERROR_FLAT = declare(
+    "chat-stream-midstream-error-flat",
+    'after two chunks the stream sends data: {"message": ...} (no error envelope) and ends',
+    "chat.stream_terminal_conformance",
+)
+REASONING_CONTENT = declare(
+    "chat-reasoning-content",
+    "messages and deltas carry a non-standard reasoning_content field",
+    "chat.reasoning_fields_conformance",
+)
+
 _ARG_PIECES = 3
 
 
@@ -130,6 +141,8 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
         if ROLE_MISSING in f:
             first.pop("role")
         out.append(chunk(choice(first, logprobs_for(plan, []))))
+        if REASONING_CONTENT in f:
+            out.append(chunk(choice({"reasoning_content": "Thinking it over."})))
         for tok in c.tokens:
             out.append(chunk(choice({"content": tok}, logprobs_for(plan, [tok]))))
         for k, call in enumerate(c.tool_calls):
@@ -180,6 +193,9 @@ def chat_stream(ctx: Ctx, plan: ChatPlan) -> Response:
                     }
                 }
                 yield sse.encode(err, no_space=no_space)
+                return
+            if i == 2 and MIDSTREAM_ERROR_FLAT in f:
+                yield sse.encode({"message": "upstream failed"}, no_space=no_space)
                 return
             yield sse.encode(event, no_space=no_space)
         if NO_DONE not in f:

@@ -34,7 +34,9 @@ from typing import TYPE_CHECKING, Any
 from ..context import Ctx, handles
 from ..errors import invalid, not_found
 from ..faults import declare
+from ..schemautil import object_shape
 from ..store import new_id
+from ..synth import Synth
 from .files import create_file, file_bytes, get_file
 from .lifecycle import Timeline, records, refresh_all, register_refresher
 
@@ -302,6 +304,10 @@ def _load(ctx: Ctx) -> tuple[dict[str, Any], JobRun]:
     return job, run
 
 
+JOB_SCHEMA = {"$ref": "#/components/schemas/FineTuningJob"}
+MAX_INTEGRATIONS = 5
+
+
 @handles("POST /fine_tuning/jobs")
 async def create(ctx: Ctx) -> dict[str, Any]:
     body = ctx.body if isinstance(ctx.body, dict) else {}
@@ -356,6 +362,16 @@ async def create(ctx: Ctx) -> dict[str, Any]:
         "metadata": body.get("metadata") or None,
         "suffix": body.get("suffix"),
     }
+    # Echoed request parts (method, integrations) are shaped by the request schema, which is
+    # looser than the job's (a reinforcement job reports its grader, a W&B integration its
+    # project): render those parts through the job's schema so what is stored is valid.
+    props = object_shape(ctx.state.spec, JOB_SCHEMA)["properties"]
+    synth = Synth(ctx.state.spec, now=ctx.state.clock.now)
+    if job["integrations"]:  # the job object lists at most 5 (FineTuningJob maxItems)
+        job["integrations"] = job["integrations"][:MAX_INTEGRATIONS]
+    for key in ("method", "integrations"):
+        if job[key] is not None:
+            job[key] = synth.render(job[key], props[key])
     if problem:
         phases: list[tuple[str, float]] = [("validating_files", VALIDATING), ("failed", 0)]
     else:

@@ -42,6 +42,7 @@ def tiny_png(rgb: tuple[int, int, int] = (16, 128, 255)) -> bytes:
 
 
 PNG_B64 = base64.b64encode(tiny_png()).decode()
+GPT_IMAGE_SIZES = frozenset({"1024x1024", "1024x1536", "1536x1024"})
 NOT_PNG_B64 = base64.b64encode(b'{"image": "not a png"}').decode()
 
 
@@ -101,15 +102,14 @@ async def _images(ctx: Ctx, kind: str) -> Any:
     if kind == "generation" and body.get("prompt"):
         for d in data:
             d["revised_prompt"] = str(body["prompt"])
-    return {
-        "created": ctx.now,
-        "data": data,
-        "size": size,
-        "quality": quality,
-        "background": background,
-        "output_format": "png",
-        "usage": _usage(),
-    }
+    answer = {"created": ctx.now, "data": data}
+    # size/quality/background/output_format/usage describe gpt-image outputs; the documented
+    # enum has only gpt-image sizes, so a DALL-E size (256x256, 512x512) answers without them.
+    if size in GPT_IMAGE_SIZES:
+        answer.update(
+            size=size, quality=quality, background=background, output_format="png", usage=_usage()
+        )
+    return answer
 
 
 @handles("POST /images/generations")

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..context import Ctx, handles
 from ..errors import ApiError, invalid, not_found
+from ..faults import declare
 from ..state import ServerState
 from . import _text
 from ._respgen import (
@@ -32,6 +33,38 @@ from .models import require_model
 from .responses_stream import IGNORE_TEXT_FORMAT, response_stream
 
 __all__ = ["response_body"]
+
+F = declare
+FORGET_PREVIOUS = F(
+    "responses-forget-previous-response",
+    "previous_response_id is never found (404), as on a stateless server",
+    "responses.function_call_round_trip_conformance",
+)
+CANCEL_IGNORED = F(
+    "responses-cancel-ignored",
+    "cancel answers 200 but the background response keeps running",
+    "responses.background_cancel_conformance",
+)
+USAGE_WRONG_TOTAL = F(
+    "responses-usage-wrong-total",
+    "usage.total_tokens is input + output + 1",
+    "responses.usage_totals_conformance",
+)
+DELETE_IGNORED = F(
+    "responses-delete-ignored",
+    "delete answers deleted: true but the response stays retrievable",
+    "responses.stored_lifecycle_conformance",
+)
+INPUT_TOKENS_WRONG = F(
+    "responses-input-tokens-wrong",
+    "input_tokens counts 5 tokens more than usage.input_tokens of the same input",
+    "responses.input_tokens_conformance",
+)
+CONVERSATION_NOT_APPENDED = F(
+    "responses-conversation-not-appended",
+    "a response created in a conversation does not append its items to it",
+    "responses.conversations_conformance",
+)
 
 QUEUED_S = 2.0
 RUNNING_S = 5.0
@@ -73,7 +106,18 @@ async def create_response(ctx: Ctx) -> Any:
     background = bool(body.get("background"))
     if background and body.get("store") is False:
         raise invalid("Background responses require 'store' to be true.", "background")
+    if body.get("previous_response_id") and ctx.fault(FORGET_PREVIOUS):
+        raise ApiError(
+            404,
+            f"Previous response with id '{body['previous_response_id']}' not found.",
+            param="previous_response_id",
+            code="previous_response_not_found",
+        )
     response, items = build_response(ctx.state, body, ignore_format=ctx.fault(IGNORE_TEXT_FORMAT))
+    if ctx.fault(USAGE_WRONG_TOTAL):
+        response["usage"]["total_tokens"] += 1
+    if ctx.fault(CONVERSATION_NOT_APPENDED):
+        response = {**response, "conversation": None}
     if body.get("stream"):
         remember(ctx.state, response, items)
         return response_stream(ctx, response)
@@ -102,6 +146,8 @@ async def retrieve_response(ctx: Ctx) -> Any:
 async def delete_response(ctx: Ctx) -> Any:
     response_id = ctx.path_params["response_id"]
     _get(ctx.state, response_id)
+    if ctx.fault(DELETE_IGNORED):
+        return {"id": response_id, "object": "response.deleted", "deleted": True}
     ctx.state.store.delete(KIND, response_id)
     ctx.state.store.delete_children(response_id)
     return {"id": response_id, "object": "response.deleted", "deleted": True}
@@ -113,6 +159,8 @@ async def cancel_response(ctx: Ctx) -> Any:
     if not response.get("background"):
         raise invalid("Only background responses can be cancelled.", "response_id")
     if response["status"] in ("queued", "in_progress"):
+        if ctx.fault(CANCEL_IGNORED):
+            return response
         with ctx.state.lock:
             response["status"] = "cancelled"
             _background(ctx.state).pop(response["id"], None)
@@ -141,7 +189,8 @@ def _count_input(state: ServerState, body: dict[str, Any]) -> int:
 async def count_input_tokens(ctx: Ctx) -> Any:
     if ctx.body.get("model") is not None:
         require_model(ctx.state, ctx.body["model"])
-    return {"object": "response.input_tokens", "input_tokens": _count_input(ctx.state, ctx.body)}
+    count = _count_input(ctx.state, ctx.body) + (5 if ctx.fault(INPUT_TOKENS_WRONG) else 0)
+    return {"object": "response.input_tokens", "input_tokens": count}
 
 
 @handles("POST /responses/compact")
@@ -151,10 +200,8 @@ async def compact_response(ctx: Ctx) -> Any:
     items = history(ctx.state, ctx.body.get("previous_response_id")) + normalise_input(
         ctx.body.get("input")
     )
-    if not items:
-        raise ApiError(
-            400, "Nothing to compact: give 'input' or 'previous_response_id'.", param="input"
-        )
+    # Only ``model`` is required: with neither input nor previous_response_id the (empty)
+    # context compacts to one compaction item, like any other context.
     kept = [i for i in items if i.get("type") == "message" and i.get("role") == "user"]
     tokens = _count_input(ctx.state, ctx.body)
     compaction = {

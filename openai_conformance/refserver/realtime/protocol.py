@@ -355,8 +355,10 @@ async def serve(ws: WebSocket) -> None:
     # GA transcription-only sessions are opened with ?intent=transcription (a session.update
     # cannot turn a conversation session into one).
     transcription = ws.query_params.get("intent") == "transcription"
-    kind = "transcription" if transcription and TRANSCRIPTION_INTENT_IGNORED not in faults else (
-        "realtime"
+    kind = (
+        "transcription"
+        if transcription and TRANSCRIPTION_INTENT_IGNORED not in faults
+        else ("realtime")
     )
     model = ws.query_params.get("model") or "gpt-realtime"
     conn = Connection(ws, state, faults, model, kind)

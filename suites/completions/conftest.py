@@ -1,0 +1,31 @@
+"""Legacy completions fixtures: ``complete(**params)`` posts a short prompt for the profile's
+chat-role model (the reference serves it; for OpenAI set ``OAIC_MODEL_CHAT`` to an instruct
+model) at temperature 0 and returns ``(body, exchange)`` once it conforms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from completion_steps import OP, PROMPT
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.checks import assert_unsupported_or_conforms
+
+
+@pytest.fixture
+def completion_request(oaic_config: Any) -> dict[str, Any]:
+    model = lc.model_for(oaic_config, "chat")
+    return {"model": model, "prompt": PROMPT, "max_tokens": 24, "temperature": 0}
+
+
+@pytest.fixture
+def complete(
+    client: Any, completion_request: dict[str, Any]
+) -> Callable[..., tuple[dict[str, Any], Any]]:
+    def post(**params: Any) -> tuple[dict[str, Any], Any]:
+        exchange = client.request("POST", "/completions", json={**completion_request, **params})
+        return assert_unsupported_or_conforms(exchange, OP, feature="completions"), exchange
+
+    return post

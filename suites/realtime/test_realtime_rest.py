@@ -1,0 +1,45 @@
+"""The REST side of realtime: ephemeral client secrets for a pre-configured session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from openai_conformance import lifecycles as lc
+from openai_conformance.checks import assert_unsupported_or_conforms
+from openai_conformance.outcomes import Disabled
+
+OP = "POST /realtime/client_secrets"
+
+
+@pytest.mark.requirement("realtime/client-secret")
+def test_client_secret_carries_the_requested_session(client: Any, oaic_config: Any) -> None:
+    if not oaic_config.claims("realtime.client-secrets"):
+        raise Disabled("the profile does not claim realtime.client-secrets")
+    instructions = f"oaic-{oaic_config.run_id}: be brief."
+    session = {
+        "type": "realtime",
+        "model": lc.model_for(oaic_config, "realtime"),
+        "instructions": instructions,
+    }
+    body = {"expires_after": {"anchor": "created_at", "seconds": 600}, "session": session}
+    exchange = client.request("POST", "/realtime/client_secrets", json=body)
+    secret = assert_unsupported_or_conforms(exchange, OP)
+    got = secret.get("session") or {}
+    lc.fail(
+        [
+            lc.lifecycle_failure(
+                "realtime_client_secret_conformance",
+                f"the client secret's session does not reflect the requested {field}",
+                requirement="realtime/client-secret",
+                operation=OP,
+                pointer=f"/session/{field}",
+                expected=repr(want),
+                actual=got.get(field),
+                exchange=exchange,
+            )
+            for field, want in (("type", "realtime"), ("instructions", instructions))
+            if got.get(field) != want
+        ]
+    )

@@ -1,0 +1,96 @@
+"""Requests and assertions the responses suite shares.
+
+``create(client, body, requirement)`` POSTs a valid request: 200 and a conforming ``Response``
+or FAIL (a rejection names the error received). ``stream(client, body, requirement)`` streams
+it to the end and returns ``(exchange, replay)`` (``streams.replay_responses_stream``).
+``expect(...)`` raises a structured Failure unless a condition holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openai_conformance.checks import assert_conforms
+from openai_conformance.failures import Failure, show
+from openai_conformance.outcomes import ConformanceFailure
+from openai_conformance.streams import ResponsesStream, replay_responses_stream
+
+OP = "POST /responses"
+
+
+def _rejected(exchange: Any, requirement: str) -> ConformanceFailure:
+    try:
+        body: Any = exchange.json()
+    except ValueError:
+        body = exchange.content[:300]
+    return ConformanceFailure(
+        Failure(
+            title=f"a valid request was rejected with {exchange.status}",
+            check="accepted_conformance",
+            requirement=requirement,
+            operation=OP,
+            message="the request is valid per the contract and must succeed",
+            expected="200",
+            actual=f"{exchange.status} {show(body)}",
+        ).with_exchange(exchange)
+    )
+
+
+def create(client: Any, body: dict[str, Any], requirement: str) -> tuple[Any, dict[str, Any]]:
+    exchange = client.request("POST", "/responses", json=body)
+    if exchange.status != 200:
+        raise _rejected(exchange, requirement)
+    result: dict[str, Any] = assert_conforms(exchange, OP)
+    return exchange, result
+
+
+def stream(client: Any, body: dict[str, Any], requirement: str) -> tuple[Any, ResponsesStream]:
+    with client.stream("POST", "/responses", json={**body, "stream": True}) as s:
+        if s.status != 200:
+            s.read()
+            s.finish()
+            raise _rejected(s.exchange, requirement)
+        for _ in s.events():
+            pass
+    return s.exchange, replay_responses_stream(s.exchange.events)
+
+
+def expect(
+    condition: bool,
+    requirement: str,
+    exchange: Any,
+    title: str,
+    *,
+    check: str,
+    operation: str = OP,
+    pointer: str | None = None,
+    expected: Any = None,
+    actual: Any = None,
+    level: str = "MUST",
+) -> None:
+    if condition:
+        return
+    raise ConformanceFailure(
+        Failure(
+            title=title,
+            check=check,
+            requirement=requirement,
+            level=level,
+            operation=operation,
+            pointer=pointer,
+            message=title,
+            expected=None if expected is None else str(expected),
+            actual=show(actual),
+        ).with_exchange(exchange)
+    )
+
+
+def output_text(response: dict[str, Any]) -> str:
+    """The text of every output_text part of the response's message items."""
+    return "".join(
+        part.get("text") or ""
+        for item in response.get("output") or []
+        if isinstance(item, dict) and item.get("type") == "message"
+        for part in item.get("content") or []
+        if isinstance(part, dict) and part.get("type") == "output_text"
+    )
