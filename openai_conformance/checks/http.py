@@ -167,9 +167,11 @@ def response_schema_conformance(exchange: Any, operation: Any, ctx: CheckContext
     if not content:
         return []
     media = received_media(v.content_type, content)
+    if media is None and JSON in content and v.json_or_none() is not None:
+        media = JSON  # undocumented type (content_type_conformance says so), JSON body: judge it
     if media is None or not is_json_media(media):
-        # Judged by type only: a documented binary/text media type has no JSON schema, and an
-        # undocumented one is content_type_conformance's finding (not a schema violation).
+        # Judged by type only: a documented binary/text media type has no JSON schema; a
+        # non-JSON body of an undocumented type is content_type_conformance's finding alone.
         return []
     schema = content[media]
     if not schema:

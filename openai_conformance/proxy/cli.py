@@ -33,7 +33,9 @@ def table(session: ProxySession) -> str:
             (key, str(g.requests), str(len(g.client_failures())), str(len(g.server_failures())))
         )
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
 
 
 def run_proxy(args: Any, argv: list[str] | None = None) -> int:

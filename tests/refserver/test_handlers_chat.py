@@ -349,4 +349,4 @@ def test_stream_hang_fault_stops_sending_without_closing(srv) -> None:
         for chunk in r.iter_bytes():
             got += chunk
     assert got.count(b"data: ") == 2 and b"[DONE]" not in got
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 15  # the server would hold the stream for 30 s

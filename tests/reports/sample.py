@@ -334,3 +334,20 @@ def write_evidence(run_dir: Path) -> Path:
     lines.insert(2, "{not json")  # a torn line from a dead worker must not break rendering
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def many_tests(count: int) -> list[TestResult]:
+    """``count`` synthetic results over 40 resources (for size and speed checks)."""
+    return [
+        TestResult(
+            id=f"suites/generated/t.py::test_operation[GET /x{i}]",
+            name=f"test_operation[GET /x{i}]",
+            suite="generated",
+            resource=f"r{i % 40}",
+            operation=f"GET /x{i % 271}",
+            outcome=("PASS", "FAIL", "DISABLED")[i % 3],
+            message="m",
+            evidence=[i],
+        )
+        for i in range(count)
+    ]

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sample import make_run
+from sample import make_run, many_tests
 
 from openai_conformance.reports.html import render_html
-from openai_conformance.reports.model import Results, TestResult
+from openai_conformance.reports.model import Results
 from openai_conformance.reports.text import anchor
 
 CHROMIUM = shutil.which("chromium") or (
@@ -114,24 +113,9 @@ def test_html_makes_every_test_addressable_and_filterable(run_dir: Path) -> None
     assert 'data-outcome="XPASS"' in html and 'data-resource="realtime"' in html
 
 
-def test_html_renders_five_thousand_tests_quickly() -> None:
-    tests = [
-        TestResult(
-            id=f"suites/generated/t.py::test_operation[GET /x{i}]",
-            name=f"test_operation[GET /x{i}]",
-            suite="generated",
-            resource=f"r{i % 40}",
-            operation=f"GET /x{i % 271}",
-            outcome=("PASS", "FAIL", "DISABLED")[i % 3],
-            message="m",
-            evidence=[i],
-        )
-        for i in range(5000)
-    ]
-    started = time.perf_counter()
-    html = render_html(Results(run=make_run(), tests=tests))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"rendering 5,000 tests took {elapsed:.1f}s"
+def test_html_renders_one_details_block_per_test_for_five_thousand_tests() -> None:
+    # Rendering time is measured in tests/bench/bench_reports.py, not asserted here.
+    html = render_html(Results(run=make_run(), tests=many_tests(5000)))
     assert html.count('<details class="test') == 5000
 
 

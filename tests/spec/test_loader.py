@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-import time
 from pathlib import Path
 
 import pytest
@@ -73,9 +72,7 @@ def test_cache_is_keyed_by_hash_and_reused(tmp_path: Path) -> None:
     files = list(tmp_path.glob("spec-*.pickle"))
     assert len(files) == 1 and cold.sha256[:16] in files[0].name
     loader._memo.clear()
-    started = time.perf_counter()
-    warm = loader.load_spec(cache_dir=tmp_path)
-    assert time.perf_counter() - started < 2.0  # generous bound; the benchmark measures it
+    warm = loader.load_spec(cache_dir=tmp_path)  # speed: tests/bench/bench_spec.py
     assert warm.document == cold.document
     loader._memo.clear()
 

@@ -17,8 +17,12 @@ Env = tuple[tuple[str, str], ...]
 
 
 def batches(
-    table: dict[str, set[str]], solo: frozenset[str] = frozenset(), size: int = 6
+    table: dict[str, set[str]],
+    solo: frozenset[str] = frozenset(),
+    apart: frozenset[frozenset[str]] = frozenset(),
+    size: int = 8,
 ) -> list[tuple[str, ...]]:
+    """Disjoint packing (see module doc); ``apart`` holds pairs that mask each other."""
     out: list[list[str]] = []
     for fault in sorted(table):
         if fault in solo:
@@ -29,6 +33,7 @@ def batches(
                 len(batch) < size
                 and not any(f in solo for f in batch)
                 and all(not (table[fault] & table[f]) for f in batch)
+                and all(frozenset((fault, f)) not in apart for f in batch)
             ):
                 batch.append(fault)
                 break

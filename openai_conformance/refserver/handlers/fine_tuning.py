@@ -2,7 +2,7 @@
 
 Lifecycle (``lifecycle.Timeline``, simulated seconds)::
 
-    validating_files (30) → queued (30) → running (300) → succeeded
+    validating_files (30) → queued (30) → running (1500) → succeeded
     validating_files (30) → failed                 training/validation file content invalid
     running ⇄ paused                               POST .../pause, POST .../resume
     any non-terminal state → cancelled             POST .../cancel
@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 KIND = "fine_tuning.job"
 PERMISSION_KIND = "checkpoint.permission"
 ORG = "openai-conformance"
-VALIDATING, QUEUED, RUNNING = 30.0, 30.0, 300.0
+# `running` is long enough (1.5 s at the tests' 1000x clock) that a poller which has just seen
+# it can still pause or cancel the job on a loaded 2-core machine; a shorter span made the
+# cancel and pause scenarios race the clock.
+VALIDATING, QUEUED, RUNNING = 30.0, 30.0, 1500.0
 TERMINAL = ("succeeded", "failed", "cancelled")
 MIN_EXAMPLES = 10
 BASE_MODELS = (
