@@ -5,6 +5,7 @@
 * ``build_run(config, check_ctx, client, cleanup)``: the worker's ``GenerationRun`` (pinned
   models, run seed, profile, strictness, resource pool registered with the cleanup registry,
   unauthenticated probe when the target has a key).
+* ``cite(node, failures, verified)``: the requirement the item's TestResult reports;
 * ``strict_positive(config)``: a 4xx on valid data fails (``run.strict_positive`` of the
   profile, true for the reference server; default false).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks.context import CheckContext
+from ..failures import Failure
 from ..spec import Operation
 from .links import Lifecycle
 from .pool import ResourcePool
@@ -31,6 +33,15 @@ def selection_reason(op: Operation, config: Any) -> str | None:
     if not config.allows(op.safety):
         return f"{op.safety} operation; opt in with --allow {op.safety}"
     return None
+
+
+def cite(node: Any, failures: list[Failure], verified: str) -> None:
+    """Record the requirement a generated item reports (a ``("requirement", id)`` user
+    property the plugin reads): the one its first failure broke, worst level first (MUST before
+    SHOULD), else ``verified``, the one it checked and found met."""
+    order = {"MUST": 0, "SHOULD": 1, "MAY": 2}
+    broken = sorted((f for f in failures if f.requirement), key=lambda f: order.get(f.level, 3))
+    node.user_properties.append(("requirement", broken[0].requirement if broken else verified))
 
 
 def strict_positive(config: Any) -> bool:

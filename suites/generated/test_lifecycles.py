@@ -8,12 +8,12 @@ from typing import Any
 from openai_conformance.generated.links import lifecycles
 from openai_conformance.generated.pool import CreateFailed
 from openai_conformance.generated.stateful import run_lifecycle
-from openai_conformance.generated.suite import selection_reason
+from openai_conformance.generated.suite import cite, selection_reason
 from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
 
 
 def test_created_resource_is_available_until_deleted(
-    lifecycle_create: str, generation_run: Any, oaic_config: Any
+    lifecycle_create: str, generation_run: Any, oaic_config: Any, request: Any
 ) -> None:
     spec = generation_run.ctx.spec
     lc = next(lc for lc in lifecycles(spec) if lc.create == lifecycle_create)
@@ -26,7 +26,8 @@ def test_created_resource_is_available_until_deleted(
     except CreateFailed as exc:
         if exc.exchange is not None and exc.exchange.status in (404, 501):
             raise Unsupported(f"{lc.create} answered {exc.exchange.status}: {exc}") from None
-        raise ConformanceFailure(_create_failure(lc.create, exc)) from None
+        failures = [_create_failure(lc.create, exc)]
+    cite(request.node, failures, "generated/resource-available")
     if failures:
         raise ConformanceFailure(failures)
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from openai_conformance.generated.runner import OperationRunner
-from openai_conformance.generated.suite import selection_reason
+from openai_conformance.generated.suite import cite, selection_reason
 from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
 
 
 def test_operation_conforms_to_its_schema(
-    operation_id: str, generation_run: Any, oaic_config: Any
+    operation_id: str, generation_run: Any, oaic_config: Any, request: Any
 ) -> None:
     op = generation_run.ctx.spec.operation(operation_id)
     reason = selection_reason(op, oaic_config)
@@ -26,5 +26,6 @@ def test_operation_conforms_to_its_schema(
     result = OperationRunner(generation_run).run(op)
     if result.unsupported_reason is not None:
         raise Unsupported(result.unsupported_reason)
+    cite(request.node, result.failures, "generated/response-schema")
     if result.failures:
         raise ConformanceFailure(result.failures)

@@ -74,7 +74,9 @@ def test_every_scenario_test_cites_exactly_one_known_requirement():
 
 def test_every_requirement_is_verified_by_a_test():
     cited = {i for ids in scan(SUITES).values() for i in ids}
-    missing = sorted(set(load_catalogue()) - cited)
+    # generated/* ids are cited by the generated suite's checks at run time, not by markers
+    # (tests/generated/test_generation_layer.py checks that each one is used).
+    missing = sorted(r for r in set(load_catalogue()) - cited if not r.startswith("generated/"))
     assert not missing, "requirements no test cites:\n" + "\n".join(missing)
 
 
