@@ -517,10 +517,10 @@ def delta_problems(events: Iterable[Any]) -> list[tuple[str, str, str]]:
         elif kind == "response.content_part.done":
             part = event.get("part") or {}
             fam = {"text": "response.output_text", "audio": "response.output_audio_transcript"}
-            family = fam.get(str(part.get("type")))
+            part_family = fam.get(str(part.get("type")))
             attr = "text" if part.get("type") == "text" else "transcript"
-            if family and part.get(attr) is not None:
-                key = (event.get("item_id"), event.get("content_index"), family)
+            if part_family and part.get(attr) is not None:
+                key = (event.get("item_id"), event.get("content_index"), part_family)
                 dones.append((kind, key, str(part.get(attr))))
         elif kind == "response.done":
             for item in (event.get("response") or {}).get("output") or []:

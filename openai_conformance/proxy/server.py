@@ -15,19 +15,15 @@ waits (bounded) for in-flight requests to be judged and writes the reports.
 
 from __future__ import annotations
 
-import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import httpx
-import uvicorn
 
-from ..errors import HarnessError, UsageError
+from ..errors import HarnessError
+from ..serving import BackgroundServer
 from ..spec import Spec, load_spec
 from .app import create_proxy_app
 from .session import ProxySession
@@ -57,6 +53,7 @@ class ValidatingProxy:
         shutdown_timeout: float = 5.0,
     ) -> None:
         self.host, self._requested_port = host, port
+        self._background: BackgroundServer | None = None
         self.reject = reject
         self.startup_timeout, self.shutdown_timeout = startup_timeout, shutdown_timeout
         self.reference: Any = None
@@ -78,34 +75,32 @@ class ValidatingProxy:
             upstream=self._upstream,
         )
         self._timeout = timeout
-        self._socket: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
         self.run_dir: Path | None = None
 
     @property
     def upstream(self) -> str:
         return self.reference.base_url if self.reference is not None else self._upstream
 
+    def _bg(self) -> BackgroundServer:
+        if self._background is None:
+            raise HarnessError("the proxy is not started")
+        return self._background
+
     @property
     def port(self) -> int:
-        if self._socket is None:
-            raise HarnessError("the proxy is not started")
-        return int(self._socket.getsockname()[1])
+        return self._bg().port
 
     @property
     def origin(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self._bg().origin
 
     @property
     def base_url(self) -> str:
         """``http://HOST:PORT/v1``: what a client uses as its OpenAI base URL."""
-        return self.origin + "/v1"
+        return self._bg().base_url
 
     def start(self) -> ValidatingProxy:
-        if self._thread is not None:
+        if self._background is not None:
             raise HarnessError("the proxy is already started")
         if self.reference is not None:
             self.reference.start()
@@ -113,69 +108,30 @@ class ValidatingProxy:
         self.app = create_proxy_app(
             self.session, self.upstream, reject=self.reject, timeout=self._timeout
         )
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only then (no Nagle delay).
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self._requested_port))
-        except OSError as exc:
-            sock.close()
-            self._stop_reference()
-            raise UsageError(f"cannot listen on {self.host}:{self._requested_port}: {exc}") from exc
-        sock.listen(512)
-        sock.setblocking(False)
-        self._socket = sock
-        config = uvicorn.Config(
+        background = BackgroundServer(
             self.app,
-            log_level="warning",
-            lifespan="off",
-            access_log=False,
-            timeout_graceful_shutdown=max(1, int(self.shutdown_timeout)),
-            ws="websockets-sansio",
+            name="oaic-proxy",
+            host=self.host,
+            port=self._requested_port,
+            startup_timeout=self.startup_timeout,
+            shutdown_timeout=self.shutdown_timeout,
+            on_exit=self.app.state.proxy.aclose,
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name="oaic-proxy", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while not self._server.started:
-            if self._error is not None or not self._thread.is_alive():
-                self.stop(write=False)
-                raise HarnessError(f"the proxy failed to start: {self._error!r}")
-            if time.monotonic() > deadline:
-                self.stop(write=False)
-                raise HarnessError(f"the proxy did not start within {self.startup_timeout} s")
-            time.sleep(0.005)
+        try:
+            background.start()
+        except BaseException:
+            self._stop_reference()
+            self.session.close()
+            raise
+        self._background = background
         return self
-
-    def _run(self) -> None:
-        assert self._server is not None and self._socket is not None
-        try:
-            asyncio.run(self._serve())
-        except BaseException as exc:  # reported to start(); a thread cannot raise
-            self._error = exc
-
-    async def _serve(self) -> None:
-        assert self._server is not None and self._socket is not None
-        try:
-            await self._server.serve(sockets=[self._socket])
-        finally:
-            await self.app.state.proxy.aclose()
 
     def stop(self, *, write: bool = True, command: list[str] | None = None) -> Path | None:
         """Stop serving, then write the reports (returns the run directory, if any)."""
-        server, thread = self._server, self._thread
-        if server is not None and thread is not None:
+        if self._background is not None:
             self.session.settle(self.shutdown_timeout)
-            server.should_exit = True
-            thread.join(self.shutdown_timeout)
-            if thread.is_alive():
-                server.force_exit = True
-                thread.join(self.shutdown_timeout)
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
-        self._server, self._thread = None, None
+            self._background.stop()
+            self._background = None
         self._stop_reference()
         if write and self.run_dir is None:
             self.run_dir = self.session.write_reports(command)

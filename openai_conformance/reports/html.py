@@ -22,6 +22,7 @@ import jinja2
 
 from openai_conformance.reports.evidence import exchange_view, load_evidence, timeline_view
 from openai_conformance.reports.model import LEVELS, OUTCOMES, SCORE_RULE, Results, TestResult
+from openai_conformance.reports.realtime_coverage import realtime_coverage
 from openai_conformance.reports.text import (
     anchor,
     failure_header,
@@ -125,6 +126,7 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "spec_short": spec_hash[:12],
         "rendered_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "generated_ops": results.summary["operations"],
+        "realtime_cov": realtime_coverage(results.summary["coverage"]["realtime_event_types"]),
         # The report's own fingerprint, shown in the footer to tell two renderings apart.
         "fingerprint": hashlib.sha256(results.run.id.encode()).hexdigest()[:8],
     }

@@ -3,8 +3,9 @@ tone, turning server VAD off, adding a user message and running one response.
 
 ``connect(client, config, requirement, intent=None, feature=...)`` is a context manager yielding
 a ``RealtimeSession`` (``openai_conformance.realtime``): DISABLED when the profile does not claim
-``feature`` or names no realtime model, UNSUPPORTED when the handshake is answered 404 (no
-realtime endpoint). Every wait is bounded: ``reply_s`` (the stream idle deadline) per reply,
+``feature`` or names no realtime model, UNSUPPORTED when the target has no realtime endpoint
+(handshake answered 404, or refused and a plain GET of the URL answered 404: see ``_absent``).
+Every wait is bounded: ``reply_s`` (the stream idle deadline) per reply,
 ``response_s`` (the whole-stream deadline) for a full response.
 """
 
@@ -53,6 +54,11 @@ def connect(
         except WebSocketRejected as exc:
             if exc.status == 404:
                 raise Unsupported(f"{feature}: the WebSocket handshake was answered 404") from None
+            absent = _absent(client, params)
+            if absent:
+                raise Unsupported(
+                    f"{feature}: the WebSocket handshake was answered {exc.status} and {absent}"
+                ) from None
             raise
         yield RealtimeSession(
             ws,
@@ -60,6 +66,27 @@ def connect(
             requirement=getattr(requirement, "id", None),
             level=getattr(requirement, "level", "MUST"),
         )
+
+
+def _absent(client: Any, params: dict[str, str]) -> str | None:
+    """Why the target has no realtime endpoint at all, or None.
+
+    Web frameworks refuse a WebSocket upgrade to a route they do not have with 403 (starlette,
+    uvicorn), which a client cannot tell from an auth refusal. A plain GET of the same URL
+    tells them apart: a target without the route answers it 404 with the error envelope, a
+    target that refused our credentials answers 401/403."""
+    from openai_conformance.checks import envelope_problems
+
+    exchange = client.request("GET", "/realtime", params=params)
+    if exchange.status not in (404, 501):
+        return None
+    try:
+        body = exchange.json()
+    except ValueError:
+        return None
+    if envelope_problems(body):
+        return None
+    return f"GET /realtime answers {exchange.status} ({body['error'].get('message') or ''})"
 
 
 def tone_pcm16(ms: int = 300, freq: float = 440.0, rate: int = RATE) -> bytes:

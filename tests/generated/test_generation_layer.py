@@ -127,3 +127,36 @@ def test_form_bodies_that_bracket_notation_cannot_carry_are_detected() -> None:
     assert not form_roundtrips({"a": {}})
     assert not form_roundtrips({"t": [{"x": 1}, {"x": 1, "y": 2}, [3]]})
     assert not form_roundtrips({"a": {"": 1}})
+
+
+def _hunt_for_large_numbers(shrink: bool) -> list[int]:
+    """Run a hypothesis test that 'fails' on numbers >= 10 through Hunt; the reported values."""
+    from hypothesis import given
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+
+    from openai_conformance.failures import Failure
+    from openai_conformance.generated.runner import Hunt
+
+    failures: list[Failure] = []
+    hunt = Hunt(shrink, failures)
+    gen = profile("default" if shrink else "quick")
+
+    @hypothesis_seed(3)
+    @hypothesis_settings(gen, "positive")
+    @given(n=st.integers(min_value=0, max_value=10**9))
+    def examples(n: int) -> None:
+        if n >= 10:
+            hunt.report([Failure(title=str(n), check="demo", actual=str(n))])
+
+    hunt.run(examples)
+    return [int(f.actual or 0) for f in failures]
+
+
+def test_non_quick_profiles_shrink_a_failure_to_its_minimal_example() -> None:
+    assert _hunt_for_large_numbers(shrink=True) == [10]
+
+
+def test_quick_profile_reports_failures_as_drawn_without_shrinking() -> None:
+    found = _hunt_for_large_numbers(shrink=False)
+    assert found and all(n >= 10 for n in found) and found != [10]

@@ -83,6 +83,7 @@ EXPECTED: dict[str, set[str]] = {
     "transcript-text-as-json": _both("text"),
     "srt-malformed": _both("srt"),
     "vtt-missing-header": _both("vtt"),
+    "transcript-verbose-json-missing-language": _both("verbose_json"),
     "transcription-verbose-json-missing-segments": {
         "test_verbose_transcription_has_segment_and_word_timestamps"
     },
@@ -131,7 +132,7 @@ ROWS: tuple[tuple[str, ...], ...] = (
         "embeddings-string-input-split", "embeddings-unknown-model-accepted",
         "transcription-verbose-json-missing-segments",
     ),
-    ("embeddings-array-input-truncated",),
+    ("embeddings-array-input-truncated", "transcript-verbose-json-missing-language"),
 )  # fmt: skip
 
 

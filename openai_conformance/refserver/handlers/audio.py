@@ -65,6 +65,11 @@ VTT_NO_HEADER = declare(
     "vtt captions lack the WEBVTT header line",
     "audio/transcription-formats, audio/translation-formats",
 )
+VERBOSE_NO_LANGUAGE = declare(
+    "transcript-verbose-json-missing-language",
+    "verbose_json transcripts and translations lack the language field",
+    "audio/transcription-formats, audio/translation-formats",
+)
 STREAM_DELTA_MISMATCH = declare(
     "transcription-stream-delta-mismatch",
     "streamed transcript deltas skip the last word, so they do not concatenate to the done text",
@@ -199,6 +204,8 @@ def _render(ctx: Ctx, text: str, duration: float, task: str) -> Any:
             "duration": duration,
             "text": text,
         }
+        if ctx.fault(VERBOSE_NO_LANGUAGE):
+            del out["language"]
         grains = ctx.body.get("timestamp_granularities") or ["segment"]
         if not ctx.fault(VERBOSE_NO_SEGMENTS):
             if "segment" in grains:
