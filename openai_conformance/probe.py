@@ -279,7 +279,8 @@ class Prober:
         payload = {"model": model, "input": "probe", "encoding_format": "base64"}
         status, body, note = self.send("POST", "/embeddings", json=payload)
         data = body.get("data") if isinstance(body, dict) else None
-        ok = status == 200 and bool(data) and isinstance(data[0].get("embedding"), str)
+        first = data[0] if isinstance(data, list) and data else None
+        ok = status == 200 and isinstance(first, dict) and isinstance(first.get("embedding"), str)
         if ok:
             self.result.features.add("embeddings.base64")
         self.observe(

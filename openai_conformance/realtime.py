@@ -233,11 +233,26 @@ class RealtimeSession:
 
     def send(self, event: Mapping[str, Any]) -> str:
         """Send a client event (an ``event_id`` is added unless given); returns the id."""
+        from websockets.exceptions import ConnectionClosed
+
         body = dict(event)
         body.setdefault("event_id", new_event_id())
         self.sent.append(body)
-        self.ws.send(body)
+        try:
+            self.ws.send(body)
+        except ConnectionClosed as exc:
+            raise self._closed(str(exc)) from None
         return str(body["event_id"])
+
+    def _closed(self, detail: str) -> ConformanceFailure:
+        close = getattr(getattr(self.ws, "conn", None), "close_code", None)
+        return self.fail(
+            "the server closed the WebSocket",
+            check="realtime_session_alive_conformance",
+            expected="an open session",
+            actual=f"closed (code {close})",
+            message=detail,
+        )
 
     def next_event(self, timeout: float) -> Any:
         """The next server event; a silent or closed socket raises a ``ConformanceFailure``."""
@@ -250,14 +265,7 @@ class RealtimeSession:
                 f"no server event within {timeout:.1f}s", check="realtime_reply_conformance"
             ) from None
         except TargetFailure as exc:
-            close = getattr(getattr(self.ws, "conn", None), "close_code", None)
-            raise self.fail(
-                "the server closed the WebSocket",
-                check="realtime_session_alive_conformance",
-                expected="an open session",
-                actual=f"closed (code {close})",
-                message=str(exc),
-            ) from None
+            raise self._closed(str(exc)) from None
         self.events.append(event)
         return event
 

@@ -57,6 +57,25 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
+def _most_specific(error: ValidationError) -> ValidationError:
+    """The error that explains a failed union best: descend into the branch that got deepest.
+
+    Branches that fail only because the value is of another type at the union's own location
+    (``[...] is not of type 'string'`` when the union is string-or-array) say nothing about
+    what is wrong, so they lose to any branch that got further into the value.
+    """
+    while error.context:
+        here = len(error.absolute_path)
+        informative = [
+            e
+            for e in error.context
+            if not (e.validator == "type" and len(e.absolute_path) == here)
+        ]
+        pool = informative or list(error.context)
+        error = max(pool, key=lambda e: len(e.absolute_path))
+    return error
+
+
 def _rebase(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _rebase(v) for k, v in node.items()}
@@ -171,8 +190,8 @@ class SchemaValidator:
     def validate(self, instance: Any, schema: dict[str, Any] | str) -> list[Violation]:
         """All violations of ``instance`` against ``schema`` (a schema, component name or ref).
 
-        Errors are flattened to their most specific cause (``best_match`` per branch), sorted
-        by pointer, so the report shows each bad value once.
+        Errors are flattened to their most specific cause (the union branch that got deepest,
+        see ``_most_specific``), sorted by pointer, so the report shows each bad value once.
         """
         key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
         fast = self._fast(key, schema)
@@ -194,9 +213,7 @@ class SchemaValidator:
 
     @staticmethod
     def _violation(error: ValidationError) -> Violation:
-        best = error
-        if error.context:
-            best = jsonschema.exceptions.best_match(error.context) or error
+        best = _most_specific(error)
         return Violation(
             pointer=_pointer(best.absolute_path),
             message=best.message,

@@ -13,6 +13,7 @@ import pytest
 from openai_conformance.cli import main
 from openai_conformance.profiles import load_profile
 from openai_conformance.refserver.server import ReferenceServer
+from openai_conformance.serving import BackgroundServer
 
 KEY = "sk-oaic-canary-probe-0123456789abcdef"
 #: Routes the wrapped server answers with 404, like a server that does not implement them.
@@ -45,15 +46,19 @@ class RoutesOff:
 
 
 @pytest.fixture(scope="module")
-def partial_server() -> Iterator[ReferenceServer]:
-    server = ReferenceServer(api_key=KEY, faults=("embeddings-base64-unsupported",))
-    server.app = RoutesOff(server.app, TURNED_OFF)
-    with server:
+def partial_server() -> Iterator[BackgroundServer]:
+    """The reference server's app behind ``RoutesOff``, served on its own port."""
+    reference = ReferenceServer(api_key=KEY, faults=("embeddings-base64-unsupported",))
+    server = BackgroundServer(RoutesOff(reference.app, TURNED_OFF), name="oaic-probe-target")
+    server.start()
+    try:
         yield server
+    finally:
+        server.stop()
 
 
 def test_probe_drafts_a_profile_of_what_answers(
-    partial_server: ReferenceServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    partial_server: BackgroundServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     monkeypatch.setenv("W4_PROBE_KEY", KEY)
     draft = tmp_path / "probed.toml"
@@ -79,7 +84,7 @@ def test_probe_drafts_a_profile_of_what_answers(
 
 
 def test_probe_treats_statuses_that_every_route_gets_as_unknown(
-    partial_server: ReferenceServer, capsys
+    partial_server: BackgroundServer, capsys
 ) -> None:
     # Without a key the server answers 401 everywhere, even on a route that cannot exist:
     # a 401 proves nothing, so nothing but the routes that answer 404 is decided.

@@ -85,3 +85,27 @@ def test_nullable_from_openapi_30_accepts_null(validator: SchemaValidator, spec)
         "file": None,
     }
     assert validator.validate(upload, "Upload") == []
+
+
+def test_union_error_names_the_branch_that_got_deepest(validator: SchemaValidator, spec) -> None:
+    schema = spec.operation("POST /responses").request_content["application/json"]
+    body = {
+        "model": "m",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": 5}]}],
+    }
+    [violation, *_] = validator.validate(body, schema)
+    assert violation.pointer.startswith("/input/0/content")
+    assert violation.message == "5 is not of type 'string'"
+
+
+def test_message_with_content_parts_is_a_valid_responses_input(
+    validator: SchemaValidator,
+    spec,
+) -> None:
+    # Erratum 043: InputItem's variants overlap, so oneOf rejected the most common input.
+    schema = spec.operation("POST /responses").request_content["application/json"]
+    body = {
+        "model": "m",
+        "input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}],
+    }
+    assert validator.validate(body, schema) == []
