@@ -15,8 +15,8 @@ document with three required extensions that make it evidence rather than a sile
       - target: $.components.schemas.Foo.required
         remove: true
 
-Supported JSONPath: ``$`` followed by ``.name``, ``['name']`` and ``*`` (any child of a mapping
-whose value is itself a mapping). That is all the overlays need, and a target that matches
+Supported JSONPath: ``$`` followed by ``.name``, ``['name']``, ``[N]`` (an array index) and ``*``
+(any child of a mapping whose value is itself a mapping). That is all the overlays need, and a target that matches
 nothing is an error: an overlay that no longer applies must be noticed, not ignored.
 """
 
@@ -32,7 +32,7 @@ import yaml
 
 from ..errors import SpecError
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_\-{}$]+|\*)|\['((?:[^'\\]|\\.)*)'\]")
+_SEGMENT = re.compile(r"\.([A-Za-z0-9_\-{}$]+|\*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
 _KINDS = {"convention", "erratum"}
 
 
@@ -58,28 +58,39 @@ class Overlay:
         }
 
 
-def parse_path(target: str) -> list[str]:
-    """Split a JSONPath subset expression into segments (``*`` is a wildcard)."""
+def parse_path(target: str) -> list[str | int]:
+    """Split a JSONPath subset expression into segments (``*`` is a wildcard, ints index)."""
     if not target.startswith("$"):
         raise SpecError(f"overlay target {target!r} must start with '$'")
-    rest, segments, pos = target[1:], [], 0
+    rest, pos = target[1:], 0
+    segments: list[str | int] = []
     while pos < len(rest):
         match = _SEGMENT.match(rest, pos)
         if not match:
             raise SpecError(f"overlay target {target!r}: cannot parse at {rest[pos:]!r}")
-        segments.append(match.group(1) if match.group(1) is not None else match.group(2))
+        if match.group(3) is not None:
+            segments.append(int(match.group(3)))
+        else:
+            segments.append(match.group(1) if match.group(1) is not None else match.group(2))
         pos = match.end()
     return segments
 
 
-def _select(node: Any, segments: list[str]) -> list[tuple[Any, str]]:
+def _select(node: Any, segments: list[str | int]) -> list[tuple[Any, Any]]:
     """Return (parent, key) pairs for every node the path matches."""
     parents: list[Any] = [node]
-    matches: list[tuple[Any, str]] = []
+    matches: list[tuple[Any, Any]] = []
     for i, seg in enumerate(segments):
         last = i == len(segments) - 1
         nxt: list[Any] = []
         for parent in parents:
+            if isinstance(seg, int):
+                if isinstance(parent, list) and 0 <= seg < len(parent):
+                    if last:
+                        matches.append((parent, seg))
+                    else:
+                        nxt.append(parent[seg])
+                continue
             if not isinstance(parent, dict):
                 continue
             keys = [k for k, v in parent.items() if isinstance(v, dict)] if seg == "*" else [seg]

@@ -71,3 +71,14 @@ def test_every_checked_in_overlay_is_documented_and_applies(spec) -> None:
     for overlay in spec.overlays:
         assert overlay.reason and overlay.evidence
         assert overlay.kind in {"convention", "erratum"}
+
+
+def test_path_parser_reads_array_indices_and_targets_list_members(tmp_path: Path) -> None:
+    assert parse_path("$.a.oneOf[1].b") == ["a", "oneOf", 1, "b"]
+    text = GOOD.split("actions:")[0] + (
+        "actions:\n  - target: $.s.oneOf[1]\n    update: {x: 1}\n"
+        "  - target: $.s.oneOf[0].y\n    remove: true\n"
+    )
+    doc = {"s": {"oneOf": [{"y": 1}, {"z": 2}]}}
+    apply_overlays(doc, load_overlays(_write(tmp_path, text)))
+    assert doc == {"s": {"oneOf": [{}, {"z": 2, "x": 1}]}}

@@ -80,10 +80,15 @@ BATCHES: tuple[tuple[str, ...], ...] = (
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _runs() -> None:
+def _runs(request: pytest.FixtureRequest) -> None:
+    """The four runs, two at a time, before the first test asks; under xdist the workers
+    already run them in parallel (memoised per worker), so nothing is prefetched."""
+    if hasattr(request.config, "workerinput"):
+        return
     prefetch([(SUITE, (), SPEED), (SUITE,)] + [(SUITE, b, SPEED) for b in BATCHES])
 
 
+@pytest.mark.slow
 def test_realtime_suite_passes_without_faults() -> None:
     outcomes = run_suite(SUITE, (), SPEED)
     assert len(outcomes) == 16 and failing(outcomes) == set(), outcomes
@@ -97,6 +102,7 @@ def test_every_realtime_fault_is_in_exactly_one_batch_with_disjoint_tests() -> N
         assert sum(len(s) for s in sets) == len(set().union(*sets)), batch
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch", range(len(BATCHES)), ids=["batch-1", "batch-2"])
 def test_each_fault_batch_fails_exactly_its_tests(batch: int) -> None:
     faults = BATCHES[batch]
@@ -107,6 +113,7 @@ def test_each_fault_batch_fails_exactly_its_tests(batch: int) -> None:
     assert set(outcomes) - expected, "a batch must leave some tests passing"
 
 
+@pytest.mark.slow
 def test_target_without_realtime_is_unsupported() -> None:
     outcomes = run_suite_against_absent(SUITE)
     assert len(outcomes) == 16 and set(outcomes.values()) == {"UNSUPPORTED"}, outcomes
