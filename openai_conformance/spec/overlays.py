@@ -16,8 +16,8 @@ document with three required extensions that make it evidence rather than a sile
         remove: true
 
 Supported JSONPath: ``$`` followed by ``.name``, ``['name']``, ``[N]`` (an array index) and ``*``
-(any child of a mapping whose value is itself a mapping). That is all the overlays need, and a target that matches
-nothing is an error: an overlay that no longer applies must be noticed, not ignored.
+(any child of a mapping whose value is itself a mapping). That is all the overlays need, and a
+target that matches nothing is an error: an overlay that no longer applies must be noticed.
 """
 
 from __future__ import annotations
