@@ -53,7 +53,9 @@ def run_plain(document: Path, base_url: str, k: str | None) -> float:
         cmd += ["--include-path-regex", k]
     start = time.monotonic()
     env = {**os.environ, "SCHEMATHESIS_HOOKS": ""}
-    subprocess.run(cmd, capture_output=True, timeout=1800, check=False, env=env)
+    # cwd: the CLI writes its .schemathesis/ cache into the working directory, never the repo's.
+    cwd = document.parent
+    subprocess.run(cmd, capture_output=True, timeout=1800, check=False, env=env, cwd=cwd)
     return time.monotonic() - start
 
 

@@ -187,9 +187,10 @@ def _count_input(state: ServerState, body: dict[str, Any]) -> int:
 
 @handles("POST /responses/input_tokens")
 async def count_input_tokens(ctx: Ctx) -> Any:
-    if ctx.body.get("model") is not None:
-        require_model(ctx.state, ctx.body["model"])
-    count = _count_input(ctx.state, ctx.body) + (5 if ctx.fault(INPUT_TOKENS_WRONG) else 0)
+    body = ctx.body if isinstance(ctx.body, dict) else {}  # the body is optional: none counts 0
+    if body.get("model") is not None:
+        require_model(ctx.state, body["model"])
+    count = _count_input(ctx.state, body) + (5 if ctx.fault(INPUT_TOKENS_WRONG) else 0)
     return {"object": "response.input_tokens", "input_tokens": count}
 
 
