@@ -58,7 +58,10 @@ SUB_FEATURES = frozenset(
         "realtime.websocket", "realtime.client-secrets", "realtime.transcription",
     }
 )  # fmt: skip
-FEATURES = RESOURCES | SUB_FEATURES
+# `core` (error envelope, auth, headers) is part of every target's contract: it is selectable
+# with --resources but never claimed or disclaimed by a profile.
+ALWAYS_CLAIMED = frozenset({"core"})
+FEATURES = (RESOURCES - ALWAYS_CLAIMED) | SUB_FEATURES
 MODEL_ROLES = (
     "chat", "embeddings", "moderation", "tts", "transcription", "image", "fine_tune_base",
     "realtime",

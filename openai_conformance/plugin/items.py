@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..errors import HarnessError
+from ..profiles import ALWAYS_CLAIMED
 
 if TYPE_CHECKING:
     from ..requirements import Requirement
@@ -124,6 +125,6 @@ def gate(item: pytest.Item, session: OaicSession) -> str | None:
     feature = req.feature if req is not None else resource
     if cfg.resources is not None and not ({suite, resource, feature} & set(cfg.resources)):
         return f"not selected by --resources {','.join(sorted(cfg.resources))}"
-    if feature != "core" and not cfg.claims(feature):
+    if feature not in ALWAYS_CLAIMED and not cfg.claims(feature):
         return f"feature {feature!r} is not declared by profile {cfg.profile or '(none)'}"
     return None

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from openai_conformance.refserver.handlers.fine_tuning import QUEUED, RUNNING, VALIDATING
 from openai_conformance.refserver.server import ReferenceServer
 from openai_conformance.spec import load_spec
 from openai_conformance.validation import SchemaValidator
 
 VALIDATOR = SchemaValidator(load_spec())
+TO_SUCCESS = VALIDATING + QUEUED + RUNNING + 10  # simulated seconds from create to succeeded
 CHAT = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
 DPO = {
     "input": {"messages": [{"role": "user", "content": "hi"}]},
@@ -64,7 +66,7 @@ def test_job_succeeds_through_every_state_and_registers_model(client: httpx.Clie
     assert at(client, job["id"], 30)["status"] == "running"
     ckpts = client.get(f"/fine_tuning/jobs/{job['id']}/checkpoints")
     assert VALIDATOR.validate(ckpts.json(), "ListFineTuningJobCheckpointsResponse") == []
-    done = at(client, job["id"], 301)
+    done = at(client, job["id"], RUNNING + 1)
     assert done["status"] == "succeeded" and done["fine_tuned_model"].startswith("ft:ref-chat:")
     assert ":demo:" in done["fine_tuned_model"] and done["trained_tokens"] > 0
     csv = client.get(f"/files/{done['result_files'][0]}/content").text
@@ -86,7 +88,7 @@ def test_job_succeeds_through_every_state_and_registers_model(client: httpx.Clie
 
 def test_checkpoint_permissions_create_list_delete(client: httpx.Client) -> None:
     job = create(client, training_file=training(client, CHAT))
-    at(client, job["id"], 400)
+    at(client, job["id"], TO_SUCCESS)
     name = client.get(f"/fine_tuning/jobs/{job['id']}/checkpoints").json()["data"][0][
         "fine_tuned_model_checkpoint"
     ]
@@ -107,7 +109,7 @@ def test_checkpoint_permissions_create_list_delete(client: httpx.Client) -> None
 
 def test_dpo_job_validates_preference_format(client: httpx.Client) -> None:
     job = create(client, training_file=training(client, DPO), method={"type": "dpo", "dpo": {}})
-    assert at(client, job["id"], 400)["status"] == "succeeded"
+    assert at(client, job["id"], TO_SUCCESS)["status"] == "succeeded"
     wrong = create(client, training_file=training(client, CHAT), method={"type": "dpo", "dpo": {}})
     failed = at(client, wrong["id"], 31)
     assert failed["status"] == "failed" and failed["error"]["param"] == "training_file"
@@ -131,7 +133,7 @@ def test_pause_resume_cancel(client: httpx.Client) -> None:
     job = create(client, training_file=training(client, CHAT))
     at(client, job["id"], 100)
     paused = client.post(f"/fine_tuning/jobs/{job['id']}/pause").json()
-    assert paused["status"] == "paused" and at(client, job["id"], 1000)["status"] == "paused"
+    assert paused["status"] == "paused" and at(client, job["id"], 2 * RUNNING)["status"] == "paused"
     assert client.post(f"/fine_tuning/jobs/{job['id']}/resume").json()["status"] == "running"
     ignored = client.post(
         f"/fine_tuning/jobs/{job['id']}/pause", headers=h("fine-tuning-pause-ignored")
@@ -143,11 +145,17 @@ def test_pause_resume_cancel(client: httpx.Client) -> None:
 
 def test_lifecycle_faults(client: httpx.Client) -> None:
     job = create(client, "fine-tuning-model-not-listed", training_file=training(client, CHAT))
-    done = at(client, job["id"], 400)
+    done = at(client, job["id"], TO_SUCCESS)
     assert done["fine_tuned_model"] not in [m["id"] for m in client.get("/models").json()["data"]]
     back = create(client, training_file=training(client, CHAT))
     assert (
-        at(client, back["id"], 61 + 200, "fine-tuning-state-goes-backwards")["status"] == "queued"
+        at(
+            client,
+            back["id"],
+            VALIDATING + QUEUED + 1 + RUNNING * 2 / 3,
+            "fine-tuning-state-goes-backwards",
+        )["status"]
+        == "queued"
     )
     events = client.get(
         f"/fine_tuning/jobs/{back['id']}/events", headers=h("fine-tuning-events-unordered")

@@ -2,7 +2,7 @@
 
 Lifecycle on the server clock (``lifecycle.Timeline``; seconds of simulated time)::
 
-    validating (60) → in_progress (600) → finalizing (60) → completed
+    validating (60) → in_progress (120) → finalizing (60) → completed
     validating (60) → failed                        input did not validate (errors.data[].line)
     validating | in_progress | finalizing → cancelling (30) → cancelled      POST .../cancel
     in_progress → expired at expires_at (24 h)      only with metadata {"oaic_simulate": "expire"}
@@ -43,8 +43,7 @@ if TYPE_CHECKING:
     from ..state import ServerState
 
 KIND = "batch"
-# in_progress lasts 0.6 s at the tests' 1000x clock: a poller that saw it can still cancel.
-VALIDATING, IN_PROGRESS, FINALIZING, CANCELLING = 60.0, 600.0, 60.0, 30.0
+VALIDATING, IN_PROGRESS, FINALIZING, CANCELLING = 60.0, 120.0, 60.0, 30.0
 WINDOW = 24 * 3600
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 SIMULATE_KEY = "oaic_simulate"
