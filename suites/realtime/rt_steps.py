@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import math
-import struct
 from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance import lifecycles as lc
 from openai_conformance.exchange import WebSocketRejected
+from openai_conformance.media import pcm16_tone
 from openai_conformance.outcomes import Disabled, Unsupported
 from openai_conformance.realtime import OPERATION, RealtimeSession
 
@@ -89,18 +88,9 @@ def _absent(client: Any, params: dict[str, str]) -> str | None:
     return f"GET /realtime answers {exchange.status} ({body['error'].get('message') or ''})"
 
 
-def tone_pcm16(ms: int = 300, freq: float = 440.0, rate: int = RATE) -> bytes:
-    """``ms`` milliseconds of a sine tone at half amplitude, PCM16 little endian, mono."""
-    n = rate * ms // 1000
-    amp = 0.5 * 32767
-    return struct.pack(
-        f"<{n}h", *(int(amp * math.sin(2 * math.pi * freq * i / rate)) for i in range(n))
-    )
-
-
 def append_tone(rt: RealtimeSession, ms: int = 300) -> None:
     """Append a tone in 100 ms chunks (as a streaming client would)."""
-    pcm = tone_pcm16(ms)
+    pcm = pcm16_tone(seconds=ms / 1000, rate=RATE)
     chunk = RATE * 2 // 10
     for start in range(0, len(pcm), chunk):
         audio = base64.b64encode(pcm[start : start + chunk]).decode("ascii")
