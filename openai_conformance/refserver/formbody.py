@@ -50,7 +50,14 @@ def split_key(key: str) -> list[str]:
 
 
 def _is_index(segment: str) -> bool:
-    return segment == "" or segment.isdigit()
+    return segment == "" or _number(segment) is not None
+
+
+# An index beyond the end appends instead of padding: `a[99999999999][b]=1` from a hostile or
+# generated client must not allocate a list of that length (it once exhausted 24 GiB).
+def _number(segment: str) -> int | None:
+    """The array index a bracket segment names (ASCII digits only: '²'.isdigit() is True)."""
+    return int(segment) if segment.isascii() and segment.isdigit() else None
 
 
 def _put(node: dict[str, Any], path: list[str], value: Any) -> None:
@@ -78,15 +85,18 @@ def _put_element(arr: list[Any], path: list[str], value: Any) -> None:
     if not rest:  # key[]=v or key[3]=v: a scalar element
         leaf = _Leaf()
         leaf.values.append(value)
-        if index.isdigit() and int(index) < len(arr):
-            arr[int(index)] = leaf
+        number = _number(index)
+        if number is not None and number < len(arr):
+            arr[number] = leaf
         else:
             arr.append(leaf)
         return
-    if index.isdigit():
-        while len(arr) <= int(index):
+    number = _number(index)
+    if number is not None:
+        if number >= len(arr):
             arr.append({})
-        element = arr[int(index)]
+            number = len(arr) - 1
+        element = arr[number]
     else:
         # key[][a]=1&key[][b]=2 is one element; a repeated sub-key starts the next one.
         element = arr[-1] if arr else None
@@ -94,7 +104,11 @@ def _put_element(arr: list[Any], path: list[str], value: Any) -> None:
             element = {}
             arr.append(element)
     if not isinstance(element, dict):
-        element = arr[int(index)] = {}
+        element = {}
+        if number is not None:
+            arr[number] = element
+        else:
+            arr.append(element)
     _put(element, rest, value)
 
 

@@ -29,10 +29,13 @@ async def create_client_secret(ctx: Ctx) -> dict[str, Any]:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     expires = body.get("expires_after") or {}
     seconds = expires.get("seconds", DEFAULT_TTL)
-    if not isinstance(seconds, int) or not 10 <= seconds <= 7200:
+    # JSON Schema counts 10.0 as an integer; so does the contract.
+    integral = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    if not integral or not 10 <= seconds <= 7200 or seconds != int(seconds):
         raise invalid(
             "'expires_after.seconds' must be between 10 and 7200.", "expires_after.seconds"
         )
+    seconds = int(seconds)
     requested = copy.deepcopy(body.get("session") or {"type": "realtime"})
     kind = requested.get("type", "realtime")
     now = ctx.now
