@@ -229,6 +229,12 @@ def _non_empty_input(body: dict[str, Any]) -> None:
         body["input"] = "Say OK."
 
 
+def _conversation_or_previous_response(body: dict[str, Any]) -> None:
+    # Responses: "previous_response_id ... Cannot be used in conjunction with conversation."
+    if "conversation" in body and "previous_response_id" in body:
+        body.pop("conversation")
+
+
 def _model_dependent_dimensions(body: dict[str, Any]) -> None:
     # Embeddings: "dimensions ... Only supported in text-embedding-3 and later models", with a
     # per-model range; the pinned model's range is unknown here, so the field is left out.
@@ -275,6 +281,7 @@ BUSINESS_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
     _needs_tools,
     _needs_logprobs,
     _non_empty_input,
+    _conversation_or_previous_response,
     _model_dependent_dimensions,
     _batch_endpoint_matches_file,
     _upload_size,

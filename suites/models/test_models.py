@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_each_listed_model_is_retrievable(
         listed = listed[:RETRIEVE_CAP]
     failures = []
     for model in listed:
-        exchange = client.request("GET", f"/models/{model['id']}")
+        exchange = client.request("GET", f"/models/{quote(model['id'], safe='')}")
         if exchange.status != 200:
             failures.append(
                 _problem(

@@ -70,6 +70,15 @@ def test_shaping_adds_a_token_cap_when_none_is_given() -> None:
     assert out["max_completion_tokens"] == 16
 
 
+def test_responses_body_never_combines_conversation_and_previous_response() -> None:
+    # "previous_response_id ... Cannot be used in conjunction with conversation."
+    op = SPEC.operation("POST /responses")
+    schema = op.request_content["application/json"]
+    body = {"model": "m", "input": "x", "conversation": "conv_1", "previous_response_id": "r"}
+    out = shape_body(SPEC, op, body, schema, ShapingContext(), lambda b: True)
+    assert not ("conversation" in out and "previous_response_id" in out)
+
+
 def test_query_shaping_drops_dangling_cursors_and_clamps_limit() -> None:
     op = SPEC.operation("GET /files")
     assert shape_query(op, {"after": "x", "limit": 10000}, ShapingContext()) == {"limit": 20}
