@@ -102,6 +102,37 @@ class Failure:
     curl: str | None = None
     evidence_seq: tuple[int, ...] = field(default_factory=tuple)
 
+    @classmethod
+    def of(
+        cls,
+        check: str,
+        title: str,
+        *,
+        requirement: str | None = None,
+        level: str = "MUST",
+        operation: str | None = None,
+        pointer: str | None = None,
+        expected: Any = None,
+        actual: Any = None,
+        message: str = "",
+        exchange: Any = None,
+    ) -> Failure:
+        """A failure from plain values: ``expected`` as text, ``actual`` shown compactly, and
+        the evidence of ``exchange`` (status line, body excerpt, curl) when one is given."""
+        shown = actual if actual is None or isinstance(actual, str) else show(actual)
+        failure = cls(
+            title=title,
+            check=check,
+            requirement=requirement,
+            level=level,
+            operation=operation,
+            pointer=pointer,
+            expected=None if expected is None else str(expected),
+            actual=shown,
+            message=message or title,
+        )
+        return failure if exchange is None else failure.with_exchange(exchange)
+
     def with_exchange(self, exchange: Any) -> Failure:
         """This failure with the response status line, body excerpt, curl and evidence seq."""
         from .checks.exchange import view

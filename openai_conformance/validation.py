@@ -67,9 +67,7 @@ def _most_specific(error: ValidationError) -> ValidationError:
     while error.context:
         here = len(error.absolute_path)
         informative = [
-            e
-            for e in error.context
-            if not (e.validator == "type" and len(e.absolute_path) == here)
+            e for e in error.context if not (e.validator == "type" and len(e.absolute_path) == here)
         ]
         pool = informative or list(error.context)
         error = max(pool, key=lambda e: len(e.absolute_path))

@@ -87,7 +87,12 @@ class GeneratedRequest:
         if not self.has_body:
             return out
         if self.media == JSON:
-            out["json"] = self.body
+            if self.body is None:
+                # A JSON null body is a real (invalid) body; json=None would send no body at all.
+                out["content"] = b"null"
+                out["headers"] = {**out.get("headers", {}), "Content-Type": JSON}
+            else:
+                out["json"] = self.body
             return out
         fields = form_fields(self.body or {})
         if self.media == MULTIPART:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..failures import Failure, show
+from ..failures import Failure
 from ..outcomes import ConformanceFailure
 
 
@@ -23,18 +23,18 @@ def lifecycle_failure(
     exchange: Any = None,
 ) -> Failure:
     """A ``Failure`` for a lifecycle invariant (with the exchange's curl when given)."""
-    failure = Failure(
-        title=title,
-        check=check,
+    return Failure.of(
+        check,
+        title,
         requirement=requirement,
         level=level,
         operation=operation,
         pointer=pointer,
-        expected=None if expected is None else str(expected),
-        actual=None if actual is None else (actual if isinstance(actual, str) else show(actual)),
-        message=message or title,
+        expected=expected,
+        actual=actual,
+        message=message,
+        exchange=exchange,
     )
-    return failure.with_exchange(exchange) if exchange is not None else failure
 
 
 def fail(failures: Failure | Sequence[Failure]) -> None:

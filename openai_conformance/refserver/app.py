@@ -89,6 +89,17 @@ def create_app(config: ServerConfig | None = None, state: ServerState | None = N
     routes.append(Route("/{path:path}", endpoint, methods=ALL_METHODS))
     app = Starlette(routes=routes)
     app.state.oaic = state
+
+    async def unmatched(scope: Any, receive: Any, send: Any) -> None:
+        # A path the catch-all route cannot match (it contains a newline) still gets the JSON
+        # 404 envelope, never starlette's plain-text "Not Found".
+        if scope["type"] == "http":
+            response = await handle_request(state, Request(scope, receive))
+            await response(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    app.router.default = unmatched
     return app
 
 

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..failures import Failure, show
+from ..failures import Failure
 
 DONE = "[DONE]"
 
@@ -75,17 +75,16 @@ def stream_failure(
     message: str = "",
 ) -> Failure:
     """A Failure of a stream invariant, with the exchange's evidence when there is one."""
-    failure = Failure(
-        title=title,
-        check=check,
+    return Failure.of(
+        check,
+        title,
         requirement=requirement,
         level=level,
         operation=operation,
         pointer=pointer,
-        expected=None if expected is None else str(expected),
-        actual=None if actual is None else (actual if isinstance(actual, str) else show(actual)),
-        message=message or title,
+        expected=expected,
+        actual=actual,
+        message=message,
+        # A stream that never got a status line has no response evidence to attach.
+        exchange=exchange if getattr(exchange, "status", None) is not None else None,
     )
-    if exchange is None or getattr(exchange, "status", None) is None:
-        return failure
-    return failure.with_exchange(exchange)

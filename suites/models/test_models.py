@@ -85,7 +85,7 @@ def test_each_listed_model_is_retrievable(
             failures.append(
                 _problem(
                     "models/retrieve-listed", GET, f"listed {model['id']!r} is not retrievable",
-                    exchange, expected="200 with the Model object", actual=exchange.status_line,
+                    exchange, expected="200 with the Model object", actual=exchange.status_line(),
                 )
             )  # fmt: skip
             continue

@@ -169,3 +169,16 @@ def test_non_quick_profiles_shrink_a_failure_to_its_minimal_example() -> None:
 def test_quick_profile_reports_failures_as_drawn_without_shrinking() -> None:
     found = _hunt_for_large_numbers(shrink=False)
     assert found and all(n >= 10 for n in found) and found != [10]
+
+
+def test_json_null_body_is_sent_as_null_not_as_no_body() -> None:
+    # A negative case whose body is JSON null must reach the target as `null`: sending no body
+    # turned an invalid request into a valid one and produced a false "invalid accepted" FAIL.
+    from openai_conformance.generated.cases import GeneratedRequest
+
+    req = GeneratedRequest(
+        "POST", "/conversations", "POST /conversations", media="application/json", has_body=True
+    )
+    kwargs = req.kwargs()
+    assert kwargs["content"] == b"null" and "json" not in kwargs
+    assert kwargs["headers"]["Content-Type"] == "application/json"

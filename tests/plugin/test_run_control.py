@@ -145,6 +145,7 @@ def test_run_without_seed_records_one_shared_by_all_workers(run_suite):
     run = run_suite({"test_requests.py": REQUESTS_SUITE}, "-n", "2")
     seed = run.doc["run"]["seed"]
     assert isinstance(seed, int)
-    assert f"--seed {seed}" in (run.run_dir / "REPRODUCE.md").read_text() or str(seed) in (
-        run.run_dir / "REPRODUCE.md"
-    ).read_text()
+    assert (
+        f"--seed {seed}" in (run.run_dir / "REPRODUCE.md").read_text()
+        or str(seed) in (run.run_dir / "REPRODUCE.md").read_text()
+    )

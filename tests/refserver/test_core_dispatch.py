@@ -36,6 +36,11 @@ def test_path_outside_v1_is_a_404_envelope(core: ReferenceServer, api: httpx.Cli
     assert_envelope(api.get(core.origin + "/models"), 404)
 
 
+def test_path_with_an_encoded_newline_is_a_404_envelope(api: httpx.Client) -> None:
+    # Starlette's catch-all route cannot match "\n"; its plain-text 404 must not leak out.
+    assert_envelope(api.get("/no%0Asuch"), 404)
+
+
 def test_known_path_with_wrong_method_is_a_405_envelope(api: httpx.Client) -> None:
     assert_envelope(api.put("/assistants"), 405, code="method_not_allowed")
 

@@ -162,3 +162,10 @@ def test_lifecycle_faults(client: httpx.Client) -> None:
     ).json()
     times = [e["created_at"] for e in events["data"]]
     assert times != sorted(times, reverse=True)
+
+
+def test_suffix_outside_model_name_characters_is_folded(client: httpx.Client) -> None:
+    job = create(client, training_file=training(client, CHAT), suffix="My Model\n2")
+    done = at(client, job["id"], TO_SUCCESS)
+    assert ":my-model-2:" in done["fine_tuned_model"]
+    assert client.get(f"/models/{done['fine_tuned_model']}").status_code == 200

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -240,7 +241,11 @@ def _checkpoints(job: dict[str, Any], run: JobRun, now: float) -> list[dict[str,
 
 
 def _model_name(job: dict[str, Any]) -> str:
-    return f"ft:{job['model']}:{ORG}:{job.get('suffix') or ''}:{job['id'][8:16]}"
+    # The suffix is free text in the contract; the model id it becomes is a URL path segment,
+    # so anything outside [a-z0-9-] is folded to "-" (a suffix with a newline must not make a
+    # model that no GET /models/{model} can name).
+    suffix = re.sub(r"[^a-z0-9-]+", "-", str(job.get("suffix") or "").lower()).strip("-")
+    return f"ft:{job['model']}:{ORG}:{suffix}:{job['id'][8:16]}"
 
 
 def _materialise(state: ServerState, job: dict[str, Any], run: JobRun) -> None:
