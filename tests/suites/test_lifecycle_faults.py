@@ -106,6 +106,46 @@ FAULTS: dict[str, tuple[str, set[str]]] = {
         "fine_tuning",
         {"test_pause_moves_running_job_to_paused_and_resume_to_running"},
     ),
+    "files-retrieve-differs": ("files", {"test_retrieve_returns_the_uploaded_file"}),
+    "files-delete-not-confirmed": ("files", {"test_delete_returns_deleted_true"}),
+    "files-wrong-content-type": ("files", {"test_content_download_has_a_sensible_content_type"}),
+    # An upload whose cancel was ignored is still pending, so it accepts a part as well.
+    "uploads-cancel-ignored": (
+        "uploads",
+        {
+            "test_cancel_moves_pending_upload_to_cancelled",
+            "test_add_part_to_cancelled_upload_is_rejected",
+        },
+    ),
+    "batches-accept-unknown-endpoint": (
+        "batches",
+        {"test_create_with_unknown_endpoint_is_rejected_naming_endpoint"},
+    ),
+    "batches-drop-invalid-line": (
+        "batches",
+        {"test_invalid_line_is_reported_with_its_line_number"},
+    ),
+    "batches-accept-malformed-jsonl": (
+        "batches",
+        {"test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line"},
+    ),
+    "fine-tuning-success-fields-missing": (
+        "fine_tuning",
+        {"test_succeeded_job_has_model_finish_time_tokens_and_results"},
+    ),
+    "fine-tuning-result-file-empty": ("fine_tuning", {"test_result_files_are_downloadable"}),
+    "fine-tuning-checkpoints-foreign-job": (
+        "fine_tuning",
+        {"test_checkpoints_list_belongs_to_the_job"},
+    ),
+    "fine-tuning-accept-unknown-model": (
+        "fine_tuning",
+        {"test_create_with_unknown_base_model_is_rejected"},
+    ),
+    "fine-tuning-permission-not-listed": (
+        "fine_tuning",
+        {"test_checkpoint_permissions_can_be_created_listed_and_deleted"},
+    ),
 }
 
 

@@ -36,7 +36,7 @@ from ..dispatch import violation_error
 from ..errors import ApiError, invalid, not_found
 from ..faults import declare
 from ..store import new_id
-from .files import create_file, file_bytes, get_file
+from .files import ACCEPT_MALFORMED_JSONL, create_file, file_bytes, get_file
 from .lifecycle import Timeline, records
 
 if TYPE_CHECKING:
@@ -92,6 +92,18 @@ ACCEPT_WRONG_PURPOSE = declare(
     "POST /batches accepts an input file whose purpose is not batch.",
     "batches: input file must have purpose batch",
 )
+ACCEPT_UNKNOWN_ENDPOINT = declare(
+    "batches-accept-unknown-endpoint",
+    "POST /batches creates a batch for an endpoint that does not exist instead of a 400 "
+    "naming `endpoint`.",
+    "batches/unknown-endpoint-rejected",
+)
+DROP_INVALID_LINE = declare(
+    "batches-drop-invalid-line",
+    "An input line lacking custom_id, method, url or body is skipped silently: it is neither "
+    "in errors.data nor in the error file.",
+    "batches/invalid-lines-reported",
+)
 
 
 @dataclass
@@ -115,7 +127,9 @@ def _problem(line: int | None, code: str, message: str, param: str | None = None
     return {"code": code, "message": message, "param": param, "line": line}
 
 
-def validate_input(data: bytes, endpoint: str) -> tuple[list[dict[str, Any]], list[dict]]:
+def validate_input(
+    data: bytes, endpoint: str, faults: frozenset[str] = frozenset()
+) -> tuple[list[dict[str, Any]], list[dict]]:
     """(requests, problems) of a batch input file; problems carry 1-based line numbers."""
     try:
         text = data.decode("utf-8")
@@ -130,12 +144,15 @@ def validate_input(data: bytes, endpoint: str) -> tuple[list[dict[str, Any]], li
         try:
             item = json.loads(raw)
         except json.JSONDecodeError as exc:
-            problems.append(_problem(number, "invalid_json_line", f"Invalid JSON: {exc.msg}."))
+            if ACCEPT_MALFORMED_JSONL not in faults:
+                problems.append(_problem(number, "invalid_json_line", f"Invalid JSON: {exc.msg}."))
             continue
         if not isinstance(item, dict):
             problems.append(_problem(number, "invalid_json_line", "A line must be an object."))
             continue
         missing = [k for k in ("custom_id", "method", "url", "body") if k not in item]
+        if missing and DROP_INVALID_LINE in faults:
+            continue
         if missing:
             message = f"Missing required parameter: {missing[0]!r}."
             problems.append(_problem(number, "missing_required_parameter", message, missing[0]))
@@ -286,7 +303,7 @@ async def _load(state: ServerState, batch_id: str, faults: frozenset[str]) -> di
 async def create(ctx: Ctx) -> dict[str, Any]:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     endpoint = body["endpoint"]
-    if endpoint not in EXECUTORS:
+    if endpoint not in EXECUTORS and not ctx.fault(ACCEPT_UNKNOWN_ENDPOINT):
         raise invalid(
             f"The endpoint {endpoint!r} is documented but not supported by this server for "
             f"batches; supported: {', '.join(EXECUTORS)}.",
@@ -301,7 +318,7 @@ async def create(ctx: Ctx) -> dict[str, Any]:
             "input_file_id",
             code="invalid_file_purpose",
         )
-    lines, problems = validate_input(file_bytes(ctx.state, file_obj["id"]), endpoint)
+    lines, problems = validate_input(file_bytes(ctx.state, file_obj["id"]), endpoint, ctx.faults)
     now = ctx.now
     metadata = body.get("metadata") or None
     if problems:
@@ -340,6 +357,10 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     ctx.state.store.put(KIND, obj)
     _runs(ctx.state)[obj["id"]] = run
     return _view(obj, run, now, ctx.faults)
+
+
+# The fault must reach the handler past request validation, which rejects the endpoint first.
+create.oaic_unvalidated_faults = frozenset({ACCEPT_UNKNOWN_ENDPOINT})  # type: ignore[attr-defined]
 
 
 @handles("GET /batches/{batch_id}")

@@ -78,6 +78,28 @@ ORDER_IGNORED = declare(
     "GET /files ignores `order` and always lists newest first.",
     "files/list-order",
 )
+RETRIEVE_DIFFERS = declare(
+    "files-retrieve-differs",
+    "GET /files/{id} answers the file with another filename than the one it was created with.",
+    "files/retrieve-matches-create",
+)
+DELETE_UNCONFIRMED = declare(
+    "files-delete-not-confirmed",
+    "DELETE /files/{id} deletes the file but answers deleted: false.",
+    "files/delete",
+)
+WRONG_CONTENT_TYPE = declare(
+    "files-wrong-content-type",
+    "GET /files/{id}/content serves the stored bytes as image/png.",
+    "files/content-type",
+)
+# Declared here, where the upload is refused, and honoured by handlers/batches.py as well.
+ACCEPT_MALFORMED_JSONL = declare(
+    "batches-accept-malformed-jsonl",
+    "POST /files accepts a batch file with a line that is not JSON, and a batch on it "
+    "skips that line silently and completes.",
+    "batches/malformed-jsonl",
+)
 
 
 def create_file(
@@ -194,7 +216,7 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     data, filename = await _read_upload(body["file"])
     if not data and not ctx.fault(ACCEPT_EMPTY):
         raise invalid("The uploaded file is empty.", "file", code="empty_file")
-    if purpose in JSONL_PURPOSES:
+    if purpose in JSONL_PURPOSES and not (purpose == "batch" and ctx.fault(ACCEPT_MALFORMED_JSONL)):
         problem = jsonl_problem(data)
         if problem:
             raise invalid(
@@ -237,7 +259,10 @@ async def list_files(ctx: Ctx) -> dict[str, Any]:
 
 @handles("GET /files/{file_id}")
 async def retrieve(ctx: Ctx) -> dict[str, Any]:
-    return get_file(ctx.state, ctx.path_params["file_id"])
+    obj = get_file(ctx.state, ctx.path_params["file_id"])
+    if ctx.fault(RETRIEVE_DIFFERS):
+        return {**obj, "filename": "renamed-" + obj["filename"]}
+    return obj
 
 
 @handles("DELETE /files/{file_id}")
@@ -248,7 +273,7 @@ async def delete(ctx: Ctx) -> dict[str, Any]:
         ctx.state.store.delete(KIND, file_id)
         with ctx.state.blobs.lock:
             ctx.state.blobs.pop(file_id, None)
-    return {"id": file_id, "object": "file", "deleted": True}
+    return {"id": file_id, "object": "file", "deleted": not ctx.fault(DELETE_UNCONFIRMED)}
 
 
 @handles("GET /files/{file_id}/content")
@@ -259,4 +284,5 @@ async def content(ctx: Ctx) -> Response:
     if ctx.fault(CONTENT_CORRUPT) and data:
         middle = len(data) // 2
         data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
-    return Response(content=data, media_type=CONTENT_TYPE)
+    media_type = "image/png" if ctx.fault(WRONG_CONTENT_TYPE) else CONTENT_TYPE
+    return Response(content=data, media_type=media_type)

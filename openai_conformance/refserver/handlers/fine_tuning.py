@@ -103,6 +103,31 @@ PAUSE_IGNORED = declare(
     "POST .../pause answers the job but leaves it running.",
     "fine_tuning: pause moves a running job to paused",
 )
+NO_TRAINED_TOKENS = declare(
+    "fine-tuning-success-fields-missing",
+    "A succeeded job reports trained_tokens: null.",
+    "fine_tuning/success-fields",
+)
+RESULT_FILE_EMPTY = declare(
+    "fine-tuning-result-file-empty",
+    "A succeeded job's result file is written with no content (0 bytes).",
+    "fine_tuning/result-files",
+)
+FOREIGN_CHECKPOINTS = declare(
+    "fine-tuning-checkpoints-foreign-job",
+    "GET .../checkpoints answers checkpoints whose fine_tuning_job_id names another job.",
+    "fine_tuning/checkpoints",
+)
+ACCEPT_UNKNOWN_MODEL = declare(
+    "fine-tuning-accept-unknown-model",
+    "POST /fine_tuning/jobs creates a job on a base model that does not exist.",
+    "fine_tuning/unknown-model-rejected",
+)
+PERMISSION_NOT_LISTED = declare(
+    "fine-tuning-permission-not-listed",
+    "GET .../permissions leaves out the most recently created checkpoint permission.",
+    "fine_tuning/checkpoint-permissions",
+)
 
 
 @dataclass
@@ -266,11 +291,11 @@ def _materialise(state: ServerState, job: dict[str, Any], run: JobRun) -> None:
         state,
         filename="step_metrics.csv",
         purpose="fine-tune-results",
-        data=("\n".join(rows) + "\n").encode(),
+        data=b"" if RESULT_FILE_EMPTY in run.faults else ("\n".join(rows) + "\n").encode(),
         now=job["finished_at"],
     )
     job["result_files"] = [made["id"]]
-    job["trained_tokens"] = run.tokens * run.epochs
+    job["trained_tokens"] = None if NO_TRAINED_TOKENS in run.faults else run.tokens * run.epochs
     job["fine_tuned_model"] = _model_name(job)
     if MODEL_NOT_LISTED not in run.faults:
         from .models import register_model
@@ -320,9 +345,10 @@ MAX_INTEGRATIONS = 5
 async def create(ctx: Ctx) -> dict[str, Any]:
     body = ctx.body if isinstance(ctx.body, dict) else {}
     model = str(body.get("model"))
-    if model not in BASE_MODELS and not (
+    known = model in BASE_MODELS or (
         model.startswith("ft:") and any(m["id"] == model for m in ctx.state.models)
-    ):
+    )
+    if not known and not ctx.fault(ACCEPT_UNKNOWN_MODEL):
         raise invalid(
             f"Model {model} is not available for fine-tuning or does not exist.",
             "model",
@@ -506,6 +532,9 @@ async def list_events(ctx: Ctx) -> dict[str, Any]:
 async def list_checkpoints(ctx: Ctx) -> dict[str, Any]:
     job, run = _load(ctx)
     rows = _checkpoints(job, run, ctx.state.clock.now())
+    if ctx.fault(FOREIGN_CHECKPOINTS):
+        other = next((j["id"] for j in ctx.state.store.all(KIND) if j["id"] != job["id"]), None)
+        rows = [{**c, "fine_tuning_job_id": other or new_id("ftjob-")} for c in rows]
     return ctx.state.store.list_page("", ctx.query, items=rows, default_limit=10, max_limit=100)
 
 
@@ -550,6 +579,8 @@ async def list_permissions(ctx: Ctx) -> dict[str, Any]:
     name = ctx.path_params["fine_tuned_model_checkpoint"]
     _checkpoint_exists(ctx, name)
     rows = ctx.state.store.all(PERMISSION_KIND, parent=name)
+    if ctx.fault(PERMISSION_NOT_LISTED):
+        rows = rows[:-1]  # the store keeps creation order: drop the newest
     project = ctx.query.get("project_id")
     if project:
         rows = [r for r in rows if r["project_id"] == project]

@@ -59,6 +59,11 @@ COMPLETE_TWICE = declare(
     "Completing an already completed upload succeeds again (and creates a second file).",
     "uploads: an upload cannot be completed twice",
 )
+CANCEL_IGNORED = declare(
+    "uploads-cancel-ignored",
+    "POST /uploads/{id}/cancel answers the upload still pending and leaves it pending.",
+    "uploads/cancel",
+)
 
 
 def _upload(ctx: Ctx) -> dict[str, Any]:
@@ -187,5 +192,6 @@ async def cancel(ctx: Ctx) -> dict[str, Any]:
     obj = _upload(ctx)
     if obj["status"] != "pending":
         raise _not_pending(obj, "cancel")
-    obj["status"] = "cancelled"
+    if not ctx.fault(CANCEL_IGNORED):
+        obj["status"] = "cancelled"
     return obj
