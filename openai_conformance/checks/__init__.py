@@ -7,6 +7,7 @@ stream_event_schema. Assertions: ``assert_conforms``, ``assert_error``,
 """
 
 from .assertions import (
+    absence,
     assert_conforms,
     assert_error,
     assert_unsupported_or_conforms,
@@ -44,6 +45,7 @@ __all__ = [
     "CHECKS",
     "CheckContext",
     "ExchangeView",
+    "absence",
     "assert_conforms",
     "assert_error",
     "assert_unsupported_or_conforms",

@@ -144,6 +144,25 @@ def assert_error(
     return error
 
 
+def absence(exchange: Any) -> str | None:
+    """Why the exchange says the route is not implemented, or None when it does not.
+
+    Only 404 or 501 *with* the error envelope counts; a 404 whose code is ``model_not_found``
+    is about the model, not the route, and any other answer (a malformed 404 included) is left
+    for the checks to judge. Returns ``"<status> (<message>)"``.
+    """
+    v = view(exchange)
+    if v.status not in (404, 501) or not v.is_json:
+        return None
+    try:
+        payload = v.json()
+    except ValueError:
+        return None
+    if envelope_problems(payload) or payload["error"].get("code") == "model_not_found":
+        return None
+    return f"{v.status} ({payload['error'].get('message') or ''})"
+
+
 def assert_unsupported_or_conforms(
     exchange: Any,
     op: Operation | str | None = None,
@@ -153,9 +172,8 @@ def assert_unsupported_or_conforms(
 ) -> Any:
     """A declared-optional feature may be absent: 404/501 WITH the error envelope raises
     ``Unsupported``; otherwise the exchange must conform (returns the parsed body)."""
-    v = view(exchange)
-    if v.status in (404, 501) and v.is_json and not envelope_problems(v.json()):
-        message = v.json()["error"].get("message") or ""
-        what = feature or v.operation_id or "feature"
-        raise Unsupported(f"{what}: the target answered {v.status} ({message})")
+    reason = absence(exchange)
+    if reason is not None:
+        what = feature or view(exchange).operation_id or "feature"
+        raise Unsupported(f"{what}: the target answered {reason}")
     return assert_conforms(exchange, op, ctx=ctx)

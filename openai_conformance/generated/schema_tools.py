@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..refserver.schemautil import json_type
 from ..spec import Spec
 
 
@@ -46,9 +47,9 @@ def primitive_types(spec: Spec, schema: Any, _depth: int = 0) -> set[str]:
     else:
         types = set()
     if "enum" in schema:
-        types |= {_json_type(v) for v in schema["enum"]}
+        types |= {json_type(v) for v in schema["enum"]}
     if "const" in schema:
-        types.add(_json_type(schema["const"]))
+        types.add(json_type(schema["const"]))
     for key in ("anyOf", "oneOf"):
         if key in schema:
             branch_types = [primitive_types(spec, b, _depth + 1) for b in schema[key]]
@@ -71,19 +72,3 @@ def enum_values(spec: Spec, schema: Any) -> list[Any] | None:
     if "const" in schema:
         return [schema["const"]]
     return None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"

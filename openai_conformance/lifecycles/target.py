@@ -224,7 +224,7 @@ def require_feature(client: Any, feature: str) -> None:
     Only 404/501 *with* the error envelope counts as "not implemented"; any other answer
     (including a malformed 404) lets the tests run and judge it.
     """
-    from ..checks.http import envelope_problems
+    from ..checks import absence
     from ..outcomes import Unsupported
 
     key = (id(client), feature)
@@ -232,15 +232,8 @@ def require_feature(client: Any, feature: str) -> None:
         method, path, body = FEATURE_PROBES[feature]
         params = {"limit": 1} if method == "GET" else None
         exchange = client.request(method, path, json=body, params=params)
-        reason = None
-        if exchange.status in (404, 501):
-            try:
-                payload = exchange.json()
-            except ValueError:
-                payload = None
-            if payload is not None and not envelope_problems(payload):
-                message = str(payload["error"].get("message") or "")
-                reason = f"{feature}: {method} {path} answered {exchange.status} ({message})"
+        answer = absence(exchange)
+        reason = None if answer is None else f"{feature}: {method} {path} answered {answer}"
         _probed[key] = reason
     if _probed[key]:
         raise Unsupported(str(_probed[key]))

@@ -50,9 +50,9 @@ def type_set(spec: Spec, schema: Any, depth: int = 0) -> set[str]:
     elif isinstance(declared, list):
         out.update(str(t) for t in declared)
     if "const" in schema and not declared:
-        out.add(_json_type(schema["const"]))
+        out.add(json_type(schema["const"]))
     if "enum" in schema and not declared:
-        out.update(_json_type(v) for v in schema["enum"])
+        out.update(json_type(v) for v in schema["enum"])
     for key in (*UNION_KEYS, "allOf"):
         for variant in schema.get(key) or []:
             out |= type_set(spec, variant, depth + 1)
@@ -100,7 +100,8 @@ def is_binary(spec: Spec, schema: Any) -> bool:
     return any(is_binary(spec, v) for key in (*UNION_KEYS, "allOf") for v in schema.get(key) or [])
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a JSON value (``True`` is boolean, ``1`` integer)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

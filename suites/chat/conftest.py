@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.checks.http import envelope_problems
+from openai_conformance.checks import absence
 from openai_conformance.outcomes import Unsupported
 
 _probed: dict[int, str | None] = {}
@@ -22,18 +22,8 @@ def _chat_supported(client: Any, oaic_config: Any) -> None:
             "messages": [{"role": "user", "content": "Say OK."}],
         }
         exchange = client.request("POST", "/chat/completions", json=body)
-        reason = None
-        if exchange.status in (404, 501):
-            try:
-                payload = exchange.json()
-            except ValueError:
-                payload = None
-            if (
-                payload is not None
-                and not envelope_problems(payload)
-                and payload["error"].get("code") != "model_not_found"
-            ):
-                reason = f"chat completions answered {exchange.status}"
+        answer = absence(exchange)
+        reason = None if answer is None else f"chat completions answered {answer}"
         _probed[key] = reason
     if _probed[key]:
         raise Unsupported(str(_probed[key]))

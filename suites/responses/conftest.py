@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.checks.http import envelope_problems
+from openai_conformance.checks import absence
 from openai_conformance.outcomes import Unsupported
 
 _probed: dict[int, str | None] = {}
@@ -19,18 +19,8 @@ def _responses_supported(client: Any, oaic_config: Any) -> None:
     if key not in _probed:
         body = {"model": oaic_config.models["chat"], "input": "Say OK.", "store": False}
         exchange = client.request("POST", "/responses", json=body)
-        reason = None
-        if exchange.status in (404, 501):
-            try:
-                payload = exchange.json()
-            except ValueError:
-                payload = None
-            if (
-                payload is not None
-                and not envelope_problems(payload)
-                and payload["error"].get("code") != "model_not_found"
-            ):
-                reason = f"POST /responses answered {exchange.status}"
+        answer = absence(exchange)
+        reason = None if answer is None else f"POST /responses answered {answer}"
         _probed[key] = reason
     if _probed[key]:
         raise Unsupported(str(_probed[key]))
