@@ -167,7 +167,8 @@ async def handle_request(state: ServerState, request: Request) -> Response:
     form: FormData | None = None
     try:
         faults = request_faults(state, request)
-        op, response, form = await _route(state, request, faults)
+        with state.clock.frozen():  # one instant per request (see clock.py)
+            op, response, form = await _route(state, request, faults)
     except ApiError as exc:
         response = error_response(exc, faults)
     except Exception:

@@ -199,3 +199,34 @@ def test_official_sdk_runs_files_uploads_batches_and_fine_tuning(client: httpx.C
     assert len(list(sdk.fine_tuning.jobs.list_events(job.id))) == 3
     assert sdk.fine_tuning.jobs.cancel(job.id).status == "cancelled"
     assert sdk.files.delete(f.id).deleted is True
+
+
+def test_terminal_batch_always_has_every_line_executed_even_when_lines_run_slowly(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Regression (seen in CI under load): lines were executed against one clock reading and the
+    # batch viewed at a later one, so a poller could see `completed` with short request_counts
+    # and no output file. Slow line execution on a fast clock makes that window wide.
+    import asyncio
+
+    from openai_conformance.refserver.handlers import batches
+
+    original = batches._execute
+
+    async def slow(*args: object) -> dict:
+        await asyncio.sleep(0.02)  # 20 simulated seconds per line at 1000x
+        return await original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batches, "_execute", slow)
+    with (
+        ReferenceServer(clock_speed=1000.0) as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as c,
+    ):
+        b = create(c, input_file(c, [line(str(i)) for i in range(8)]))
+        for _ in range(400):
+            b = c.get(f"/batches/{b['id']}").json()
+            if b["status"] == "completed":
+                break
+        assert b["status"] == "completed"
+        assert b["request_counts"] == {"total": 8, "completed": 8, "failed": 0}
+        assert b.get("output_file_id")
