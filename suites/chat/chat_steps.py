@@ -153,15 +153,15 @@ def expect(
     if condition:
         return
     raise ConformanceFailure(
-        Failure(
-            title=title,
-            check=check,
+        Failure.of(
+            check,
+            title,
             requirement=requirement,
             level=level,
             operation=OP,
             pointer=pointer,
-            message=title,
-            expected=None if expected is None else str(expected),
+            expected=expected,
             actual=show(actual),
-        ).with_exchange(exchange)
+            exchange=exchange,
+        )
     )
