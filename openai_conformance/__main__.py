@@ -2,6 +2,6 @@
 
 import sys
 
-from openai_conformance.cli import main
+from openai_conformance.commands.cli import main
 
 sys.exit(main())

@@ -17,12 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..failures import Failure, show
-from ..outcomes import ConformanceFailure, Unsupported
-from ..spec import Operation
+from ..contract import Operation
 from . import findings
 from .context import CheckContext, default_context
 from .exchange import view
+from .failures import Failure, show
 from .http import (
     content_type_conformance,
     envelope_problems,
@@ -31,6 +30,7 @@ from .http import (
     response_schema_conformance,
     status_code_conformance,
 )
+from .outcomes import ConformanceFailure, Unsupported
 
 
 def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None:

@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..spec import Operation, Spec
-from ..validation import SchemaValidator
+from ..contract import Operation, Spec
+from ..contract.validation import SchemaValidator
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def default_context() -> CheckContext:
     global _default
     with _lock:
         if _default is None:
-            from ..spec import load_spec
+            from ..contract import load_spec
 
             spec = load_spec()
             _default = CheckContext(spec=spec, validator=SchemaValidator(spec))

@@ -1,6 +1,6 @@
 """A uniform, read-only view of an exchange for the checks.
 
-Checks accept the harness's ``Exchange`` / ``StreamExchange`` (openai_conformance.client) and,
+Checks accept the harness's ``Exchange`` / ``StreamExchange`` (openai_conformance.wire.client) and,
 for unit tests, any object with the same attribute names. ``view(exchange)`` normalises the
 few spellings that matter (``status``/``status_code``, ``reason``/``reason_phrase``, headers of
 any mapping type) so a check never reaches into transport details.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from ..failures import excerpt, redact
+from .failures import excerpt, redact
 
 _UNSET: Any = object()
 

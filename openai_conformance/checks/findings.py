@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from ..failures import Failure
+from .failures import Failure
 
 _current: ContextVar[list[Failure] | None] = ContextVar("oaic_findings", default=None)
 

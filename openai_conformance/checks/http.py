@@ -15,10 +15,10 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from ..failures import Failure, show
-from ..spec import Operation
+from ..contract import Operation
 from .context import CheckContext
 from .exchange import ExchangeView, view
+from .failures import Failure, show
 
 JSON = "application/json"
 SSE = "text/event-stream"

@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..failures import Failure, show
 from .context import CheckContext
 from .exchange import view
+from .failures import Failure, show
 from .http import SSE, _failure, _op
 
 DONE = "[DONE]"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from ..spec import Operation, Spec
+from ..contract import Operation, Spec
 from .schema_tools import flatten
 
 JSON = "application/json"
@@ -266,7 +266,7 @@ def form_roundtrips(body: dict[str, Any]) -> bool:
     inside arrays, arrays of arrays, consecutive array elements sharing no key boundary.
     Such a case is skipped rather than sent as a different (maybe invalid) body.
     """
-    from ..refserver.formbody import decode_raw
+    from ..contract.formcodec import decode_raw
 
     return decode_raw(form_fields(body)) == _wire(body)
 

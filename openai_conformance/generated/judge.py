@@ -17,14 +17,14 @@ from typing import Any
 
 from ..checks.context import CheckContext
 from ..checks.exchange import view
+from ..checks.failures import Failure, show
 from ..checks.http import (
     content_type_conformance,
     error_envelope_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from ..failures import Failure, show
-from ..spec import Operation
+from ..contract import Operation
 
 ACCEPTABLE_REJECTIONS = (400, 404, 409, 422)
 # The generated suite's own checks and their requirement ids (spec/requirements/generated.yaml);

@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..contract import Operation, Spec
 from ..errors import SpecError
-from ..spec import Operation, Spec
 
 ROLES = ("retrieve", "list", "modify", "delete")
 ID_EXPRESSION = "$response.body#/id"

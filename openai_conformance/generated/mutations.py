@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..spec import Operation, Spec
+from ..contract import Operation, Spec
 from .schema_tools import enum_values, flatten, primitive_types
 
 UNKNOWN_ENUM = "oaic-not-a-valid-value"

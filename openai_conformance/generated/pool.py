@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..spec import Spec
+from ..contract import Spec
 from .cases import fill_path
 from .links import Lifecycle, lifecycle_for_path, lifecycles
 

@@ -22,9 +22,9 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
 from ..checks.context import CheckContext
+from ..checks.failures import Failure
 from ..checks.http import auth_conformance
-from ..failures import Failure
-from ..spec import Operation
+from ..contract import Operation
 from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
 from .judge import judge_negative, judge_positive
 from .links import lifecycles

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..refserver.schemautil import json_type
-from ..spec import Spec
+from ..contract import Spec
+from ..contract.schemautil import json_type
 
 
 def flatten(spec: Spec, schema: Any, _depth: int = 0) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec import Operation, Spec
+from ..contract import Operation, Spec
 from .roles import model_role
 from .schema_tools import flatten
 

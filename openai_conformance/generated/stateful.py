@@ -17,7 +17,7 @@ from typing import Any
 
 from ..checks.context import CheckContext
 from ..checks.exchange import view
-from ..failures import Failure, show
+from ..checks.failures import Failure, show
 from .cases import fill_path
 from .judge import REQUIREMENTS, generic
 from .links import Lifecycle

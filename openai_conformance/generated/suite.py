@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..checks.context import CheckContext
-from ..failures import Failure
-from ..spec import Operation
+from ..checks.failures import Failure
+from ..contract import Operation
 from .links import Lifecycle
 from .pool import ResourcePool
 from .roles import ROLES

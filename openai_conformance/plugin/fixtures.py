@@ -92,6 +92,6 @@ def target_profile(oaic_session: OaicSession) -> Any:
     name = oaic_session.run_config.profile
     if not name:
         return None
-    from ..profiles import load_profile
+    from ..target.profiles import load_profile
 
     return load_profile(name)

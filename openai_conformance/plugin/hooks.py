@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from ..checks.outcomes import Outcome
 from ..errors import ConformanceError
-from ..outcomes import Outcome
 from . import items as meta
 from .session import OaicSession, is_conformance_run
 from .verdict import Verdict, apply_expectation, classify, rewrite_report
@@ -73,7 +73,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if sess is None:
         return
     from ..checks import findings
-    from ..evidence import set_current_test
+    from ..wire.evidence import set_current_test
 
     findings.begin()
     item.stash[PHASES_KEY] = {
@@ -83,7 +83,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     }
     reason = meta.gate(item, sess)
     if reason is not None:
-        from ..outcomes import Disabled
+        from ..checks.outcomes import Disabled
 
         raise Disabled(reason)
 
@@ -112,7 +112,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.user_properties.append((RESULT_PROPERTY, result))
         token = phases.get("token")
         if token is not None:
-            from ..evidence import current_test
+            from ..wire.evidence import current_test
 
             current_test.reset(token)
     return report
@@ -130,7 +130,7 @@ def _final(verdicts: dict[str, Verdict]) -> Verdict:
 def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report: Any) -> dict:
     from ..checks import findings
     from ..checks.streams import event_types
-    from ..realtime import transcript_event_types
+    from ..scenario.realtime import transcript_event_types
 
     final = _final(phases["verdicts"])
     try:

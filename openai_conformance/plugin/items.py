@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..errors import HarnessError
-from ..profiles import ALWAYS_CLAIMED
+from ..target.profiles import ALWAYS_CLAIMED
 
 if TYPE_CHECKING:
-    from ..requirements import Requirement
+    from ..contract.requirements import Requirement
     from .session import OaicSession
 
 GENERATED = "generated"

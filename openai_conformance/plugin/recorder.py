@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..evidence import EvidenceRecorder, current_test
+from ..wire.evidence import EvidenceRecorder, current_test
 
 SEQ_STRIDE = 10**7
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..failures import redact
-from ..outcomes import Outcome, exit_status
+from ..checks.failures import redact
+from ..checks.outcomes import Outcome, exit_status
 
 if TYPE_CHECKING:
     from .session import OaicSession
@@ -131,7 +131,7 @@ def point_latest(run_dir: Path) -> Path:
 
 def finish(session: OaicSession) -> int:
     """Merge evidence, write reports, update ``latest``; the run's exit status."""
-    from ..evidence import merge_evidence
+    from ..wire.evidence import merge_evidence
 
     assert session.run_dir is not None
     if session.recorder is not None:  # single process: outcome records are already written

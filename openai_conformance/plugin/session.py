@@ -100,9 +100,9 @@ class OaicSession:
         self.collection_errors = 0
         self.run_config = self._build_config()
         from ..checks.context import CheckContext, set_default
-        from ..requirements import catalogue
-        from ..spec import load_spec
-        from ..validation import SchemaValidator
+        from ..contract import load_spec
+        from ..contract.requirements import catalogue
+        from ..contract.validation import SchemaValidator
 
         self.spec = load_spec(self.run_config.spec_source)
         self.validator = SchemaValidator(self.spec)
@@ -113,7 +113,7 @@ class OaicSession:
     # -- configuration -----------------------------------------------------------------
 
     def _build_config(self) -> Any:
-        from ..config import build_config
+        from ..target.config import build_config
 
         cli = cli_mapping(self.pytest_config)
         if self.worker:
@@ -180,7 +180,7 @@ class OaicSession:
         self.server = ReferenceServer(api_key=key)
         self.server.start()
         cfg = self.run_config
-        from ..redact import Secret
+        from ..wire.redact import Secret
 
         self.run_config = dataclasses.replace(
             cfg, base_url=self.server.base_url, api_key=Secret(key)
@@ -207,8 +207,8 @@ class OaicSession:
         }
 
     def _open_evidence(self, workers: int) -> None:
-        from ..budget import RequestBudget
-        from ..failures import register_secrets
+        from ..checks.failures import register_secrets
+        from ..wire.budget import RequestBudget
         from .recorder import TrackingRecorder
 
         register_secrets(self.run_config.secrets())
@@ -222,7 +222,7 @@ class OaicSession:
     def client(self) -> Any:
         """The session's ConformanceClient (created on first use)."""
         if self._client is None:
-            from ..client import ConformanceClient
+            from ..wire.client import ConformanceClient
 
             self._client = ConformanceClient(
                 self.run_config, self.recorder, spec=self.spec, budget=self.budget
@@ -230,7 +230,7 @@ class OaicSession:
         return self._client
 
     def cleanup_registry(self) -> Any:
-        from ..cleanup import CleanupRegistry
+        from ..scenario.cleanup import CleanupRegistry
 
         return CleanupRegistry(self.client)
 

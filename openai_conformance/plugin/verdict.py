@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
+from ..checks.failures import Failure, excerpt, redact
+from ..checks.outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 from ..errors import BudgetExhausted, HarnessError
-from ..failures import Failure, excerpt, redact
-from ..outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 
 BUDGET_REASON = "request budget spent"
 
@@ -85,7 +85,7 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> 
     if isinstance(exc, pytest.skip.Exception):
         return Verdict(Outcome.DISABLED, redact(str(exc.msg or "skipped")))
     try:
-        from ..exchange import TargetFailure
+        from ..wire.exchange import TargetFailure
     except ImportError:  # pragma: no cover - harness not installed
         TargetFailure = ()  # type: ignore[assignment,misc]
     if isinstance(exc, TargetFailure):

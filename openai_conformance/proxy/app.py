@@ -33,10 +33,10 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from ..exchange import Exchange, utc_now
-from ..failures import Failure
-from ..refserver import dispatch
-from ..sse import SSEParser
+from ..checks.failures import Failure
+from ..contract import requests as dispatch
+from ..wire.exchange import Exchange, utc_now
+from ..wire.sse import SSEParser
 from .attribution import SERVER, attribute
 from .evidence import build_exchange, request_secrets, respond
 from .requestcheck import RequestVerdict, check_request

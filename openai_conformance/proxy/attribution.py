@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Literal
 
-from ..failures import Failure, show
+from ..checks.failures import Failure, show
 
 Side = Literal["client", "server"]
 CLIENT: Side = "client"

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 
 import httpx
 
-from ..exchange import Exchange, RequestSummary, build_curl, summarize_body, utc_now
-from ..failures import register_secrets
-from ..redact import SECRET_HEADERS, looks_secret, redact_headers, redact_text, redact_url
+from ..checks.failures import register_secrets
+from ..wire.exchange import Exchange, RequestSummary, build_curl, summarize_body, utc_now
+from ..wire.redact import SECRET_HEADERS, looks_secret, redact_headers, redact_text, redact_url
 
 KEY_PLACEHOLDER = "$OPENAI_API_KEY"
 # Headers the proxy adds or that only describe the hop (never part of the reproduction).

@@ -28,10 +28,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from ..exchange import utc_now
-from ..failures import Failure, show
-from ..redact import redact_text
-from ..wsclient import WS_FRAME_LIMIT
+from ..checks.failures import Failure, show
+from ..wire.exchange import utc_now
+from ..wire.redact import redact_text
+from ..wire.wsclient import WS_FRAME_LIMIT
 from .attribution import CLIENT, PREFIX, SERVER, Side
 from .evidence import build_exchange, request_secrets
 from .session import LABEL_HEADER

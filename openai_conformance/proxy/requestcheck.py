@@ -24,12 +24,12 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from ..failures import Failure, show
-from ..refserver import dispatch
-from ..refserver.errors import ApiError
-from ..refserver.schemautil import is_binary, object_shape
-from ..spec import Operation, Spec
-from ..validation import SchemaValidator
+from ..checks.failures import Failure, show
+from ..contract import Operation, Spec
+from ..contract import requests as dispatch
+from ..contract.envelope import ApiError
+from ..contract.schemautil import is_binary, object_shape
+from ..contract.validation import SchemaValidator
 from .attribution import client_failure
 
 PREFIX = "/v1"

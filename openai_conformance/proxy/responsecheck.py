@@ -22,10 +22,10 @@ from ..checks import (
     status_code_conformance,
     stream_event_schema_conformance,
 )
+from ..checks.failures import Failure
 from ..checks.http import content_type_conformance
-from ..exchange import Exchange
-from ..failures import Failure
-from ..spec import Operation
+from ..contract import Operation
+from ..wire.exchange import Exchange
 from .attribution import SERVER, attribute
 
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import httpx
 
+from ..contract import Spec, load_spec
 from ..errors import HarnessError
-from ..serving import BackgroundServer
-from ..spec import Spec, load_spec
+from ..wire.serving import BackgroundServer
 from .app import create_proxy_app
 from .session import ProxySession
 

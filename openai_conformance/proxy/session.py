@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from ..checks import CheckContext
-from ..evidence import EvidenceRecorder, merge_evidence
-from ..exchange import Exchange
-from ..failures import Failure, redact
-from ..spec import Spec
-from ..validation import SchemaValidator
+from ..checks.failures import Failure, redact
+from ..contract import Spec
+from ..contract.validation import SchemaValidator
+from ..wire.evidence import EvidenceRecorder, merge_evidence
+from ..wire.exchange import Exchange
 from .attribution import CLIENT, PREFIX, SERVER
 
 UNMATCHED = "unmatched"

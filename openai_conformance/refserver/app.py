@@ -33,16 +33,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from . import dispatch, engine, handlers
+from ..contract import requests as dispatch
+from ..contract.envelope import ApiError
+from . import engine, handlers
 from .context import HANDLERS, Ctx
-from .errors import ApiError
 from .faults import CATALOGUE, declare
-from .responses import (
-    MISSING_REQUEST_ID,
-    apply_response_faults,
-    error_response,
-    json_response,
-)
+from .responses import MISSING_REQUEST_ID, apply_response_faults, error_response, json_response
 from .state import ServerConfig, ServerState
 
 log = logging.getLogger("openai_conformance.refserver")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..spec import Operation
+from ..contract import Operation
 
 if TYPE_CHECKING:
     from .state import ServerState

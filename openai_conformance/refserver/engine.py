@@ -24,12 +24,12 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from ..contract.envelope import not_found
+from ..contract.schemautil import object_shape
 from .context import Ctx
-from .errors import not_found
 from .faults import declare
 from .responses import json_response
 from .routes import Route, classify, kinds_with
-from .schemautil import object_shape
 from .store import new_id
 from .synth import Synth
 

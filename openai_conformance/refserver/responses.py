@@ -17,10 +17,10 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ..spec import Operation, Spec
-from .errors import ApiError
+from ..contract import Operation, Spec
+from ..contract.envelope import ApiError
+from ..contract.schemautil import has_enum, object_shape
 from .faults import declare
-from .schemautil import has_enum, object_shape
 
 JSON_TYPE = "application/json"
 

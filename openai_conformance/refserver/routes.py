@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..spec import Operation, Spec
-from .schemautil import object_shape, type_set
+from ..contract import Operation, Spec
+from ..contract.schemautil import object_shape, type_set
 
 _PARAM = re.compile(r"^{([^}]+)}$")
 

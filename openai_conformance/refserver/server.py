@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import UsageError
-from ..serving import BackgroundServer
+from ..wire.serving import BackgroundServer
 from .app import create_app
 from .faults import CATALOGUE
 from .state import DEFAULT_MAX_BODY_BYTES, ServerConfig, ServerState

@@ -22,8 +22,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..spec import Spec, load_spec
-from ..validation import SchemaValidator
+from ..contract import Spec, load_spec
+from ..contract.validation import SchemaValidator
 from .clock import Clock
 from .store import Store
 

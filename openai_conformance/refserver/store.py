@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from .errors import invalid
+from ..contract.envelope import invalid
 
 _counter = itertools.count(1)
 

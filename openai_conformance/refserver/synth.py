@@ -24,8 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..spec import Spec
-from .schemautil import UNION_KEYS, type_set
+from ..contract import Spec
+from ..contract.schemautil import UNION_KEYS, type_set
 
 _MAX_DEPTH = 24
 _TYPE_ORDER = ("object", "string", "integer", "number", "boolean", "array", "null")

@@ -25,7 +25,7 @@ from openai_conformance.reports.text import (
 )
 
 if TYPE_CHECKING:
-    from openai_conformance.baseline import Comparison
+    from openai_conformance.reports.baseline import Comparison
 
 MAX_BYTES = 60 * 1024
 FAILING_FIRST = ("FAIL", "XPASS", "ERROR")

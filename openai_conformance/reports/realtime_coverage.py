@@ -21,12 +21,12 @@ from typing import Any
 
 def realtime_coverage(seen: Mapping[str, int] | None) -> dict[str, Any] | None:
     try:
-        from ..realtime import (
+        from ..contract import load_spec
+        from ..scenario.realtime import (
             ga_server_event_types,
             known_server_event_types,
             server_event_component_count,
         )
-        from ..spec import load_spec
 
         spec = load_spec()
         known = known_server_event_types(spec)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..failures import Failure
+from ..checks.failures import Failure
 from ..proxy.session import ProxySession
 
 PARSE_CHECK = "sdk_response_parsed"

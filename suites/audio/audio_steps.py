@@ -14,10 +14,10 @@ import json
 import re
 from typing import Any
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.failures import Failure
-from openai_conformance.media import parse_wav, sniff_audio
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import parse_wav, sniff_audio
 
 Problem = tuple[str, str, Any, Any]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.media import wav_tone
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import wav_tone
 
 
 @pytest.fixture(scope="session")

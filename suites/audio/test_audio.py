@@ -20,12 +20,12 @@ from audio_steps import (
     transcript_problems,
 )
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import (
     assert_unsupported_or_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
+from openai_conformance.scenario import lifecycles as lc
 
 SPEECH, STT, TRANSLATE = (
     "POST /audio/speech",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_unsupported_or_conforms
+from openai_conformance.scenario import lifecycles as lc
 
 FEATURE = "batches"
 
@@ -51,7 +51,7 @@ def create_batch(
 def run_to_end(client: Any, config: Any, batch: dict[str, Any]) -> lc.Observed:
     """Poll a created batch to a terminal state; raises Disabled when the profile says
     submit-only; FAILs when the deadline passes first."""
-    from openai_conformance.outcomes import Disabled
+    from openai_conformance.checks.outcomes import Disabled
 
     if lc.submit_only(config, FEATURE):
         raise Disabled("the profile runs batches submit-only (initial states verified elsewhere)")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from batch_steps import FinishedBatch, chat_input, create_batch, run_to_end
 
-from openai_conformance import lifecycles as lc
+from openai_conformance.scenario import lifecycles as lc
 
 
 @pytest.fixture

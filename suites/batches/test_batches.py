@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from batch_steps import FinishedBatch, chat_input, embeddings_input, output_lines, run_to_end
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
+from openai_conformance.scenario import lifecycles as lc
 
 GET = "GET /batches/{batch_id}"
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from openai_conformance.checks import assert_conforms, raise_failures
-from openai_conformance.failures import Failure, show
-from openai_conformance.outcomes import ConformanceFailure, Disabled
-from openai_conformance.streams import ChatStream, assemble_chat_stream
+from openai_conformance.checks.failures import Failure, show
+from openai_conformance.checks.outcomes import ConformanceFailure, Disabled
+from openai_conformance.scenario.streams import ChatStream, assemble_chat_stream
 
 OP = "POST /chat/completions"
 

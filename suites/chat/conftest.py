@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from openai_conformance.checks import absence
-from openai_conformance.outcomes import Unsupported
+from openai_conformance.checks.outcomes import Unsupported
 
 _probed: dict[int, str | None] = {}
 

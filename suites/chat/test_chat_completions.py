@@ -10,8 +10,8 @@ import pytest
 from chat_steps import complete, expect, fail_if, require_claim, stream
 
 from openai_conformance.checks import assert_conforms, assert_error
-from openai_conformance.lifecycles import register_undo
-from openai_conformance.streams import usage_problems
+from openai_conformance.scenario.lifecycles import register_undo
+from openai_conformance.scenario.streams import usage_problems
 
 # A pixel PNG as a data URL: an image part every vision model accepts.
 PIXEL = (

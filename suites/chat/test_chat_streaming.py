@@ -3,7 +3,7 @@ finish_reason, the [DONE] terminator or an error event, include_usage, stalls, m
 framing and reasoning fields (field notes #1-5, #7, #19, #20).
 
 Every test streams its own request and judges one invariant with one check of
-``openai_conformance.streams``; tests whose invariant needs a complete stream first require
+``openai_conformance.scenario.streams``; tests whose invariant needs a complete stream first require
 ``chat_stream_completed_conformance`` (a mid-stream error is reported as what it is).
 """
 
@@ -29,8 +29,8 @@ from openai_conformance.checks import (
     sse_framing_conformance,
     stream_event_schema_conformance,
 )
-from openai_conformance.outcomes import Disabled
-from openai_conformance.streams import (
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario.streams import (
     chat_stream_completed_conformance,
     chat_stream_finish_reason_conformance,
     chat_stream_ids_conformance,

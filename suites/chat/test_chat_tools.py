@@ -21,8 +21,8 @@ from chat_steps import (
     schemas,
 )
 
-from openai_conformance.outcomes import Disabled
-from openai_conformance.streams import tool_call_problems
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario.streams import tool_call_problems
 
 CHECK = "tool_choice_conformance"
 

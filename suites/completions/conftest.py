@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from completion_steps import OP, PROMPT
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_unsupported_or_conforms
+from openai_conformance.scenario import lifecycles as lc
 
 
 @pytest.fixture

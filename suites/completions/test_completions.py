@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from completion_steps import OP, PROMPT
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import (
     assert_unsupported_or_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
-from openai_conformance.failures import Failure
+from openai_conformance.checks.failures import Failure
+from openai_conformance.scenario import lifecycles as lc
 
 
 def _problem(req: str, title: str, exchange: Any, **kw: Any) -> Failure:

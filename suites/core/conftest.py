@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled
 
 
 @pytest.fixture
 def client_with_credentials(oaic_session: Any) -> Iterator[Any]:
     """A factory: ``client_with_credentials(None)`` sends no key, ``("sk-...")`` a wrong one.
     Disabled when the target is configured without credentials (nothing to reject)."""
-    from openai_conformance.client import ConformanceClient
-    from openai_conformance.redact import Secret
+    from openai_conformance.wire.client import ConformanceClient
+    from openai_conformance.wire.redact import Secret
 
     cfg = oaic_session.run_config
     if cfg.api_key is None or cfg.auth == "none":

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.failures import Failure
+from openai_conformance.checks.failures import Failure
+from openai_conformance.scenario import lifecycles as lc
 
 OP = "POST /embeddings"
 

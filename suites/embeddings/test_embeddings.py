@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from embedding_steps import OP, close, count_problems, float_vector, indexes, problem
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_error
-from openai_conformance.media import decode_float32_base64
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import decode_float32_base64
 
 TEXTS = ["The first input sentence.", "A second, different sentence.", "Third one here."]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
+from openai_conformance.scenario import lifecycles as lc
 
 
 @pytest.fixture(scope="module", autouse=True)

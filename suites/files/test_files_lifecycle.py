@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error
+from openai_conformance.scenario import lifecycles as lc
 
 # A 1x1 transparent PNG: the smallest real image for purpose "vision".
 PNG_1X1 = base64.b64decode(

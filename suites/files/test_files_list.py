@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms
+from openai_conformance.scenario import lifecycles as lc
 
 OP = "GET /files"
 

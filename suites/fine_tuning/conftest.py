@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ft_steps import create_job, run_until
 
-from openai_conformance import lifecycles as lc
+from openai_conformance.scenario import lifecycles as lc
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_unsupported_or_conforms
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
 
 FEATURE = "fine_tuning"
 GET = "GET /fine_tuning/jobs/{fine_tuning_job_id}"

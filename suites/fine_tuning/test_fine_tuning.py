@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from ft_steps import GET, create_job, run_until
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
+from openai_conformance.scenario import lifecycles as lc
 
 
 def _check(

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from openai_conformance.contract import Spec, load_spec
 from openai_conformance.generated.links import lifecycles
 from openai_conformance.generated.suite import build_run
-from openai_conformance.spec import Spec, load_spec
 
 
 def _spec(config: pytest.Config) -> Spec:

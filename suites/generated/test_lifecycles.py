@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai_conformance.checks.outcomes import ConformanceFailure, Disabled, Unsupported
 from openai_conformance.generated.links import lifecycles
 from openai_conformance.generated.pool import CreateFailed
 from openai_conformance.generated.stateful import run_lifecycle
 from openai_conformance.generated.suite import cite, selection_reason
-from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
 
 
 def test_created_resource_is_available_until_deleted(
@@ -33,7 +33,7 @@ def test_created_resource_is_available_until_deleted(
 
 
 def _create_failure(create: str, exc: CreateFailed) -> Any:
-    from openai_conformance.failures import Failure
+    from openai_conformance.checks.failures import Failure
 
     failure = Failure(
         title=f"the minimal create request failed: {exc}",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai_conformance.checks.outcomes import ConformanceFailure, Disabled, Unsupported
 from openai_conformance.generated.runner import OperationRunner
 from openai_conformance.generated.suite import cite, selection_reason
-from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
 
 
 def test_operation_conforms_to_its_schema(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.failures import Failure
-from openai_conformance.media import data_url_bytes, decode_base64, sniff_image
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import data_url_bytes, decode_base64, sniff_image
 
 Problem = tuple[str, str, Any, Any]
 

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from image_steps import data_problems, failures, image_problems, read_stream, require_claim
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import (
     assert_unsupported_or_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
-from openai_conformance.media import png_square
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import png_square
 
 GEN, EDIT, VARY = "POST /images/generations", "POST /images/edits", "POST /images/variations"
 PROMPT = "A small blue square on a white background."

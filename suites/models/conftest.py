@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from openai_conformance.checks import envelope_problems
-from openai_conformance.outcomes import Unsupported
+from openai_conformance.checks.outcomes import Unsupported
 
 LIST = "GET /models"
 

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error
-from openai_conformance.failures import Failure
+from openai_conformance.checks.failures import Failure
+from openai_conformance.scenario import lifecycles as lc
 
 LIST, GET = "GET /models", "GET /models/{model}"
 #: A real provider lists hundreds of models: retrieve at most this many of them.

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_unsupported_or_conforms
+from openai_conformance.scenario import lifecycles as lc
 
 OP = "POST /moderations"
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.failures import Failure
-from openai_conformance.media import png_square
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import png_square
 
 OP = "POST /moderations"
 BENIGN = "I had a lovely walk in the park with my family this morning."

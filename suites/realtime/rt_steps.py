@@ -2,8 +2,8 @@
 tone, turning server VAD off, adding a user message and running one response.
 
 ``connect(client, config, requirement, intent=None, feature=...)`` is a context manager yielding
-a ``RealtimeSession`` (``openai_conformance.realtime``): DISABLED when the profile does not claim
-``feature`` or names no realtime model, UNSUPPORTED when the target has no realtime endpoint
+a ``RealtimeSession`` (``openai_conformance.scenario.realtime``): DISABLED when the profile does not
+claim ``feature`` or names no realtime model, UNSUPPORTED when the target has no realtime endpoint
 (handshake answered 404, or refused and a plain GET of the URL answered 404: see ``_absent``).
 Every wait is bounded: ``reply_s`` (the stream idle deadline) per reply,
 ``response_s`` (the whole-stream deadline) for a full response.
@@ -16,11 +16,11 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance import lifecycles as lc
-from openai_conformance.exchange import WebSocketRejected
-from openai_conformance.media import pcm16_tone
-from openai_conformance.outcomes import Disabled, Unsupported
-from openai_conformance.realtime import OPERATION, RealtimeSession
+from openai_conformance.checks.outcomes import Disabled, Unsupported
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.media import pcm16_tone
+from openai_conformance.scenario.realtime import OPERATION, RealtimeSession
+from openai_conformance.wire.exchange import WebSocketRejected
 
 RATE = 24000  # the GA default input format: audio/pcm at 24 kHz, mono, 16-bit little endian
 PCM_FORMAT = {"type": "audio/pcm", "rate": RATE}

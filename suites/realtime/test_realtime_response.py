@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from rt_steps import add_user_message, response_s, run_response
 
-from openai_conformance.realtime import ResponseSequence, delta_problems
+from openai_conformance.scenario.realtime import ResponseSequence, delta_problems
 
 
 @pytest.mark.requirement("realtime/response-event-order")

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_unsupported_or_conforms
-from openai_conformance.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario import lifecycles as lc
 
 OP = "POST /realtime/client_secrets"
 

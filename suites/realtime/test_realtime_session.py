@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from rt_steps import add_user_message, run_response
 
-from openai_conformance.realtime import new_event_id, schema_problems
+from openai_conformance.scenario.realtime import new_event_id, schema_problems
 
 INVALID_EVENT = {"type": "oaic.not_a_client_event", "payload": "anything"}
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.failures import Failure, show
-from openai_conformance.outcomes import ConformanceFailure
-from openai_conformance.streams import ResponsesStream, replay_responses_stream
+from openai_conformance.checks.failures import Failure, show
+from openai_conformance.checks.outcomes import ConformanceFailure
+from openai_conformance.scenario.streams import ResponsesStream, replay_responses_stream
 
 OP = "POST /responses"
 

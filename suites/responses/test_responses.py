@@ -12,10 +12,10 @@ import pytest
 from resp_steps import create, expect, output_text
 
 from openai_conformance.checks import assert_conforms, assert_error, raise_failures
-from openai_conformance.failures import Failure
-from openai_conformance.lifecycles import register_undo
-from openai_conformance.outcomes import Disabled
-from openai_conformance.streams import tool_call_problems, usage_problems
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario.lifecycles import register_undo
+from openai_conformance.scenario.streams import tool_call_problems, usage_problems
 
 WEATHER = {
     "type": "function",

@@ -13,8 +13,8 @@ import pytest
 from resp_steps import OP, stream
 
 from openai_conformance.checks import raise_failures, stream_event_schema_conformance
-from openai_conformance.outcomes import Disabled
-from openai_conformance.streams import (
+from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario.streams import (
     responses_stream_completed_conformance,
     responses_stream_deltas_conformance,
     responses_stream_first_event_conformance,
@@ -114,7 +114,7 @@ def test_stream_events_and_final_response_validate(
     failures = stream_event_schema_conformance(exchange, OP, check_ctx)
     if replay.final is not None:
         for v in check_ctx.validator.validate(replay.final, "Response"):
-            from openai_conformance.failures import Failure
+            from openai_conformance.checks.failures import Failure
 
             failures.append(
                 Failure(

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks import assert_conforms, assert_error, assert_unsupported_or_conforms
+from openai_conformance.scenario import lifecycles as lc
 
 PARTS = [b"alpha-" * 50, b"bravo-" * 70, b"charlie-" * 30]  # distinct sizes: order shows
 

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from openai_conformance.contract import load_spec  # noqa: E402
 from openai_conformance.refserver.server import ReferenceServer  # noqa: E402
-from openai_conformance.spec import load_spec  # noqa: E402
 
 KEY = "sk-oaic-bench-0123456789"
 

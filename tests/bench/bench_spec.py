@@ -11,8 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from openai_conformance.spec import loader
-from openai_conformance.validation import SchemaValidator
+from openai_conformance.contract import loader
+from openai_conformance.contract.validation import SchemaValidator
 
 
 def _timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import time
 
-from openai_conformance.sse import SSEParser
+from openai_conformance.wire.sse import SSEParser
 
 N = 10_000
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from openai_conformance.checks import CheckContext
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from openai_conformance.checks import (
     assert_unsupported_or_conforms,
     findings,
 )
-from openai_conformance.outcomes import ConformanceFailure, Unsupported
+from openai_conformance.checks.outcomes import ConformanceFailure, Unsupported
 
 
 def test_assert_conforms_returns_the_body_of_a_conformant_exchange(ctx):

@@ -20,9 +20,9 @@ from openai_conformance.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from openai_conformance.client import ConformanceClient
-from openai_conformance.config import build_config
 from openai_conformance.refserver.server import ReferenceServer
+from openai_conformance.target.config import build_config
+from openai_conformance.wire.client import ConformanceClient
 
 KEY = "sk-oaic-selftest-checks-0123456789"
 CHAT = {"model": "ref-chat", "messages": [{"role": "user", "content": "hi"}]}

@@ -7,8 +7,13 @@ import copy
 from checks_support import CHAT_BODY, FakeExchange
 
 from openai_conformance.checks import response_schema_conformance
-from openai_conformance.failures import BODY_EXCERPT_BYTES, Failure, excerpt, register_secrets
-from openai_conformance.outcomes import ConformanceFailure
+from openai_conformance.checks.failures import (
+    BODY_EXCERPT_BYTES,
+    Failure,
+    excerpt,
+    register_secrets,
+)
+from openai_conformance.checks.outcomes import ConformanceFailure
 
 
 def test_schema_failure_message_has_operation_check_pointer_expected_received_and_curl(ctx):

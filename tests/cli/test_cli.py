@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from openai_conformance import cli
+from openai_conformance.commands import cli
 
 REPORT_SAMPLE = Path(__file__).resolve().parents[1] / "reports"
 sys.path.insert(0, str(REPORT_SAMPLE))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from gate_support import CORE, results, write_run
 
-from openai_conformance.baseline import BEGIN_MARK, END_MARK, save_baseline
-from openai_conformance.cli import main
-from openai_conformance.profiles import load_profile
+from openai_conformance.commands.cli import main
+from openai_conformance.reports.baseline import BEGIN_MARK, END_MARK, save_baseline
+from openai_conformance.target.profiles import load_profile
 
 PROFILE = """# A hand-written profile: comments and layout must survive a save.
 name = "demo"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from gate_support import CORE, results, write_run
 
-from openai_conformance.baseline import compare
-from openai_conformance.cli import main
+from openai_conformance.commands.cli import main
+from openai_conformance.reports.baseline import compare
 
 BASE = {
     CORE + "test_stays_green": "PASS",

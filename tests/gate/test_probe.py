@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.cli import main
-from openai_conformance.profiles import load_profile
+from openai_conformance.commands.cli import main
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.serving import BackgroundServer
+from openai_conformance.target.profiles import load_profile
+from openai_conformance.wire.serving import BackgroundServer
 
 KEY = "sk-oaic-canary-probe-0123456789abcdef"
 #: Routes the wrapped server answers with 404, like a server that does not implement them.

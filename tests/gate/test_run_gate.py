@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from gate_support import results, write_run
 
-from openai_conformance.cli import main
+from openai_conformance.commands.cli import main
 from openai_conformance.refserver.server import ReferenceServer
 
 ROOT = Path(__file__).resolve().parents[2]

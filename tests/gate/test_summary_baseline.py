@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gate_support import CORE, results
 
-from openai_conformance.baseline import compare
+from openai_conformance.reports.baseline import compare
 from openai_conformance.reports.markdown import render_summary
 
 

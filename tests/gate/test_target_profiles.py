@@ -7,9 +7,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openai_conformance.client import ConformanceClient
-from openai_conformance.config import build_config
-from openai_conformance.profiles import DEFAULT_PROFILES_DIR, available_profiles, load_profile
+from openai_conformance.target.config import build_config
+from openai_conformance.target.profiles import (
+    DEFAULT_PROFILES_DIR,
+    available_profiles,
+    load_profile,
+)
+from openai_conformance.wire.client import ConformanceClient
 
 SHIPPED = {
     "reference", "openai", "example", "azure-openai", "vllm", "llama-cpp", "ollama", "litellm",

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from openai_conformance.checks.context import CheckContext
-from openai_conformance.client import ConformanceClient
-from openai_conformance.config import RunConfig
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.generated.suite import build_run
-from openai_conformance.redact import Secret
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.redact import Secret
 
 API_KEY = "sk-oaic-selftest-generated-0123456789"
 MODELS = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.errors import UsageError
 from openai_conformance.generated.cases import fill_path, form_fields
 from openai_conformance.generated.links import lifecycle_for_path, lifecycles
@@ -11,8 +13,6 @@ from openai_conformance.generated.mutations import mutations, pick
 from openai_conformance.generated.roles import model_role
 from openai_conformance.generated.settings import derive_seed, hypothesis_settings, profile
 from openai_conformance.generated.shaping import ShapingContext, shape_body, shape_query
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
 
 SPEC = load_spec()
 VALIDATOR = SchemaValidator(SPEC)
@@ -120,8 +120,8 @@ def test_path_values_are_quoted_once() -> None:
 
 
 def test_every_generated_requirement_is_used_by_a_generated_check() -> None:
+    from openai_conformance.contract.requirements import load_catalogue
     from openai_conformance.generated.judge import REQUIREMENTS
-    from openai_conformance.requirements import load_catalogue
 
     catalogue = {r for r in load_catalogue() if r.startswith("generated/")}
     used = set(REQUIREMENTS.values()) | {"generated/response-schema"}  # the items' verified id
@@ -144,7 +144,7 @@ def _hunt_for_large_numbers(shrink: bool) -> list[int]:
     from hypothesis import seed as hypothesis_seed
     from hypothesis import strategies as st
 
-    from openai_conformance.failures import Failure
+    from openai_conformance.checks.failures import Failure
     from openai_conformance.generated.runner import Hunt
 
     failures: list[Failure] = []

@@ -23,8 +23,9 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from openai_conformance.config import RunConfig, Timeouts
-from openai_conformance.redact import Secret
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.redact import Secret
+from openai_conformance.wire.settings import Timeouts
 
 CANARY = "sk-oaic-canary-7f3a9c1e5b2d4086a1c3e5f7"
 HITS: collections.Counter[str] = collections.Counter()

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from harness_support import CANARY, make_config
 
-from openai_conformance.budget import RequestBudget
-from openai_conformance.client import USER_AGENT, ConformanceClient
 from openai_conformance.errors import BudgetExhausted, TargetError
-from openai_conformance.evidence import EvidenceRecorder, read_evidence
-from openai_conformance.exchange import (
+from openai_conformance.wire.budget import RequestBudget
+from openai_conformance.wire.client import USER_AGENT, ConformanceClient
+from openai_conformance.wire.evidence import EvidenceRecorder, read_evidence
+from openai_conformance.wire.exchange import (
     MalformedResponse,
     RequestTimeout,
     TargetProtocolError,
@@ -174,7 +174,7 @@ def test_multipart_request_is_summarised_and_curl_uses_form_fields(client):
 
 
 def test_operation_is_inferred_from_the_spec(target):
-    from openai_conformance.spec import load_spec
+    from openai_conformance.contract import load_spec
 
     with ConformanceClient(make_config(target.base_url), spec=load_spec()) as c:
         ex = c.request("GET", "/files/file-abc")
@@ -197,7 +197,7 @@ def test_websocket_records_a_redacted_transcript(target, recorder):
 
 
 def test_websocket_silence_is_a_stream_timeout_not_a_hang(target):
-    from openai_conformance.exchange import StreamTimeout
+    from openai_conformance.wire.exchange import StreamTimeout
 
     with ConformanceClient(make_config(target.base_url)) as c, c.websocket("/realtime") as ws:
         ws.recv()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from openai_conformance.config import build_config, option_table
 from openai_conformance.errors import UsageError
-from openai_conformance.redact import Secret
+from openai_conformance.target.config import build_config, option_table
+from openai_conformance.wire.redact import Secret
 
 PROFILE = """
 name = "p"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 from harness_support import make_config
 
-from openai_conformance.client import ConformanceClient
-from openai_conformance.evidence import EvidenceRecorder, merge_evidence, read_evidence
-from openai_conformance.exchange import BODY_LIMIT
+from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.evidence import EvidenceRecorder, merge_evidence, read_evidence
+from openai_conformance.wire.exchange import BODY_LIMIT
 
 
 def _client(recorder: EvidenceRecorder, body: bytes = b'{"ok": true}', ctype="application/json"):

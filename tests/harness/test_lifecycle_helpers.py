@@ -7,12 +7,12 @@ import threading
 import pytest
 from harness_support import make_config
 
-from openai_conformance.budget import RequestBudget
-from openai_conformance.cleanup import CleanupRegistry, name_prefix, tag
-from openai_conformance.client import ConformanceClient
 from openai_conformance.errors import BudgetExhausted
-from openai_conformance.evidence import EvidenceRecorder, read_evidence
-from openai_conformance.polling import PollFailed, PollTimeout, poll
+from openai_conformance.scenario.cleanup import CleanupRegistry, name_prefix, tag
+from openai_conformance.scenario.polling import PollFailed, PollTimeout, poll
+from openai_conformance.wire.budget import RequestBudget
+from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.evidence import EvidenceRecorder, read_evidence
 
 
 def test_budget_is_exact_under_threads():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from openai_conformance.errors import UsageError
-from openai_conformance.profiles import (
+from openai_conformance.target.profiles import (
     DEFAULT_PROFILES_DIR,
     FEATURES,
     MODEL_ROLES,

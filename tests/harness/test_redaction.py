@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from harness_support import CANARY, make_config
 
-from openai_conformance.client import ConformanceClient
 from openai_conformance.errors import ConformanceError
-from openai_conformance.evidence import EvidenceRecorder, merge_evidence
-from openai_conformance.redact import (
+from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.evidence import EvidenceRecorder, merge_evidence
+from openai_conformance.wire.redact import (
     REDACTED,
     Secret,
     looks_secret,

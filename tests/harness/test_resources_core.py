@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openai_conformance.config import build_config
 from openai_conformance.errors import UsageError
+from openai_conformance.target.config import build_config
 
 
 def test_core_is_a_selectable_resource() -> None:

@@ -9,7 +9,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from openai_conformance.errors import HarnessError, UsageError
-from openai_conformance.serving import BackgroundServer
+from openai_conformance.wire.serving import BackgroundServer
 
 
 async def _hello(request: object) -> PlainTextResponse:

@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from harness_support import make_config
 
-from openai_conformance.client import ConformanceClient
-from openai_conformance.evidence import EvidenceRecorder, read_evidence
-from openai_conformance.exchange import StreamTimeout
-from openai_conformance.sse import SSEParser, is_event_stream, parse_sse
+from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.evidence import EvidenceRecorder, read_evidence
+from openai_conformance.wire.exchange import StreamTimeout
+from openai_conformance.wire.sse import SSEParser, is_event_stream, parse_sse
 
 # (name, stream, [(event, data, id)], {finding kinds})
 CASES = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 OUTCOMES_SUITE = """
 import pytest
-from openai_conformance.failures import Failure
-from openai_conformance.outcomes import ConformanceFailure, Disabled, Unsupported
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import ConformanceFailure, Disabled, Unsupported
 
 REQ = pytest.mark.requirement("core/models-list")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from openai_conformance.contract.requirements import load_catalogue
 from openai_conformance.errors import SpecError
-from openai_conformance.requirements import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ROOT / "suites"

@@ -91,8 +91,8 @@ reason = "issue 43"
 
 EXPECT_SUITE = """
 import pytest
-from openai_conformance.failures import Failure
-from openai_conformance.outcomes import ConformanceFailure
+from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.outcomes import ConformanceFailure
 
 @pytest.mark.requirement("core/models-list")
 def test_known_broken():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from openai_conformance.failures import Failure
+from openai_conformance.checks.failures import Failure
 from openai_conformance.proxy.server import ValidatingProxy
 
 KEY = "sk-oaic-canary-proxy-0123456789abcdef"

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
 
 _VALIDATOR: SchemaValidator | None = None
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import httpx
 
+from openai_conformance.contract import Operation, Spec
+from openai_conformance.contract.schemautil import is_binary, object_shape
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.routes import classify, kind_of
-from openai_conformance.refserver.schemautil import is_binary, object_shape
 from openai_conformance.refserver.synth import Synth
-from openai_conformance.spec import Operation, Spec
-from openai_conformance.validation import SchemaValidator
 
 UNKNOWN_ID = "unknown-id"
 _ORDER = {
@@ -198,9 +198,9 @@ class Sweep:
 
 
 if __name__ == "__main__":
+    from openai_conformance.contract import load_spec
     from openai_conformance.refserver.context import HANDLERS
     from openai_conformance.refserver.server import ReferenceServer
-    from openai_conformance.spec import load_spec
 
     spec = load_spec()
     with ReferenceServer() as server:

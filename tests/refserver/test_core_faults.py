@@ -6,9 +6,9 @@ import httpx
 import pytest
 
 from conftest import fault
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.faults import CATALOGUE
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.validation import SchemaValidator
 
 GENERIC = [
     "missing-required-field",

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.validation import SchemaValidator
 
 
 @pytest.fixture(scope="module")

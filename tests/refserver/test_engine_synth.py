@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from openai_conformance.contract import Spec, load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.routes import classify
 from openai_conformance.refserver.synth import Synth
-from openai_conformance.spec import Spec, load_spec
-from openai_conformance.validation import SchemaValidator
 
 
 @pytest.fixture(scope="module")

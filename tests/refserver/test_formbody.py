@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from openai_conformance.refserver.formbody import decode_raw
+from openai_conformance.contract.formcodec import decode_raw
 
 
 def test_nested_objects_and_arrays_decode_to_the_body_they_encode() -> None:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
 
 VALIDATOR = SchemaValidator(load_spec())
 JSONL = b'{"custom_id": "a"}\n{"custom_id": "b"}\n'

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.handlers.fine_tuning import QUEUED, RUNNING, VALIDATING
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
 
 VALIDATOR = SchemaValidator(load_spec())
 TO_SUCCESS = VALIDATING + QUEUED + RUNNING + 10  # simulated seconds from create to succeeded

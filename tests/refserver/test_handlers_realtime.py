@@ -13,9 +13,9 @@ from openai import OpenAI
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
-from openai_conformance.validation import SchemaValidator
 
 VALIDATOR = SchemaValidator(load_spec())
 KEY = "sk-realtime-test"

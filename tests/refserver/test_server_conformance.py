@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import pytest
 from sweep import Outcome, Sweep
 
+from openai_conformance.contract import load_spec
 from openai_conformance.refserver.context import HANDLERS
 from openai_conformance.refserver.server import ReferenceServer
-from openai_conformance.spec import load_spec
 
 
 @pytest.fixture(scope="module")

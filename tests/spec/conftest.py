@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from openai_conformance.spec import Spec, load_spec
+from openai_conformance.contract import Spec, load_spec
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from openai_conformance.contract import loader
+from openai_conformance.contract.source import SpecLock, read_source, verify_lock
 from openai_conformance.errors import SpecError
-from openai_conformance.spec import loader
-from openai_conformance.spec.source import SpecLock, read_source, verify_lock
 
 
 def test_default_document_matches_the_lock() -> None:

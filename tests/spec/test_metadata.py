@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from openai_conformance.spec.loader import METADATA_PATH, read_metadata
-from openai_conformance.spec.metadata import SAFETY_CLASSES, classify
+from openai_conformance.contract.loader import METADATA_PATH, read_metadata
+from openai_conformance.contract.metadata import SAFETY_CLASSES, classify
 
 
 def test_every_operation_has_metadata_and_no_entry_is_stale(spec) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openai_conformance.spec.normalize import annotate_unions, normalise, parse_document
+from openai_conformance.contract.normalize import annotate_unions, normalise, parse_document
 
 
 def test_yaml_dates_stay_strings() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from openai_conformance.contract.overlays import apply_overlays, load_overlays, parse_path
 from openai_conformance.errors import SpecError
-from openai_conformance.spec.overlays import apply_overlays, load_overlays, parse_path
 
 GOOD = """
 overlay: 1.0.0

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.synth import Synth
-from openai_conformance.validation import SchemaValidator
 
 # Overlaps of the *minimal* instance only, which real values do not have: the two array variants
 # of the moderation input (strings / multimodal parts) both accept an empty array, which the API

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from openai_conformance.validation import SchemaValidator
+from openai_conformance.contract.validation import SchemaValidator
 
 
 @pytest.fixture(scope="module")

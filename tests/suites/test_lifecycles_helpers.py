@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from openai_conformance import lifecycles as lc
 from openai_conformance.checks.context import default_context
-from openai_conformance.lifecycles.listing import operation_template
-from openai_conformance.outcomes import ConformanceFailure
+from openai_conformance.checks.outcomes import ConformanceFailure
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.lifecycles.listing import operation_template
 
 HAPPY_BATCH = ["validating", "validating", "in_progress", "finalizing", "completed"]
 

@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 from lifecycle_runner import failing, prefetch, run_suite, run_suite_against_absent
 
-from openai_conformance.realtime import (
+from openai_conformance.contract import load_spec
+from openai_conformance.reports.realtime_coverage import realtime_coverage
+from openai_conformance.scenario.realtime import (
     ResponseSequence,
     delta_problems,
     known_server_event_types,
     server_event_schemas,
     transcript_event_types,
 )
-from openai_conformance.reports.realtime_coverage import realtime_coverage
-from openai_conformance.spec import load_spec
 
 SUITE = "realtime"
 SPEED = 1000.0  # runs are memoised per exact arguments: always pass all three

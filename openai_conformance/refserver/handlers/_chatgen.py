@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ApiError, invalid
+from ...contract.envelope import ApiError, invalid
 from ..faults import declare
 from ..state import ServerState
 from . import _text

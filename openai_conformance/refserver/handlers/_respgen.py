@@ -18,7 +18,7 @@ import json
 import secrets
 from typing import Any
 
-from ..errors import ApiError, invalid
+from ...contract.envelope import ApiError, invalid
 from ..state import ServerState
 from . import _text
 from ._chatgen import message_text

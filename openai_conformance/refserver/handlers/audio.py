@@ -18,9 +18,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from ...contract.envelope import invalid
 from .. import sse
 from ..context import Ctx, handles
-from ..errors import invalid
 from ..faults import declare
 from . import _text
 from .models import require_model

@@ -31,9 +31,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...contract.envelope import ApiError, invalid, not_found
+from ...contract.requests import violation_error
 from ..context import Ctx, handles
-from ..dispatch import violation_error
-from ..errors import ApiError, invalid, not_found
 from ..faults import declare
 from ..store import new_id
 from .files import ACCEPT_MALFORMED_JSONL, create_file, file_bytes, get_file

@@ -15,8 +15,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...contract.envelope import not_found
 from ..context import Ctx, handles
-from ..errors import not_found
 from ..faults import declare
 from ..state import ServerState
 from ._chatgen import chat_completion_body, chat_completion_from_plan, plan_chat

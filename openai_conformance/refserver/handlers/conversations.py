@@ -14,8 +14,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ...contract.envelope import ApiError, not_found
 from ..context import Ctx, handles
-from ..errors import ApiError, not_found
 from ..state import ServerState
 from ..synth import Synth
 from ._respgen import CONV_ITEMS, CONVERSATIONS, new_id, normalise_input

@@ -14,8 +14,8 @@ import base64
 import struct
 from typing import Any
 
+from ...contract.envelope import ApiError, invalid
 from ..context import Ctx, handles
-from ..errors import ApiError, invalid
 from ..faults import declare
 from ..state import ServerState
 from . import _text

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
+from ...contract.envelope import invalid, not_found
 from ..context import Ctx, handles
-from ..errors import invalid, not_found
 from ..faults import declare
 from ..store import new_id
 

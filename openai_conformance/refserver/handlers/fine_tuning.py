@@ -32,10 +32,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...contract.envelope import invalid, not_found
+from ...contract.schemautil import object_shape
 from ..context import Ctx, handles
-from ..errors import invalid, not_found
 from ..faults import declare
-from ..schemautil import object_shape
 from ..store import new_id
 from ..synth import Synth
 from .files import create_file, file_bytes, get_file

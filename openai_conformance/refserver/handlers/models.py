@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...contract.envelope import ApiError
 from ..context import Ctx, handles
-from ..errors import ApiError
 from ..faults import declare
 from ..state import MODELS_CREATED_AT, ServerState
 from .lifecycle import refresh_all

@@ -16,8 +16,8 @@ import copy
 import secrets
 from typing import Any
 
+from ...contract.envelope import invalid
 from ..context import Ctx, handles
-from ..errors import invalid
 from ..realtime.faults import CLIENT_SECRET_SESSION_IGNORED
 from ..realtime.session import default_session, merge
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ...contract.envelope import ApiError, invalid, not_found
 from ..context import Ctx, handles
-from ..errors import ApiError, invalid, not_found
 from ..faults import declare
 from ..state import ServerState
 from . import _text

@@ -22,8 +22,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ...contract.envelope import invalid, not_found
 from ..context import Ctx, handles
-from ..errors import invalid, not_found
 from ..faults import declare
 from ..store import new_id
 from .files import create_file

@@ -1,0 +1,222 @@
+"""Discriminator-aware JSON Schema 2020-12 validation against the contract.
+
+``SchemaValidator(spec).validate(instance, schema)`` returns a list of ``Violation`` with the
+JSON pointer of the bad value. Unions annotated with ``x-oaic-dispatch`` by the normaliser are
+validated against the variant the instance names (``{"type": "response.output_text.delta"}``),
+so an error says ``/sequence_number: '3' is not of type 'integer'`` instead of "is not valid
+under any of the given schemas", and validating one streamed event costs one variant, not 53.
+
+Validators are built once per schema and cached; the document is registered once as a
+``referencing`` resource so local ``$ref``s resolve without copying.
+
+Speed: every instance is first checked by ``jsonschema_rs`` (Rust, ~1 µs per stream event);
+only an instance it rejects goes through the Python validator, which is the authority and
+produces the discriminator-aware, pointer-precise violations. The fast path is at least as
+strict as the Python one (it checks formats too), so it can only send more instances to the
+authority, never let an invalid one through unseen.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.validators import extend
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from . import Spec
+
+_DOC_URI = "urn:oaic:openapi"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way an instance breaks its schema."""
+
+    pointer: str  # JSON pointer into the instance ("" is the root)
+    message: str
+    keyword: str  # the failing JSON Schema keyword (type, required, enum, ...)
+    schema_path: str  # where in the schema the rule lives
+    expected: Any = None
+    actual: Any = None
+
+    def __str__(self) -> str:
+        where = self.pointer or "/"
+        return f"{where}: {self.message}"
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _most_specific(error: ValidationError) -> ValidationError:
+    """The error that explains a failed union best: descend into the branch that got deepest.
+
+    Branches that fail only because the value is of another type at the union's own location
+    (``[...] is not of type 'string'`` when the union is string-or-array) say nothing about
+    what is wrong, so they lose to any branch that got further into the value.
+    """
+    while error.context:
+        here = len(error.absolute_path)
+        informative = [
+            e for e in error.context if not (e.validator == "type" and len(e.absolute_path) == here)
+        ]
+        pool = informative or list(error.context)
+        error = max(pool, key=lambda e: len(e.absolute_path))
+    return error
+
+
+def _rebase(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _rebase(v) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            out["$ref"] = _DOC_URI + ref
+        return out
+    if isinstance(node, list):
+        return [_rebase(v) for v in node]
+    return node
+
+
+def _dispatching(original: Any) -> Any:
+    """Wrap the oneOf/anyOf keyword so annotated unions validate only the named variant."""
+
+    def keyword(validator: Any, variants: Any, instance: Any, schema: dict) -> Iterator[Any]:
+        dispatch = schema.get("x-oaic-dispatch")
+        if not dispatch or not isinstance(instance, dict) or dispatch["keyword"] not in schema:
+            yield from original(validator, variants, instance, schema)
+            return
+        prop = dispatch["property"]
+        tag = instance.get(prop)
+        index = dispatch["values"].get(tag) if isinstance(tag, str) else None
+        if index is None:
+            errors = list(original(validator, variants, instance, schema))
+            if not errors:
+                return  # a variant without that constant accepted it; no false positive
+            known = sorted(dispatch["values"])
+            if len(known) <= 12:
+                shown = ", ".join(map(repr, known))
+            else:  # a 53-way union: name the nearest variants, the full list is in `expected`
+                near = difflib.get_close_matches(str(tag), known, n=4, cutoff=0.0)
+                shown = f"{len(known)} variants, nearest: " + ", ".join(map(repr, near))
+            if prop not in instance:
+                msg = f"{prop!r} is a required property (it selects the variant: {shown})"
+                yield ValidationError(msg, validator="required", validator_value=[prop])
+            else:
+                err = ValidationError(
+                    f"{tag!r} is not one of the known {prop!r} values: {shown}",
+                    validator="enum",
+                    validator_value=known,
+                    instance=tag,
+                )
+                err.path.appendleft(prop)
+                yield err
+            return
+        yield from validator.descend(instance, variants[index], schema_path=index)
+
+    return keyword
+
+
+_Base = extend(
+    Draft202012Validator,
+    validators={
+        "oneOf": _dispatching(Draft202012Validator.VALIDATORS["oneOf"]),
+        "anyOf": _dispatching(Draft202012Validator.VALIDATORS["anyOf"]),
+    },
+)
+
+
+class SchemaValidator:
+    """Validate JSON values against schemas of one ``Spec`` (thread-safe, cached)."""
+
+    def __init__(self, spec: Spec, *, format_checking: bool = True) -> None:
+        self.spec = spec
+        resource: Resource[Any] = DRAFT202012.create_resource(spec.document)
+        self._registry: Registry = Registry().with_resource(_DOC_URI, resource)
+        self._checker = Draft202012Validator.FORMAT_CHECKER if format_checking else None
+        self._cache: dict[str, Any] = {}
+        self._fast_cache: dict[str, Any] = {}
+        self._rs_registry: Any = None
+        self._lock = threading.Lock()
+
+    def _fast(self, key: str, schema: dict[str, Any] | str) -> Any:
+        """A jsonschema_rs validator for the schema, or False when it cannot compile it."""
+        found = self._fast_cache.get(key)
+        if found is not None:
+            return found
+        try:
+            if self._rs_registry is None:
+                self._rs_registry = jsonschema_rs.Registry([(_DOC_URI, self.spec.document)])
+            if isinstance(schema, str):
+                ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
+                root: Any = {"$ref": _DOC_URI + ref}
+            else:
+                root = _rebase(schema)
+            fast: Any = jsonschema_rs.validator_for(
+                root, registry=self._rs_registry, validate_formats=True
+            )
+        except Exception:  # an unsupported construct: the Python validator alone decides
+            fast = False
+        with self._lock:
+            self._fast_cache[key] = fast
+        return fast
+
+    def _validator(self, schema: dict[str, Any] | str) -> Any:
+        key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        if isinstance(schema, str):  # a component name or a local "#/..." ref
+            ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
+            root: dict[str, Any] = {"$ref": _DOC_URI + ref}
+        else:
+            # Inline schemas carry local refs ("#/components/..."); point them at the document.
+            root = _rebase(schema)
+        validator = _Base(root, registry=self._registry, format_checker=self._checker)
+        with self._lock:
+            self._cache[key] = validator
+        return validator
+
+    def validate(self, instance: Any, schema: dict[str, Any] | str) -> list[Violation]:
+        """All violations of ``instance`` against ``schema`` (a schema, component name or ref).
+
+        Errors are flattened to their most specific cause (the union branch that got deepest,
+        see ``_most_specific``), sorted by pointer, so the report shows each bad value once.
+        """
+        key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
+        fast = self._fast(key, schema)
+        if fast is not False:
+            try:
+                if fast.is_valid(instance):
+                    return []
+            except Exception:
+                pass
+        try:
+            errors = list(self._validator(schema).iter_errors(instance))
+        except jsonschema.exceptions.SchemaError as exc:  # the document's own schema is bad
+            return [Violation("", f"schema error in the contract: {exc.message}", "schema", "")]
+        out = [self._violation(e) for e in errors]
+        return sorted(out, key=lambda v: v.pointer)
+
+    def is_valid(self, instance: Any, schema: dict[str, Any] | str) -> bool:
+        return not self.validate(instance, schema)
+
+    @staticmethod
+    def _violation(error: ValidationError) -> Violation:
+        best = _most_specific(error)
+        return Violation(
+            pointer=_pointer(best.absolute_path),
+            message=best.message,
+            keyword=str(best.validator),
+            schema_path=_pointer(best.absolute_schema_path),
+            expected=best.validator_value if best.validator in {"type", "enum", "const"} else None,
+            actual=best.instance if not isinstance(best.instance, dict | list) else None,
+        )

@@ -1,0 +1,141 @@
+"""The cleanup registry: everything the suite creates is undone, in reverse, even after failures.
+
+Scenario tests and the generated suite register an undo right after a create succeeds
+(before anything else can fail)::
+
+    registry.register("file", file_id, lambda: client.request("DELETE", f"/files/{file_id}"),
+                      "uploaded test file")
+
+``run_all()`` runs the undos newest first (children before parents), never raises, records
+every result (``CleanupResult``) and, when the client has a recorder, a ``cleanup`` evidence
+record. An undo whose answer is 404 counts as done (the object is already gone). Running it
+twice is a no-op; ``discard(kind, ident)`` forgets an entry the test already removed.
+
+Every created resource carries the run id so leftovers of a crashed run can be found and
+removed by hand: ``tag(metadata, run_id)`` adds ``{"oaic_run": run_id}`` to a metadata dict,
+``name_prefix(run_id)`` gives ``oaic-<run_id>-`` for objects that only have a name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..wire.evidence import current_test
+from ..wire.exchange import utc_now
+from ..wire.redact import redact_text
+
+RUN_TAG = "oaic_run"
+
+
+def tag(metadata: Mapping[str, Any] | None, run_id: str) -> dict[str, Any]:
+    """``metadata`` plus ``{"oaic_run": run_id}`` (OpenAI metadata: ≤ 16 string pairs)."""
+    return {**(metadata or {}), RUN_TAG: run_id}
+
+
+def name_prefix(run_id: str) -> str:
+    return f"oaic-{run_id}-"
+
+
+@dataclass(frozen=True)
+class CleanupEntry:
+    kind: str
+    ident: str
+    undo: Callable[[], object]
+    description: str
+    test_id: str | None
+
+
+@dataclass(frozen=True)
+class CleanupResult:
+    kind: str
+    ident: str
+    description: str
+    ok: bool
+    detail: str  # "deleted (HTTP 200)", "already gone (HTTP 404)", "RuntimeError: ..."
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "kind": "cleanup",
+            "resource": self.kind,
+            "ident": self.ident,
+            "description": self.description,
+            "ok": self.ok,
+            "detail": self.detail,
+        }
+
+
+class CleanupRegistry:
+    """See module doc. Thread-safe; ``client`` is used for its recorder and secrets only."""
+
+    def __init__(self, client: Any = None) -> None:
+        self.client = client
+        self._entries: list[CleanupEntry] = []
+        self._lock = threading.Lock()
+        self.results: list[CleanupResult] = []
+
+    def register(
+        self, kind: str, ident: str, undo: Callable[[], object], description: str = ""
+    ) -> CleanupEntry:
+        entry = CleanupEntry(
+            kind, str(ident), undo, description or f"{kind} {ident}", current_test.get()
+        )
+        with self._lock:
+            self._entries.append(entry)
+        return entry
+
+    def discard(self, kind: str, ident: str) -> bool:
+        """Forget an entry (the test deleted the object itself). True if one was removed."""
+        with self._lock:
+            for i in range(len(self._entries) - 1, -1, -1):
+                if self._entries[i].kind == kind and self._entries[i].ident == str(ident):
+                    del self._entries[i]
+                    return True
+        return False
+
+    @property
+    def pending(self) -> list[CleanupEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def run_all(self) -> list[CleanupResult]:
+        """Undo everything registered, newest first; never raises; idempotent."""
+        with self._lock:
+            entries, self._entries = self._entries, []
+        results = [self._run(entry) for entry in reversed(entries)]
+        self.results.extend(results)
+        return results
+
+    def _run(self, entry: CleanupEntry) -> CleanupResult:
+        secrets = list(getattr(self.client, "secrets", []) or [])
+        try:
+            outcome = entry.undo()
+        except BaseException as exc:  # cleanup must survive everything but interrupts
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            detail = redact_text(f"{exc.__class__.__name__}: {exc}", secrets)
+            result = CleanupResult(entry.kind, entry.ident, entry.description, False, detail)
+        else:
+            status = getattr(outcome, "status", None)
+            if status is None or 200 <= status < 300:
+                detail = "undone" + (f" (HTTP {status})" if status else "")
+                ok = True
+            elif status == 404:
+                detail, ok = "already gone (HTTP 404)", True
+            else:
+                detail, ok = f"undo answered HTTP {status}", False
+            result = CleanupResult(entry.kind, entry.ident, entry.description, ok, detail)
+        recorder = getattr(self.client, "recorder", None)
+        if recorder is not None:
+            # a full disk must not stop the other undos
+            with contextlib.suppress(Exception):
+                recorder.record(
+                    {**result.to_record(), "test_id": entry.test_id, "recorded_at": utc_now()}
+                )
+        return result

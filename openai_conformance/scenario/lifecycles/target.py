@@ -1,0 +1,249 @@
+"""Steps against a target: run configuration, safety gates, cleanup, uploads, polling.
+
+Everything here goes through the project's client (``client.request``), checks
+(``assert_conforms``), polling (``polling.poll``) and cleanup registry; the suites never build
+a second HTTP stack. ``require_feature`` turns a target without the feature into UNSUPPORTED.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .failing import fail, lifecycle_failure
+from .listing import operation_template
+from .machines import StateMachine, render_timeline
+
+#: Deadlines (seconds) when the profile names none: generous but bounded for real providers.
+DEFAULT_DEADLINES = {"files": 120.0, "uploads": 120.0, "batches": 3600.0, "fine_tuning": 7200.0}
+#: On the reference server lifecycles run on a fast clock; a minute of wall time is plenty.
+REFERENCE_DEADLINE_S = 60.0
+
+
+def is_reference(config: Any) -> bool:
+    """True when the target is our reference server (embedded, or the ``reference`` profile)."""
+    return (
+        bool(getattr(config, "embedded", False)) or getattr(config, "profile", None) == "reference"
+    )
+
+
+def deadline_s(config: Any, feature: str) -> float:
+    """The lifecycle deadline for ``feature``: the profile's, else the defaults above."""
+    default = REFERENCE_DEADLINE_S if is_reference(config) else DEFAULT_DEADLINES[feature]
+    return float(config.deadline(feature, default).seconds)
+
+
+def submit_only(config: Any, feature: str) -> bool:
+    """True when the profile says: submit and verify initial states only (no full lifecycle)."""
+    return bool(config.deadline(feature, DEFAULT_DEADLINES[feature]).submit_only)
+
+
+def allowed(config: Any, safety: str) -> bool:
+    """True when the run allows operations of this safety class (costly, admin, destructive)."""
+    return bool(config.allows(safety))
+
+
+def require_allowed(config: Any, safety: str, what: str) -> None:
+    """Raise ``Disabled`` unless the run allows ``safety`` (e.g. ``costly`` batch creation)."""
+    from ...checks.outcomes import Disabled
+
+    if not allowed(config, safety):
+        raise Disabled(f"{what} is {safety}; enable it with --allow {safety}")
+
+
+def register_undo(
+    cleanup: Any, client: Any, kind: str, ident: str, method: str, path: str, what: str
+) -> None:
+    """Register ``method path`` as the undo of a created object, before anything can fail.
+
+    The undo returns its exchange, so the registry reports "already gone (HTTP 404)" or a
+    failed undo with its status instead of a blind success.
+    """
+
+    def undo() -> Any:
+        return client.request(method, path)
+
+    cleanup.register(kind, ident, undo, what)
+
+
+def register_cancel(
+    cleanup: Any, client: Any, kind: str, path: str, machine: StateMachine, what: str
+) -> None:
+    """Register "cancel unless already terminal" for a lifecycle object at ``path``
+    (``POST path/cancel``); a finished batch or job is left alone instead of drawing a 400."""
+
+    def undo() -> Any:
+        current = client.request("GET", path)
+        try:
+            status = current.json().get("status") if current.status == 200 else None
+        except (ValueError, AttributeError):
+            status = None
+        if current.status != 200 or status in machine.terminal:
+            return current
+        return client.request("POST", f"{path}/cancel")
+
+    cleanup.register(kind, path.rsplit("/", 1)[-1], undo, what)
+
+
+def upload_file(
+    client: Any,
+    cleanup: Any,
+    data: bytes,
+    *,
+    purpose: str,
+    filename: str,
+    content_type: str = "application/octet-stream",
+) -> dict[str, Any]:
+    """``POST /files`` (multipart), checked, registered for deletion; returns the File object.
+
+    A target without the files API (404/501 envelope) makes the calling test UNSUPPORTED.
+    """
+    from ...checks import assert_unsupported_or_conforms
+
+    exchange = client.request(
+        "POST",
+        "/files",
+        data={"purpose": purpose},
+        files={"file": (filename, data, content_type)},
+    )
+    body = assert_unsupported_or_conforms(exchange, "POST /files", feature="files")
+    file_id = str(body["id"])
+    register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", filename)
+    return dict(body)
+
+
+@dataclass
+class Observed:
+    """Every state a poll saw (in order), the last object and the exchange that carried it."""
+
+    states: list[str] = field(default_factory=list)
+    body: dict[str, Any] = field(default_factory=dict)
+    exchange: Any = None
+    timed_out: bool = False
+
+
+def observe(
+    client: Any,
+    path: str,
+    machine: StateMachine,
+    *,
+    deadline: float,
+    until: Iterable[str] | None = None,
+    start: Observed | None = None,
+    fast: bool = False,
+) -> Observed:
+    """Poll ``GET path`` until the object's status is in ``until`` (default: the machine's
+    terminal states) or ``deadline`` seconds pass, through the project's polling helper.
+
+    Every poll is checked against the operation's schema and its status appended to
+    ``Observed.states`` (the state timeline). Each poll is an exchange record and the whole
+    timeline a ``timeline`` record in the evidence (via the client's recorder), so the report
+    shows it. ``fast`` (the reference server, whose states last tens of milliseconds) polls every
+    10 ms; otherwise polls start at 1 s and back off to 30 s. A deadline is not raised here:
+    ``timed_out`` is set and the caller decides (usually a FAIL naming the timeline, see
+    ``reached_conformance``).
+    """
+    from ...checks import assert_conforms
+    from ..polling import PollTimeout, poll
+
+    seen = start or Observed()
+    stop = frozenset(until or machine.terminal)
+    op = f"GET {operation_template(path)}"
+
+    def fetch() -> Any:
+        exchange = client.request("GET", path)
+        body = assert_conforms(exchange, op)
+        seen.states.append(str(body.get("status")))
+        seen.body, seen.exchange = dict(body), exchange
+        return exchange
+
+    if seen.states and seen.states[-1] in stop:
+        return seen
+    # The reference server's states last tens of milliseconds: poll every 10 ms, no backoff.
+    interval, backoff, cap = (0.01, 1.0, 0.01) if fast else (1.0, 1.5, 30.0)
+    try:
+        poll(
+            fetch,
+            lambda b: b.get("status"),
+            until=lambda s: s in stop,
+            deadline_s=deadline,
+            interval_s=interval,
+            backoff=backoff,
+            max_interval_s=cap,
+            recorder=getattr(client, "recorder", None),  # the timeline becomes evidence
+        )
+    except PollTimeout:
+        seen.timed_out = True
+    return seen
+
+
+def reached_conformance(
+    seen: Observed,
+    machine: StateMachine,
+    want: Iterable[str],
+    *,
+    operation: str,
+    requirement: str | None = None,
+) -> None:
+    """Fail unless the last observed state is one of ``want`` (timeline in the message)."""
+    goal = sorted(want)
+    last = seen.states[-1] if seen.states else None
+    if last not in goal:
+        why = "deadline passed" if seen.timed_out else "stopped"
+        fail(
+            lifecycle_failure(
+                "lifecycle_reached_conformance",
+                f"{machine.name} never reached {'|'.join(goal)} ({why})",
+                requirement=requirement,
+                operation=operation,
+                pointer="/status",
+                expected="|".join(goal),
+                actual=last,
+                message=f"timeline: {render_timeline(seen.states)}",
+                exchange=seen.exchange,
+            )
+        )
+
+
+#: How each lifecycle feature's base route is probed. A target that answers it 404/501 with
+#: the error envelope does not implement the feature: its tests are UNSUPPORTED, not FAIL.
+#: ``POST /uploads {}`` is a harmless probe: an implementation answers 400 (missing fields).
+FEATURE_PROBES: dict[str, tuple[str, str, Any]] = {
+    "files": ("GET", "/files", None),
+    "uploads": ("POST", "/uploads", {}),
+    "batches": ("GET", "/batches", None),
+    "fine_tuning": ("GET", "/fine_tuning/jobs", None),
+}
+_probed: dict[tuple[int, str], str | None] = {}
+
+
+def require_feature(client: Any, feature: str) -> None:
+    """Raise ``Unsupported`` when the target lacks ``feature`` (probed once per client).
+
+    Only 404/501 *with* the error envelope counts as "not implemented"; any other answer
+    (including a malformed 404) lets the tests run and judge it.
+    """
+    from ...checks import absence
+    from ...checks.outcomes import Unsupported
+
+    key = (id(client), feature)
+    if key not in _probed:
+        method, path, body = FEATURE_PROBES[feature]
+        params = {"limit": 1} if method == "GET" else None
+        exchange = client.request(method, path, json=body, params=params)
+        answer = absence(exchange)
+        reason = None if answer is None else f"{feature}: {method} {path} answered {answer}"
+        _probed[key] = reason
+    if _probed[key]:
+        raise Unsupported(str(_probed[key]))
+
+
+def model_for(config: Any, role: str) -> str:
+    """The profile's model for ``role``; a profile that names none makes the test DISABLED."""
+    from ...checks.outcomes import Disabled
+
+    try:
+        return str(config.model(role))
+    except KeyError:
+        raise Disabled(f"the profile names no {role!r} model ([models] {role} = ...)") from None

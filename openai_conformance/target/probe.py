@@ -1,0 +1,435 @@
+"""``oaic probe``: find out what a server implements and draft its profile.
+
+Contract: a bounded number of small requests (at most ``MAX_REQUESTS``, no retries, short
+timeouts) through the project's ``ConformanceClient`` (same auth, redaction and timeouts as a
+run); nothing costly: routes are probed with an empty JSON body (a server that has the route
+rejects it with 400/422 before doing any work) or a read-only GET of a list, and options with
+one-token chat completions. No resource is ever created.
+
+Reading an answer (``classify``):
+
+* 404, 405, 501 -> **absent** (a 404 whose error envelope says the *model* was not found
+  means the route exists: **present**);
+* 2xx, 400, 401, 403, 409, 415, 422, 429 -> **present**, unless the server answers a route
+  that cannot exist the same way (``CONTROL_PATH``): then the status proves nothing and the
+  route is **unknown** (e.g. a key checked before routing answers 401 everywhere);
+* anything else, a timeout or a broken connection -> **unknown**.
+
+``run_probe(client, model)`` returns a ``ProbeResult`` (observations, features, models);
+``draft_profile(result, ...)`` renders a TOML profile that validates against the profile
+schema (``probe_main`` checks that before printing it). Unknown answers are listed as
+comments in the draft, never claimed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConformanceError, UsageError
+from ..wire.redact import Secret
+from ..wire.settings import Timeouts
+from .config import RunConfig
+
+MAX_REQUESTS = 60
+CONTROL_PATH = "/oaic-probe-no-such-route"
+ABSENT = frozenset({404, 405, 501})
+PRESENT = frozenset({400, 401, 403, 409, 415, 422, 429})
+OPTIONAL_TOKENS = 1  # every inference the probe makes asks for one token
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route probe: ``feature`` is claimed when the route is present."""
+
+    feature: str
+    method: str
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("models", "GET", "/models"),
+    Route("chat", "POST", "/chat/completions"),
+    Route("completions", "POST", "/completions"),
+    Route("embeddings", "POST", "/embeddings"),
+    Route("responses", "POST", "/responses"),
+    Route("moderations", "POST", "/moderations"),
+    Route("files", "GET", "/files"),
+    Route("uploads", "POST", "/uploads"),
+    Route("batches", "GET", "/batches"),
+    Route("fine_tuning", "GET", "/fine_tuning/jobs"),
+    Route("vector_stores", "GET", "/vector_stores"),
+    Route("assistants", "GET", "/assistants", (("OpenAI-Beta", "assistants=v2"),)),
+    Route("containers", "GET", "/containers"),
+    Route("evals", "GET", "/evals"),
+    Route("videos", "GET", "/videos"),
+    Route("audio.speech", "POST", "/audio/speech"),
+    Route("audio.transcription", "POST", "/audio/transcriptions"),
+    Route("audio.translation", "POST", "/audio/translations"),
+    Route("images.generation", "POST", "/images/generations"),
+    Route("images.edit", "POST", "/images/edits"),
+    Route("images.variation", "POST", "/images/variations"),
+)
+#: Resource features implied by any of their sub-features.
+PARENTS = {"audio": "audio.", "images": "images.", "realtime": "realtime."}
+ROLE_HINTS = (  # (role, substrings of a model id), first match wins; chat is the fallback
+    ("embeddings", ("embed",)),
+    ("moderation", ("moderation",)),
+    ("tts", ("tts",)),
+    ("transcription", ("whisper", "transcribe")),
+    ("image", ("dall-e", "gpt-image", "image")),
+    ("realtime", ("realtime",)),
+)
+
+
+@dataclass
+class Observation:
+    """What one probe saw: ``verdict`` is present | absent | unknown."""
+
+    label: str
+    status: int | None
+    verdict: str
+    note: str = ""
+
+
+@dataclass
+class ProbeResult:
+    observations: list[Observation] = field(default_factory=list)
+    features: set[str] = field(default_factory=set)
+    models: dict[str, str] = field(default_factory=dict)
+    control: dict[str, int | None] = field(default_factory=dict)
+
+
+def _mentions_model(body: Any) -> bool:
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict):
+        return False
+    text = f"{err.get('code') or ''} {err.get('param') or ''} {err.get('message') or ''}"
+    return "model" in text.lower()
+
+
+def classify(status: int | None, control: int | None, body: Any = None) -> str:
+    """present | absent | unknown for one answer; see module doc."""
+    if status is None:
+        return "unknown"
+    if status == 404 and _mentions_model(body):
+        return "present"
+    if status in ABSENT:
+        return "absent"
+    if control is not None and status == control:
+        return "unknown"
+    if 200 <= status < 300 or status in PRESENT:
+        return "present"
+    return "unknown"
+
+
+def _json(exchange: Any) -> Any:
+    try:
+        return exchange.json()
+    except Exception:
+        return None
+
+
+class Prober:
+    """Runs the probes over one client; every request failure becomes an observation."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.result = ProbeResult()
+
+    def send(self, method: str, path: str, **kw: Any) -> tuple[int | None, Any, str]:
+        try:
+            ex = self.client.request(method, path, **kw)
+        except ConformanceError as exc:
+            if type(exc).__name__ == "TargetUnreachable":
+                raise
+            return None, None, exc.message.splitlines()[0][:120]
+        except Exception as exc:
+            return None, None, f"{type(exc).__name__}: {str(exc)[:100]}"
+        return ex.status, _json(ex), ""
+
+    def observe(self, label: str, status: int | None, verdict: str, note: str = "") -> str:
+        self.result.observations.append(Observation(label, status, verdict, note))
+        return verdict
+
+    # -- routes --------------------------------------------------------------------------
+
+    def controls(self) -> None:
+        for method in ("GET", "POST"):
+            kw: dict[str, Any] = {"json": {}} if method == "POST" else {}
+            status, _, _ = self.send(method, CONTROL_PATH, **kw)
+            self.result.control[method] = status
+            self.observe(f"{method} {CONTROL_PATH} (control)", status, "control")
+
+    def routes(self) -> None:
+        for route in ROUTES:
+            kw: dict[str, Any] = {"headers": dict(route.headers)} if route.headers else {}
+            if route.method == "POST":
+                kw["json"] = self.chat_body() if route.feature == "chat" else {}
+            status, body, note = self.send(route.method, route.path, **kw)
+            if route.feature == "models" and status == 200:
+                self.guess_models(body)
+            verdict = classify(status, self.result.control.get(route.method), body)
+            self.observe(f"{route.method} {route.path}", status, verdict, note)
+            if verdict == "present":
+                self.result.features.add(route.feature)
+
+    def guess_models(self, body: Any) -> None:
+        data = body.get("data") if isinstance(body, dict) else None
+        ids = [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        for model_id in ids:
+            low = model_id.lower()
+            role = next((r for r, hints in ROLE_HINTS if any(h in low for h in hints)), "chat")
+            self.result.models.setdefault(role, model_id)
+
+    def chat_body(self, **extra: Any) -> dict[str, Any]:
+        model = self.result.models.get("chat")
+        if model is None:
+            return {}
+        return {
+            "model": model,
+            "messages": [{"role": "user", "content": "Reply with OK."}],
+            "max_tokens": OPTIONAL_TOKENS,
+            **extra,
+        }
+
+    # -- options (one-token chat completions) --------------------------------------------
+
+    def chat_option(self, feature: str, check: Callable[[Any], bool], **extra: Any) -> None:
+        status, body, note = self.send("POST", "/chat/completions", json=self.chat_body(**extra))
+        if status == 200 and check(body):
+            verdict = "present"
+            self.result.features.add(feature)
+        elif status is None or status >= 500:
+            verdict = "unknown"
+        else:
+            verdict = "absent"
+        self.observe(f"chat option {feature}", status, verdict, note)
+
+    def streaming(self) -> None:
+        body = self.chat_body(stream=True, stream_options={"include_usage": True})
+        seen_usage, chunks, status, note = False, 0, None, ""
+        try:
+            with self.client.stream("POST", "/chat/completions", json=body) as stream:
+                status = stream.status
+                if status == 200:
+                    for event in stream.events():
+                        if event.is_done:
+                            break
+                        chunks += 1
+                        data = event.json()
+                        seen_usage = seen_usage or bool(
+                            isinstance(data, dict) and data.get("usage")
+                        )
+        except Exception as exc:
+            note = f"{type(exc).__name__}: {str(exc)[:100]}"
+        streams = status == 200 and chunks > 0
+        if streams:
+            self.result.features.add("chat.streaming")
+        if streams and seen_usage:
+            self.result.features.add("chat.stream-usage")
+        self.observe("chat option chat.streaming", status, "present" if streams else "absent", note)
+        self.observe(
+            "chat option chat.stream-usage (stream_options.include_usage)",
+            status,
+            "present" if streams and seen_usage else "absent",
+        )
+
+    def options(self) -> None:
+        if "chat" not in self.result.features or "chat" not in self.result.models:
+            return
+        self.streaming()
+        tool = {
+            "type": "function",
+            "function": {
+                "name": "oaic_probe",
+                "description": "probe",
+                "parameters": {"type": "object", "properties": {}},
+            },
+        }
+        schema = {
+            "type": "json_schema",
+            "json_schema": {
+                "name": "probe",
+                "strict": True,
+                "schema": {
+                    "type": "object",
+                    "properties": {"ok": {"type": "boolean"}},
+                    "required": ["ok"],
+                    "additionalProperties": False,
+                },
+            },
+        }
+        has_choices = _has_choices
+        self.chat_option("chat.tools", has_choices, tools=[tool])
+        self.chat_option("chat.json-mode", has_choices, response_format={"type": "json_object"})
+        self.chat_option("chat.structured-outputs", has_choices, response_format=schema)
+        self.chat_option("chat.logprobs", _has_logprobs, logprobs=True)
+
+    def embeddings_base64(self) -> None:
+        model = self.result.models.get("embeddings")
+        if "embeddings" not in self.result.features or model is None:
+            return
+        payload = {"model": model, "input": "probe", "encoding_format": "base64"}
+        status, body, note = self.send("POST", "/embeddings", json=payload)
+        data = body.get("data") if isinstance(body, dict) else None
+        first = data[0] if isinstance(data, list) and data else None
+        ok = status == 200 and isinstance(first, dict) and isinstance(first.get("embedding"), str)
+        if ok:
+            self.result.features.add("embeddings.base64")
+        self.observe(
+            "embeddings option embeddings.base64", status, "present" if ok else "absent", note
+        )
+
+    def handshake(self, path: str, model: str) -> tuple[int | None, str]:
+        """The HTTP status of a WebSocket handshake (101 when it upgrades)."""
+        try:
+            with self.client.websocket(path, {"model": model}):
+                return 101, ""
+        except ConformanceError as exc:
+            ex = getattr(exc, "exchange", None)
+            status = getattr(ex, "status", None) if ex is not None else None
+            return status, exc.message.splitlines()[0][:120]
+        except Exception as exc:  # a broken handshake: unknown
+            return None, f"{type(exc).__name__}: {str(exc)[:100]}"
+
+    def realtime(self) -> None:
+        """The Realtime WebSocket: an upgrade proves it; a refusal only counts when a
+        handshake on a route that cannot exist is answered differently (many servers refuse
+        every unknown WebSocket path with 403, the same status as a refused key)."""
+        model = self.result.models.get("realtime") or self.result.models.get("chat") or "probe"
+        control, _ = self.handshake(CONTROL_PATH, model)
+        self.result.control["WS"] = control
+        self.observe(f"WebSocket {CONTROL_PATH} (control)", control, "control")
+        status, note = self.handshake("/realtime", model)
+        if status == 101:
+            verdict = "present"
+        else:
+            verdict = classify(status, control)
+            if verdict == "present" and status not in (401, 403):
+                verdict = "unknown"  # a non-upgrade answer that is not auth proves little
+        if verdict == "present":
+            self.result.features.update({"realtime", "realtime.websocket"})
+        self.observe("WebSocket /realtime", status, verdict, note)
+
+    def run(self) -> ProbeResult:
+        self.controls()
+        self.routes()  # GET /models comes first: the chat probe needs a real model id
+        self.options()
+        self.embeddings_base64()
+        self.realtime()
+        for parent, prefix in PARENTS.items():
+            if any(f.startswith(prefix) for f in self.result.features):
+                self.result.features.add(parent)
+        return self.result
+
+
+def _has_choices(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("choices"), list)
+
+
+def _has_logprobs(body: Any) -> bool:
+    if not _has_choices(body) or not body["choices"]:
+        return False
+    choice = body["choices"][0]
+    return isinstance(choice, dict) and choice.get("logprobs") is not None
+
+
+def run_probe(client: Any, model: str | None = None) -> ProbeResult:
+    """Probe the target behind ``client``; ``model`` forces the chat model."""
+    prober = Prober(client)
+    if model:
+        prober.result.models["chat"] = model
+    return prober.run()
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+def _toml(value: str) -> str:
+    from .profiles import toml_string
+
+    return toml_string(value)
+
+
+def draft_profile(
+    result: ProbeResult,
+    *,
+    target: str,
+    name: str,
+    auth: str,
+    api_key_env: str | None,
+) -> str:
+    """A TOML profile from a probe (validates against the profile schema)."""
+    from .profiles import FEATURES
+
+    features = sorted(f for f in result.features if f in FEATURES)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"# Draft profile written by `oaic probe` on {now} against {target}.",
+        "# The probe sees which routes answer, not whether they conform: review the features,",
+        "# set the model ids, then run `oaic run --profile <this file>`.",
+        f"name = {_toml(name)}",
+        f"description = {_toml('probed ' + target)}",
+        "features = [",
+        *[f"  {_toml(f)}," for f in features],
+        "]",
+        "",
+        "[target]",
+        f"base_url = {_toml(target)}",
+        f"auth = {_toml(auth)}",
+    ]
+    if api_key_env:
+        lines.append(f"api_key_env = {_toml(api_key_env)}")
+    if result.models:
+        lines += ["", "[models]"]
+        lines += [f"{role} = {_toml(model)}" for role, model in sorted(result.models.items())]
+    lines += ["", "# What the probe saw (status: verdict):"]
+    for o in result.observations:
+        status = "---" if o.status is None else str(o.status)
+        note = f"  ({o.note})" if o.note else ""
+        lines.append(f"#   {o.label:<58} {status:>4}: {o.verdict}{note}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def probe_main(args: argparse.Namespace) -> int:
+    """``oaic probe``: probe ``args.target`` and print (or write) the draft profile."""
+    from ..wire.client import ConformanceClient
+    from .profiles import validate_profile
+
+    key: str | None = None
+    if args.api_key_env:
+        key = os.environ.get(args.api_key_env)
+        if not key:
+            raise UsageError(f"environment variable {args.api_key_env} is not set or empty")
+    auth = args.auth or ("bearer" if key else "none")
+    t = float(args.timeout)
+    config = RunConfig(
+        base_url=args.target,
+        api_key=Secret(key) if key else None,
+        auth=auth,
+        timeouts=Timeouts(connect=min(t, 10.0), read=t, total=t, stream_total=t, stream_idle=t),
+        max_requests=MAX_REQUESTS,
+        retries=0,
+        run_id="probe",
+    )
+    with ConformanceClient(config) as client:
+        result = run_probe(client, args.model)
+    name = args.name or "probed"
+    text = draft_profile(
+        result, target=args.target, name=name, auth=auth, api_key_env=args.api_key_env
+    )
+    validate_profile(tomllib.loads(text), "<draft profile>")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}: {len(result.features)} feature(s) detected")
+    else:
+        print(text, end="")
+    return 0
