@@ -11,7 +11,7 @@
    schema wants a file, a file where it wants a value) → ``request_schema_conformance``.
 
 Parsing, coercion of form values and parameter validation are the reference server's own
-(``refserver/dispatch.py``), so the proxy and the reference server accept exactly the same
+(``contract/requests.py``), so the proxy and the reference server accept exactly the same
 requests. Unlike the server, which answers the first problem, the proxy reports every schema
 violation of a body. All failures are attributed to the client (``attribution.CLIENT``).
 """
