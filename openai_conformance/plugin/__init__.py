@@ -1,7 +1,8 @@
 """The openai-conformance pytest plugin (registered by the repository's root conftest.py).
 
 Options (options.py), session roles and activation (session.py), per-test outcome mapping
-(hooks.py, verdict.py, items.py), fixtures (fixtures.py), end-of-run results (results.py).
+(hooks.py, verdict.py, items.py), fixtures (fixtures.py), end-of-run results and reports
+(finish.py).
 """
 
 from .fixtures import (

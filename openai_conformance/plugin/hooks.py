@@ -5,11 +5,13 @@ Per test, in the process that runs it:
                      (DISABLED: budget spent / --resources / undeclared feature; ERROR: broken
                      requirement citation);
   makereport         each phase's exception → Verdict (verdict.py), profile expectations,
-                     pytest's report rewritten to agree; at teardown the whole TestResult is
-                     attached as the ``("oaic_result", {...})`` user property (xdist carries
-                     it to the controller) and an ``outcome`` evidence record is written.
+                     pytest's report rewritten to agree; at teardown the test's
+                     ``reports.model.TestResult`` is attached to the teardown report
+                     (``attach_result``: its ``to_dict()`` in the report attribute
+                     ``oaic_result``, which xdist serialises with the report) and an
+                     ``outcome`` evidence record is written.
 In the controller / single process:
-  logreport          collects the TestResult dicts;
+  logreport          collects the TestResults (``result_of(report)``);
   sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3).
 """
 
@@ -19,15 +21,32 @@ from typing import Any
 
 import pytest
 
-from ..checks.outcomes import Outcome
+from ..checks import findings
+from ..checks.outcomes import Disabled, Outcome
+from ..checks.streams import event_types
 from ..errors import ConformanceError
+from ..reports.model import Expectation, FailureDetail, Finding, Requirement, TestResult
+from ..scenario.realtime import transcript_event_types
+from ..wire.evidence import current_test, set_current_test
 from . import items as meta
+from .finish import finish
 from .session import OaicSession, is_conformance_run
 from .verdict import Verdict, apply_expectation, classify, rewrite_report
 
 SESSION_KEY = pytest.StashKey[OaicSession]()
 PHASES_KEY = pytest.StashKey[dict[str, Any]]()
-RESULT_PROPERTY = "oaic_result"
+RESULT_ATTR = "oaic_result"
+
+
+def attach_result(report: pytest.TestReport, result: TestResult) -> None:
+    """Carry ``result`` on the teardown report. An extra report attribute (not a user
+    property) travels with xdist's report serialisation and stays out of junit.xml."""
+    setattr(report, RESULT_ATTR, result.to_dict())
+
+
+def result_of(report: pytest.TestReport) -> TestResult | None:
+    data = getattr(report, RESULT_ATTR, None)
+    return TestResult.from_dict(data) if isinstance(data, dict) else None
 
 
 def get_session(config: pytest.Config) -> OaicSession | None:
@@ -72,9 +91,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     sess = get_session(item.config)
     if sess is None:
         return
-    from ..checks import findings
-    from ..wire.evidence import set_current_test
-
     findings.begin()
     item.stash[PHASES_KEY] = {
         "verdicts": {},
@@ -83,8 +99,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     }
     reason = meta.gate(item, sess)
     if reason is not None:
-        from ..checks.outcomes import Disabled
-
         raise Disabled(reason)
 
 
@@ -108,12 +122,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         rewrite_report(report, item, verdict)
     phases["verdicts"][call.when] = verdict
     if call.when == "teardown":
-        result = _result(item, sess, phases, report)
-        report.user_properties.append((RESULT_PROPERTY, result))
+        attach_result(report, _result(item, sess, phases))
         token = phases.get("token")
         if token is not None:
-            from ..wire.evidence import current_test
-
             current_test.reset(token)
     return report
 
@@ -127,11 +138,7 @@ def _final(verdicts: dict[str, Verdict]) -> Verdict:
     return verdicts.get("call") or Verdict(Outcome.PASS)
 
 
-def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report: Any) -> dict:
-    from ..checks import findings
-    from ..checks.streams import event_types
-    from ..scenario.realtime import transcript_event_types
-
+def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any]) -> TestResult:
     final = _final(phases["verdicts"])
     try:
         req = meta.requirement_of(item, sess)
@@ -152,36 +159,31 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any], report
                 realtime.update(transcript_event_types(ex))
         sess.recorder.forget(item.nodeid)
     expectation = phases.get("expectation")
-    found = [
-        {"check": f.check, "level": f.level, "message": f.format(), "pointer": f.pointer}
-        for f in findings.take()
-    ]
-    result = {
-        "id": item.nodeid,
-        "name": item.name,
-        "suite": meta.suite_of(item.nodeid),
-        "resource": meta.resource_of(item, sess, operation),
-        "operation": operation,
-        "requirement": req.to_dict() if req is not None else None,
-        "outcome": final.outcome.value,
-        "duration_s": round(phases["duration"], 4),
-        "message": final.message,
-        "failures": [f.to_dict() for f in final.failures],
-        "findings": found,
-        "expectation": (
-            {
-                "outcome": str(getattr(expectation, "outcome", "FAIL")),
-                "reason": str(getattr(expectation, "reason", "")),
-                "link": getattr(expectation, "link", None),
-            }
+    result = TestResult(
+        id=item.nodeid,
+        name=item.name,
+        suite=meta.suite_of(item.nodeid),
+        resource=meta.resource_of(item, sess, operation),
+        operation=operation,
+        requirement=Requirement(**req.to_dict()) if req is not None else None,
+        outcome=final.outcome.value,
+        duration_s=round(phases["duration"], 4),
+        message=final.message,
+        failures=[FailureDetail(**f.to_dict()) for f in final.failures],
+        findings=[
+            Finding(check=f.check, level=f.level, message=f.format(), pointer=f.pointer)
+            for f in findings.take()
+        ],
+        expectation=(
+            Expectation(str(expectation.outcome), str(expectation.reason), expectation.link)
             if expectation is not None
             else None
         ),
-        "evidence": seqs,
-        "coverage": {"sse_event_types": sorted(sse), "realtime_event_types": sorted(realtime)},
-    }
+        evidence=seqs,
+        coverage={"sse_event_types": sorted(sse), "realtime_event_types": sorted(realtime)},
+    )
     if sess.recorder is not None:
-        payload = {"outcome": result["outcome"], "message": result["message"]}
+        payload = {"outcome": result.outcome, "message": result.message}
         if final.traceback:
             payload["traceback"] = final.traceback
         sess.recorder.record_outcome(item.nodeid, payload)
@@ -197,9 +199,9 @@ class ControllerHooks:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.sess.seen[report.nodeid] = report.when or ""
-        for name, value in report.user_properties:
-            if name == RESULT_PROPERTY and isinstance(value, dict):
-                self.sess.results[report.nodeid] = value
+        result = result_of(report)
+        if result is not None:
+            self.sess.results[report.nodeid] = result
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if not report.failed:
@@ -207,14 +209,14 @@ class ControllerHooks:
         self.sess.collection_errors += 1
         nodeid = report.nodeid or "<collection>"
         lines = str(report.longrepr).strip().splitlines() or ["?"]
-        self.sess.results[nodeid] = {
-            "id": nodeid,
-            "name": nodeid.split("/")[-1],
-            "suite": meta.suite_of(nodeid + "::x"),
-            "resource": "collection",
-            "outcome": "ERROR",
-            "message": "collection failed: " + lines[-1][:300],
-        }
+        self.sess.results[nodeid] = TestResult(
+            id=nodeid,
+            name=nodeid.split("/")[-1],
+            suite=meta.suite_of(nodeid + "::x"),
+            resource="collection",
+            outcome="ERROR",
+            message="collection failed: " + lines[-1][:300],
+        )
 
 
 @pytest.hookimpl(trylast=True)
@@ -226,8 +228,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if sess.worker:
         return
     try:
-        from .results import finish
-
         status = finish(sess)
     finally:
         sess.stop_server()

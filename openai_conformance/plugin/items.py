@@ -2,12 +2,16 @@
 
 * ``suite``: the folder under ``suites/`` (``core``, ``files``, ``generated`` ...);
 * ``requirement``: the one ``@pytest.mark.requirement("<feature>/<name>")`` marker (scenario
-  suites must have exactly one citing a known id; a generated item sets a ``("requirement",
-  id)`` user property while it runs instead);
-* ``operation``: ``@pytest.mark.operation("METHOD /path")`` or a ``("operation", id)`` user
-  property (the generated suite sets one per item); otherwise the first exchange's operation;
-* ``resource``: a ``("resource", name)`` user property, else the operation's resource for the
+  suites must have exactly one citing a known id; a generated item sets
+  ``item_facts(item).requirement`` while it runs instead);
+* ``operation``: ``@pytest.mark.operation("METHOD /path")`` or ``item_facts(item).operation``
+  (the generated suite sets one per item); otherwise the first exchange's operation;
+* ``resource``: ``item_facts(item).resource``, else the operation's resource for the
   generated suite, else the suite name.
+
+``ItemFacts`` (in the item's stash, ``item_facts(item)``) is the one typed channel through
+which a suite tells the plugin about an item; nothing is passed in string-keyed
+``user_properties``.
 
 ``gate(item, session)`` returns why a test must not run (DISABLED reason) or None, and raises
 ``HarnessError`` for a broken citation (an ERROR, never silently ignored).
@@ -15,6 +19,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -31,6 +36,23 @@ if TYPE_CHECKING:
 GENERATED = "generated"
 
 
+@dataclass
+class ItemFacts:
+    """What a suite tells the plugin about one item (None: not said; see module doc)."""
+
+    operation: str | None = None  # "METHOD /path"
+    resource: str | None = None
+    requirement: str | None = None  # set while the item runs (generated suite)
+
+
+FACTS_KEY = pytest.StashKey[ItemFacts]()
+
+
+def item_facts(item: pytest.Item) -> ItemFacts:
+    """The item's ``ItemFacts`` (created empty on first use); suites set its fields."""
+    return item.stash.setdefault(FACTS_KEY, ItemFacts())
+
+
 def suite_of(nodeid: str) -> str:
     parts = PurePosixPath(nodeid.split("::", 1)[0]).parts
     if "suites" in parts:
@@ -38,13 +60,6 @@ def suite_of(nodeid: str) -> str:
         if i + 1 < len(parts) - 1:
             return parts[i + 1]
     return parts[-2] if len(parts) > 1 else "tests"
-
-
-def _user_prop(item: pytest.Item, key: str) -> Any:
-    for name, value in item.user_properties:
-        if name == key:
-            return value
-    return None
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:
@@ -58,8 +73,8 @@ def requirement_of(item: pytest.Item, session: OaicSession) -> Requirement | Non
     if not ids:
         if suite == GENERATED:
             # A generated item checks several requirements; it reports the one it verified
-            # (or the one its first failure broke) as a ("requirement", id) user property.
-            rid = _user_prop(item, "requirement")
+            # (or the one its first failure broke) in its ItemFacts.
+            rid = item_facts(item).requirement
             return session.catalogue.get(str(rid)) if rid else None
         raise HarnessError(
             f'{item.nodeid} cites no requirement: add @pytest.mark.requirement("<id>") '
@@ -82,14 +97,13 @@ def operation_of(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("operation")
     if marker is not None and marker.args:
         return str(marker.args[0])
-    value = _user_prop(item, "operation")
-    return str(value) if value else None
+    return item_facts(item).operation or None
 
 
 def resource_of(item: pytest.Item, session: OaicSession, operation: str | None) -> str:
-    value = _user_prop(item, "resource")
+    value = item_facts(item).resource
     if value:
-        return str(value)
+        return value
     suite = suite_of(item.nodeid)
     if suite == GENERATED and operation:
         try:

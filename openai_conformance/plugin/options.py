@@ -51,11 +51,9 @@ def register_hypothesis_profiles() -> None:
     settings profile at configure time; register ``quick`` and ``thorough`` (``default`` exists)
     so the names the suite documents are always loadable. The generated suite applies its own,
     complete settings per operation (openai_conformance/generated/settings.py)."""
-    try:
-        from hypothesis import settings
-        from hypothesis.errors import InvalidArgument
-    except ImportError:  # pragma: no cover - hypothesis is a dependency
-        return
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
     for name in ("quick", "thorough"):
         try:
             settings.get_profile(name)

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from ..errors import ConformanceError
+from ..reports.model import TestResult
 from .options import cli_mapping
 
 EMBEDDED_KEY_PREFIX = "sk-oaic-embedded-"
@@ -95,7 +96,7 @@ class OaicSession:
         self._client: Any = None
         self.session_cleanup: Any = None
         self.budget_spent = False
-        self.results: dict[str, dict[str, Any]] = {}  # controller: nodeid -> TestResult dict
+        self.results: dict[str, TestResult] = {}  # controller: nodeid -> its result
         self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
         self.collection_errors = 0
         self.run_config = self._build_config()

@@ -23,9 +23,10 @@ from typing import Any
 
 import pytest
 
-from ..checks.failures import Failure, excerpt, redact
+from ..checks.failures import Failure, redact
 from ..checks.outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 from ..errors import BudgetExhausted, HarnessError
+from ..wire.exchange import TargetFailure
 
 BUDGET_REASON = "request budget spent"
 
@@ -84,10 +85,6 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> 
         return Verdict(Outcome.DISABLED, BUDGET_REASON, budget_spent=True)
     if isinstance(exc, pytest.skip.Exception):
         return Verdict(Outcome.DISABLED, redact(str(exc.msg or "skipped")))
-    try:
-        from ..wire.exchange import TargetFailure
-    except ImportError:  # pragma: no cover - harness not installed
-        TargetFailure = ()  # type: ignore[assignment,misc]
     if isinstance(exc, TargetFailure):
         failure = _target_failure(exc)
         return Verdict(Outcome.FAIL, f"{failure.title}: {failure.message[:200]}", [failure])
@@ -146,7 +143,3 @@ def rewrite_report(report: pytest.TestReport, item: pytest.Item, verdict: Verdic
     elif out is Outcome.ERROR and verdict.short:
         report.longrepr = f"ERROR: {verdict.message}"
     # Other ERRORs keep pytest's report with the traceback: it is our bug, show everything.
-
-
-def body_excerpt(content: bytes | str | None) -> str:
-    return excerpt(content)

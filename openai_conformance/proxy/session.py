@@ -238,8 +238,7 @@ class ProxySession:
         """Write every report format (None when the session has no report directory)."""
         if self.run_dir is None:
             return None
-        from ..plugin.results import point_latest
-        from ..reports.model import write_reports
+        from ..reports.writer import point_latest, write_reports
 
         self.settle()
         if self.recorder is not None:

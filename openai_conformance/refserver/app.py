@@ -31,13 +31,14 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route
 
 from ..contract import requests as dispatch
 from ..contract.envelope import ApiError
 from . import engine, handlers
 from .context import HANDLERS, Ctx
 from .faults import CATALOGUE, declare
+from .realtime import websocket_route
 from .responses import MISSING_REQUEST_ID, apply_response_faults, error_response, json_response
 from .state import ServerConfig, ServerState
 
@@ -78,10 +79,7 @@ def create_app(config: ServerConfig | None = None, state: ServerState | None = N
     async def endpoint(request: Request) -> Response:
         return await handle_request(state, request)
 
-    routes: list[BaseRoute] = []
-    ws = _realtime_endpoint()
-    if ws is not None:
-        routes.append(WebSocketRoute(f"{PREFIX}/realtime", ws))
+    routes: list[BaseRoute] = [websocket_route()]  # /v1/realtime (refserver/realtime/)
     routes.append(Route("/{path:path}", endpoint, methods=ALL_METHODS))
     app = Starlette(routes=routes)
     app.state.oaic = state
@@ -97,19 +95,6 @@ def create_app(config: ServerConfig | None = None, state: ServerState | None = N
 
     app.router.default = unmatched
     return app
-
-
-def _realtime_endpoint() -> Any:
-    """The WebSocket endpoint of ``refserver/realtime.py`` when that module exists.
-
-    Contract with realtime.py: a coroutine ``websocket_endpoint(websocket)``; the server state
-    is ``websocket.app.state.oaic``.
-    """
-    try:
-        from . import realtime
-    except ImportError:
-        return None
-    return getattr(realtime, "websocket_endpoint", None)
 
 
 def request_faults(state: ServerState, request: Request) -> frozenset[str]:

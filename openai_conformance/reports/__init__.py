@@ -1,6 +1,7 @@
 """Reports of a run: results.json (+ JSON Schema), junit.xml, summary.md, report.html, badge.
 
-The data model lives in ``model``; each format has its own module; ``write_reports`` writes all.
+The data model lives in ``model`` (no format knowledge); each format has its own module;
+``writer.write_reports`` writes all of them (import it from ``writer``: it pulls in jinja2).
 """
 
 from openai_conformance.reports.model import (
@@ -9,7 +10,6 @@ from openai_conformance.reports.model import (
     Results,
     RunInfo,
     TestResult,
-    write_reports,
 )
 
-__all__ = ["FailureDetail", "Finding", "Results", "RunInfo", "TestResult", "write_reports"]
+__all__ = ["FailureDetail", "Finding", "Results", "RunInfo", "TestResult"]

@@ -7,7 +7,8 @@ Shape (``results.json``, format ``openai-conformance/results`` version 1; the JS
      "run": RunInfo, "summary": <computed from tests>, "tests": [TestResult, ...]}
 
 The plugin builds ``RunInfo`` and one ``TestResult`` per test, then calls
-``write_reports(run_dir, run, tests)`` which writes every format and returns their paths.
+``reports.writer.write_reports(run_dir, run, tests)`` which writes every format and returns
+their paths (the model knows nothing of the formats).
 
 Score (stated in every report): a weighted pass rate in percent, one decimal.
 Each scored test weighs by its requirement level, MUST=3, SHOULD=2, MAY=1; a test without a
@@ -465,17 +466,3 @@ class Results:
         tmp.write_bytes(text.encode("utf-8", errors="backslashreplace"))
         os.replace(tmp, path)
         return path
-
-
-def write_reports(run_dir: Path, run: RunInfo, tests: list[TestResult]) -> dict[str, Path]:
-    """Write every report format into ``run_dir``; return ``{format_name: path}``.
-
-    Reads ``run_dir/evidence.jsonl`` (if present) to embed evidence in report.html.
-    Formats: results (results.json), junit, summary (summary.md), html (report.html),
-    badge (badge.svg), reproduce (REPRODUCE.md).
-    """
-    from openai_conformance.reports.writer import render_all  # lazy: heavy (jinja2)
-
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    return render_all(run_dir, Results(run=run, tests=list(tests)))

@@ -346,10 +346,6 @@ def transcription_create(c: Any, s: dict[str, Any]) -> Any:
 
 def realtime_session(c: Any, s: dict[str, Any]) -> Any:
     """The realtime client (``websockets``): update the session, ask for a text answer."""
-    try:
-        import websockets  # noqa: F401
-    except ImportError as exc:  # pragma: no cover - websockets is a core dependency
-        raise Skipped("the realtime client needs the websockets package") from exc
     kinds: list[str] = []
     with c.realtime.connect(model="gpt-realtime", max_retries=0) as conn:
         conn.session.update(session={"type": "realtime", "output_modalities": ["text"]})

@@ -140,6 +140,11 @@ class ConformanceClient:
         """Headers a WebSocket or SDK client must send (real values: never log this)."""
         return dict(self._identity_headers(True) + self._auth_headers(True))
 
+    def shown_auth_headers(self) -> list[tuple[str, str]]:
+        """The same headers as evidence shows them: the key as ``$OPENAI_API_KEY``, secret
+        header values ``[REDACTED]`` (safe for curl/websocat reproduction lines)."""
+        return self._auth_headers(reveal=False) + self._identity_headers(reveal=False)
+
     # ------------------------------------------------------------------ requests
 
     def url(self, path: str) -> str:
@@ -184,7 +189,7 @@ class ConformanceClient:
         finally:
             response.close()
         exchange.elapsed_ms = (time.monotonic() - started) * 1000
-        self._record(exchange)
+        self.record(exchange)
         return exchange
 
     @contextlib.contextmanager
@@ -225,7 +230,7 @@ class ConformanceClient:
             yield handle
         finally:
             handle.finish()
-            self._record(exchange)
+            self.record(exchange)
 
     def websocket(
         self,
@@ -285,7 +290,7 @@ class ConformanceClient:
             files=file_parts,
         )
         # Placeholders, never values: $OPENAI_API_KEY for the key, [REDACTED] for secret headers.
-        shown = self._auth_headers(reveal=False) + self._identity_headers(reveal=False)
+        shown = self.shown_auth_headers()
         for name, value in headers.items():
             shown.append((name, redact_headers({name: value}, self.secrets)[name.lower()]))
         if json is not None:
@@ -383,7 +388,7 @@ class ConformanceClient:
             exchange.content = b"".join(chunks)
             exchange.error = f"connection broke mid-body: {exc}"
             exchange.elapsed_ms = (time.monotonic() - started) * 1000
-            self._record(exchange)
+            self.record(exchange)
             raise MalformedResponse(
                 f"{exchange.request.method} {exchange.request.url}: HTTP {exchange.status} then "
                 f"the connection broke after {size} body bytes ({exc})",
@@ -394,7 +399,7 @@ class ConformanceClient:
     def _timeout_error(self, exchange: Exchange, what: str) -> RequestTimeout:
         exchange.error = f"timeout: {what}"
         exchange.elapsed_ms = 0.0 if not exchange.elapsed_ms else exchange.elapsed_ms
-        self._record(exchange)
+        self.record(exchange)
         return RequestTimeout(
             f"{exchange.request.method} {exchange.request.url}: target hung: {what}",
             exchange=exchange,
@@ -404,7 +409,7 @@ class ConformanceClient:
         where = f"{exchange.request.method} {exchange.request.url}"
         reason = redact_text(str(exc) or exc.__class__.__name__, self.secrets)
         exchange.error = f"{exc.__class__.__name__}: {reason}"
-        self._record(exchange)
+        self.record(exchange)
         if isinstance(exc, httpx.ConnectTimeout):
             return TargetUnreachable(
                 f"cannot connect to {self.base_url}: connect timed out after "
@@ -434,7 +439,9 @@ class ConformanceClient:
             hint="is --target pointing at an HTTP API (and http vs https right)?",
         )
 
-    def _record(self, exchange: Exchange) -> None:
+    def record(self, exchange: Exchange) -> None:
+        """Write ``exchange`` to the evidence (no-op without a recorder). Public for the
+        transports built on this client (wsclient) that make their own exchanges."""
         if self.recorder is not None:
             self.recorder.record_exchange(exchange)
 

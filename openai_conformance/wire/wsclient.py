@@ -134,7 +134,7 @@ def open_websocket(
     http_url = client.url(path) + (("?" + urlencode(params)) if params else "")
     ws_url = "ws" + http_url[len("http") :]
     shown_url = redact_url(ws_url, client.secrets)
-    placeholder = client._auth_headers(False) + client._identity_headers(False)
+    placeholder = client.shown_auth_headers()
     repro = "websocat " + " ".join(f'-H "{n}: {v}"' for n, v in placeholder) + f" '{shown_url}'"
     exchange = Exchange(
         request=RequestSummary(
@@ -171,7 +171,7 @@ def open_websocket(
         exchange.headers = httpx.Headers(list(resp.headers.raw_items()))
         exchange.content = bytes(resp.body or b"")
         exchange.elapsed_ms = (time.monotonic() - started) * 1000
-        client._record(exchange)
+        client.record(exchange)
         raise WebSocketRejected(
             f"WebSocket {shown_url}: handshake answered HTTP {resp.status_code} instead of 101",
             status=resp.status_code,
@@ -179,7 +179,7 @@ def open_websocket(
         ) from None
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         exchange.error = redact_text(f"{exc.__class__.__name__}: {exc}", client.secrets)
-        client._record(exchange)
+        client.record(exchange)
         raise TargetUnreachable(
             f"WebSocket {shown_url}: cannot connect: {exchange.error}", exchange=exchange
         ) from None
@@ -196,4 +196,4 @@ def open_websocket(
             "reason": getattr(conn, "close_reason", None),
         }
         exchange.websocket = {"url": shown_url, "transcript": session.transcript, "close": close}
-        client._record(exchange)
+        client.record(exchange)

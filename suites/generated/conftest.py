@@ -1,9 +1,9 @@
 """Fixtures and collection for the generated suite: one item per operation and per lifecycle.
 
-Items carry ``("operation", "METHOD /path")`` and ``("resource", name)`` user properties (the
-plugin reads them for gating and the per-resource report) and an ``xdist_group`` mark per
-resource, so with ``--dist loadgroup`` every item that shares the resource pool of a resource
-runs on one worker.
+Items carry their operation (``"METHOD /path"``) and resource in the plugin's ``ItemFacts``
+(``plugin.items.item_facts``: the plugin reads them for gating and the per-resource report)
+and an ``xdist_group`` mark per resource, so with ``--dist loadgroup`` every item that shares
+the resource pool of a resource runs on one worker.
 """
 
 from __future__ import annotations
@@ -15,15 +15,12 @@ import pytest
 from openai_conformance.contract import Spec, load_spec
 from openai_conformance.generated.links import lifecycles
 from openai_conformance.generated.suite import build_run
+from openai_conformance.plugin.hooks import get_session
+from openai_conformance.plugin.items import item_facts
 
 
 def _spec(config: pytest.Config) -> Spec:
-    try:
-        from openai_conformance.plugin.hooks import get_session
-
-        session = get_session(config)
-    except ImportError:  # pragma: no cover - the plugin ships with the package
-        session = None
+    session = get_session(config)
     return session.spec if session is not None else load_spec()
 
 
@@ -57,8 +54,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not op_id:
             continue
         spec = spec or _spec(config)
-        item.user_properties.append(("operation", op_id))
-        item.user_properties.append(("resource", spec.operation(op_id).resource))
+        facts = item_facts(item)
+        facts.operation = op_id
+        facts.resource = spec.operation(op_id).resource
 
 
 @pytest.fixture(scope="session")

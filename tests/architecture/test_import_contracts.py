@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_package_layers_and_refserver_entry_points_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     # import-linter caches the import graph in the working directory unless told not to.
-    code = lint_imports(config_filename=os.fspath(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    code = lint_imports(
+        config_filename=os.fspath(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+    )
     assert code == 0, "lint-imports reports a broken contract: run `lint-imports` for details"
 
 

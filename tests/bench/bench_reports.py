@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reports"))
 from sample import make_run, many_tests
 
 from openai_conformance.reports.html import render_html
-from openai_conformance.reports.model import Results, write_reports
+from openai_conformance.reports.model import Results
+from openai_conformance.reports.writer import write_reports
 
 
 def main() -> None:

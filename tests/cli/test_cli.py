@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPORT_SAMPLE))
 
 from sample import make_run, make_tests, write_evidence  # noqa: E402
 
-from openai_conformance.reports.model import write_reports  # noqa: E402
+from openai_conformance.reports.writer import write_reports  # noqa: E402
 
 
 def oaic(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

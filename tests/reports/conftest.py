@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sample import make_run, make_tests, write_evidence
 
-from openai_conformance.reports.model import Results, write_reports
+from openai_conformance.reports.model import Results
+from openai_conformance.reports.writer import write_reports
 
 
 @pytest.fixture(scope="module")

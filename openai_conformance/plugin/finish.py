@@ -1,0 +1,100 @@
+"""End of a run (controller / single process): results, reports, ``latest``, exit status.
+
+``finish(session)`` merges the per-worker evidence, completes the collected ``TestResult``s
+(a test that started but never reported is ERROR), writes every report format with
+``reports.writer.write_reports`` (results.json, junit.xml, summary.md, report.html,
+REPRODUCE.md), points ``<report_dir>/latest`` at the run and returns the exit status
+(see checks/outcomes.py).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .. import __version__ as suite_version
+from ..checks.failures import redact
+from ..checks.outcomes import Outcome, exit_status
+from ..reports.model import Overlay, RunInfo, SpecInfo, TargetInfo, TestResult
+from ..reports.writer import point_latest, write_reports
+from ..wire.evidence import merge_evidence
+
+if TYPE_CHECKING:
+    from .session import OaicSession
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _duration(started: str, finished: str) -> float:
+    try:
+        a = datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ")
+        b = datetime.strptime(finished, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return 0.0
+    return max(0.0, (b - a).total_seconds())
+
+
+def run_info(session: OaicSession) -> RunInfo:
+    cfg = session.run_config
+    spec = session.spec
+    finished = _iso_now()
+    args = [redact(str(a)) for a in session.pytest_config.invocation_params.args]
+    return RunInfo(
+        id=session.run_dir.name if session.run_dir else "run",
+        started_at=session.started_at,
+        finished_at=finished,
+        duration_s=_duration(session.started_at, finished),
+        suite_version=str(suite_version),
+        command=["pytest", *args],
+        target=TargetInfo(
+            base_url=redact(str(cfg.base_url)),
+            profile=cfg.profile,
+            embedded=session.embedded,
+            auth_style=cfg.auth,
+        ),
+        spec=SpecInfo(
+            origin=spec.origin,
+            version=spec.version,
+            sha256=spec.sha256,
+            overlays=[Overlay(**o.summary()) for o in spec.overlays],
+        ),
+        config=cfg.redacted(),
+        seed=cfg.seed,
+        workers=session.workers(),
+        python=sys.version.split()[0],
+        platform=platform.platform(),
+        certify=session.certify,
+    )
+
+
+def collected_results(session: OaicSession) -> list[TestResult]:
+    """Every test's result; tests that started but never reported a result are ERROR."""
+    out = dict(session.results)
+    for nodeid in session.seen:
+        if nodeid not in out:
+            out[nodeid] = TestResult(
+                id=nodeid,
+                name=nodeid.split("::")[-1],
+                suite="unknown",
+                resource="unknown",
+                outcome="ERROR",
+                message="the test never finished (the worker crashed or was interrupted)",
+            )
+    return [out[k] for k in sorted(out)]
+
+
+def finish(session: OaicSession) -> int:
+    """Merge evidence, write reports, update ``latest``; the run's exit status."""
+    assert session.run_dir is not None
+    if session.recorder is not None:  # single process: outcome records are already written
+        session.recorder.close()
+    merge_evidence(session.run_dir)
+    tests = collected_results(session)
+    write_reports(session.run_dir, run_info(session), tests)
+    point_latest(session.run_dir)
+    pairs = [(Outcome(t.outcome), t.level) for t in tests]
+    return exit_status(pairs, certify=session.certify)
