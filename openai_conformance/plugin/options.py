@@ -1,49 +1,38 @@
 """Command-line options of the conformance plugin (``pytest suites --target URL ...``).
 
-Every option is also reachable through the environment and the profile (config.py resolves
-the chain); here they are only declared and turned into the ``cli`` mapping for
-``build_config``. ``--oaic-run-id`` is internal: ``oaic run`` and the xdist controller pass the
-run id on so every worker tags resources with the same id.
+Generated from the one option table (``target/options.py``): every option offered on the
+pytest command line is added here and read back into the ``cli`` mapping of
+``build_config``, which validates it and resolves environment and profile. ``--oaic-run-id``
+is internal: ``oaic run`` and the xdist controller pass the run id on so every worker tags
+resources with the same id. ``--hypothesis-profile`` belongs to hypothesis's own plugin; it is
+only read here.
 """
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis.errors import InvalidArgument
+
+from ..target.options import PYTEST, help_text, offered_on
 
 _GROUP = "openai-conformance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(_GROUP, "openai-conformance: conformance run options")
-    group.addoption(
-        "--target",
-        metavar="URL",
-        help="base URL of the target (…/v1); absent: start the embedded reference server",
-    )
-    group.addoption("--profile", metavar="NAME", help="target profile targets/NAME.toml")
-    group.addoption("--spec", metavar="PATH_OR_URL", help="contract document to test against")
-    group.addoption(
-        "--allow", metavar="CLASSES", help="opt-in safety classes: destructive,admin,costly"
-    )
-    group.addoption(
-        "--max-requests",
-        metavar="N",
-        help="request budget; the run stops cleanly (remaining tests DISABLED) when it is spent",
-    )
-    group.addoption("--report-dir", metavar="DIR", help="where runs are written (reports/)")
-    group.addoption("--seed", metavar="N", help="seed for generated tests")
-    group.addoption(
-        "--resources", metavar="A,B", help="only these resources; the others are reported DISABLED"
-    )
-    group.addoption(
-        "--certify",
-        action="store_true",
-        default=False,
-        help="certification: UNSUPPORTED, DISABLED or XFAIL on a MUST fails the run",
-    )
-    group.addoption("--oaic-run-id", metavar="ID", help=argparse_suppress())
+    for opt in offered_on(PYTEST):
+        assert opt.flag is not None
+        if opt.foreign:
+            continue
+        if opt.switch:
+            group.addoption(opt.flag, action="store_true", default=False, help=help_text(opt))
+        else:
+            shown = argparse.SUPPRESS if opt.hidden else help_text(opt)
+            group.addoption(opt.flag, metavar=opt.metavar, help=shown)
 
 
 def register_hypothesis_profiles() -> None:
@@ -51,9 +40,6 @@ def register_hypothesis_profiles() -> None:
     settings profile at configure time; register ``quick`` and ``thorough`` (``default`` exists)
     so the names the suite documents are always loadable. The generated suite applies its own,
     complete settings per operation (openai_conformance/generated/settings.py)."""
-    from hypothesis import settings
-    from hypothesis.errors import InvalidArgument
-
     for name in ("quick", "thorough"):
         try:
             settings.get_profile(name)
@@ -64,30 +50,19 @@ def register_hypothesis_profiles() -> None:
 register_hypothesis_profiles()
 
 
-def _hypothesis_profile(config: pytest.Config) -> str | None:
-    value = config.getoption("hypothesis_profile", None)
-    return value if value in ("quick", "default", "thorough") else None
-
-
-def argparse_suppress() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
-
-
 def cli_mapping(config: pytest.Config) -> dict[str, Any]:
-    """The options the user gave, as the ``cli`` mapping of ``config.build_config``."""
-    get = config.getoption
-    raw = {
-        "target": get("--target"),
-        "profile": get("--profile"),
-        "spec": get("--spec"),
-        "allow": get("--allow"),
-        "max_requests": get("--max-requests"),
-        "report_dir": get("--report-dir"),
-        "seed": get("--seed"),
-        "hypothesis_profile": _hypothesis_profile(config),
-        "resources": get("--resources"),
-        "run_id": get("--oaic-run-id"),
-    }
+    """The configuration options the user gave, as the ``cli`` mapping of
+    ``config.build_config`` (keys are option names; run controls are left out)."""
+    raw: dict[str, Any] = {}
+    for opt in offered_on(PYTEST):
+        if opt.kind == "control":
+            continue
+        assert opt.flag is not None
+        if opt.foreign:  # hypothesis's option: any other value is hypothesis's business
+            value = config.getoption(opt.flag.lstrip("-").replace("-", "_"), None)
+            if opt.choices is not None and value not in opt.choices:
+                value = None
+        else:
+            value = config.getoption(opt.flag)
+        raw[opt.name] = value
     return {k: v for k, v in raw.items() if v is not None}

@@ -121,7 +121,7 @@ class OaicSession:
             wi = self.pytest_config.workerinput  # type: ignore[attr-defined]
             cli["run_id"] = wi["oaic_run_id"]
             if wi.get("oaic_base_url"):
-                cli["target"] = wi["oaic_base_url"]
+                cli["base_url"] = wi["oaic_base_url"]
                 cli.setdefault("profile", wi.get("oaic_profile") or None)
             if wi.get("oaic_api_key"):
                 cli["api_key"] = wi["oaic_api_key"]

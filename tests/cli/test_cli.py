@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from openai_conformance.commands import cli
+from openai_conformance.commands import run as run_command
 
 REPORT_SAMPLE = Path(__file__).resolve().parents[1] / "reports"
 sys.path.insert(0, str(REPORT_SAMPLE))
@@ -51,7 +52,7 @@ def test_version_prints_the_suite_version() -> None:
         (("run", "--target", "ftp://example"), 2, "expected an http(s) base URL"),
         (("run", "--target", "http://127.0.0.1:9/v1"), 1, "cannot connect to the target"),
         (("run", "--allow", "everything"), 2, "unknown value(s) everything"),
-        (("run", "--max-requests", "0"), 2, "expected a number >= 1"),
+        (("run", "--max-requests", "0"), 2, "expected a positive integer or 'unlimited'"),
         (("run", "-n", "many"), 2, "expected a number of workers"),
         (("run", "--hypothesis-profile", "deep"), 2, "invalid choice"),
         (("run", "--spec", "/nonexistent/openapi.yaml"), 2, "error:"),
@@ -124,8 +125,8 @@ def test_run_builds_pytest_arguments_for_the_plugin(tmp_path: Path) -> None:
             "files, batches",
         ]
     )
-    argv = cli._pytest_args(args, tmp_path, ["-x"])
-    assert argv[0] == str(cli.suites_dir())
+    argv = run_command.pytest_args(args, tmp_path, ["-x"])
+    assert argv[0] == str(run_command.suites_dir())
     joined = " ".join(argv)
     for part in (
         "--target http://h:1/v1 ",
@@ -149,7 +150,7 @@ def test_run_maps_pytest_exit_codes(
 ) -> None:
     import pytest as pytest_module
 
-    monkeypatch.setattr(cli, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(run_command, "_preflight", lambda args, report_dir: None)
     monkeypatch.setattr(pytest_module, "main", lambda args, plugins=None: pytest_code)
     if pytest_code in (0, 1):  # the run wrote its reports: the exit code comes from results
         run = tmp_path / "runs" / "r1"
@@ -163,7 +164,7 @@ def test_run_exit_code_follows_results_when_only_harness_errors(
 ) -> None:
     import pytest as pytest_module
 
-    monkeypatch.setattr(cli, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(run_command, "_preflight", lambda args, report_dir: None)
     monkeypatch.setattr(pytest_module, "main", lambda args, plugins=None: 1)
     tests = [t for t in make_tests() if t.outcome in ("PASS", "ERROR", "DISABLED")]
     write_reports(tmp_path / "runs" / "r1", make_run(), tests)
@@ -179,7 +180,7 @@ def test_unexpected_exception_is_one_paragraph(
         raise RuntimeError("kaput")
 
     monkeypatch.delenv("OAIC_DEBUG", raising=False)
-    monkeypatch.setattr(cli, "cmd_run", boom)
+    monkeypatch.setattr(run_command, "cmd_run", boom)
     assert cli.main(["run"]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err

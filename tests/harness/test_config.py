@@ -8,6 +8,7 @@ import pytest
 
 from openai_conformance.errors import UsageError
 from openai_conformance.target.config import build_config, option_table
+from openai_conformance.target.options import OPTIONS
 from openai_conformance.wire.redact import Secret
 
 PROFILE = """
@@ -200,7 +201,7 @@ def test_run_id_tags_metadata_and_names():
         ({}, {"OAIC_MAX_REQUESTS": "0"}, "environment variable OAIC_MAX_REQUESTS"),
         ({"allow": "destructive,everything"}, {}, "subset of destructive, admin, costly"),
         ({"auth": "basic"}, {}, "one of bearer, api-key, none"),
-        ({"target": "ftp://x"}, {}, "an http(s):// URL"),
+        ({"target": "ftp://x"}, {}, "an http(s) base URL"),
         ({}, {"OAIC_TIMEOUT_READ": "-1"}, "OAIC_TIMEOUT_READ: invalid value '-1'"),
         ({"retries": 5}, {}, "0, 1 or 2"),
         ({"resources": "chatt"}, {}, "comma-separated list of"),
@@ -249,3 +250,55 @@ def test_option_table_documents_every_environment_variable():
     table = option_table()
     for var in ("OAIC_TARGET", "OPENAI_BASE_URL", "OAIC_MAX_REQUESTS", "OAIC_MODEL_REALTIME"):
         assert var in table
+
+
+def _readme_table() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Configuration") :]
+    start = section.index("| Option |")
+    return section[start : section.index("\n\n", start)]
+
+
+def test_readme_configuration_table_is_the_option_table():
+    readme = _readme_table()
+    assert readme == option_table(), (
+        "README's configuration table and openai_conformance/target/options.py disagree; "
+        "paste option_table() into README.md:\n" + option_table()
+    )
+    rows = readme.splitlines()[2:]
+    assert len(rows) == len(OPTIONS)  # every option has its row, and every row an option
+    for opt, row in zip(OPTIONS, rows, strict=True):
+        for var in opt.env:
+            assert f"`{var}`" in row, (opt.name, var)
+        if opt.flag and not opt.hidden:
+            assert row.startswith(f"| `{opt.flag}` |"), (opt.name, row)
+
+
+def test_every_flag_of_the_table_is_offered_by_oaic_run_and_the_plugin(
+    pytestconfig: pytest.Config,
+) -> None:
+    import argparse
+
+    from openai_conformance.commands.cli import build_parser
+    from openai_conformance.target.options import PYTEST, RUN, offered_on
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    run_flags = {s for a in sub.choices["run"]._actions for s in a.option_strings}
+    assert {o.flag for o in offered_on(RUN)} <= run_flags
+    for opt in offered_on(PYTEST):  # the plugin is registered for every run in this checkout
+        assert opt.flag is not None
+        pytestconfig.getoption(opt.flag)  # ValueError when pytest does not know it
+
+
+def test_defaults_come_from_the_option_table():
+    cfg = build_config({"target": "http://x.example/v1"}, {}, None)  # no profile
+    for opt in OPTIONS:
+        if opt.kind == "config" and opt.default is not None:
+            value = (
+                getattr(cfg.timeouts, opt.name.removeprefix("timeout_"))
+                if opt.name.startswith("timeout_")
+                else cfg.models[opt.name.removeprefix("model_")]
+                if opt.name.startswith("model_")
+                else getattr(cfg, opt.name)
+            )
+            assert value == opt.default, opt.name
