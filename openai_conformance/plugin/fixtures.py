@@ -9,10 +9,18 @@ clear message instead of starting a server behind a self-test's back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from ..checks.context import CheckContext
+from ..contract import Spec
+from ..contract.requirements import Requirement
+from ..contract.validation import SchemaValidator
+from ..scenario.cleanup import CleanupRegistry
+from ..target.config import RunConfig
+from ..target.profiles import Profile, load_profile
+from ..wire.client import ConformanceClient
+from .items import requirement_of
 from .session import OaicSession
 
 
@@ -34,35 +42,35 @@ def oaic_session(request: pytest.FixtureRequest) -> OaicSession:
 
 
 @pytest.fixture(scope="session")
-def oaic_config(oaic_session: OaicSession) -> Any:
+def oaic_config(oaic_session: OaicSession) -> RunConfig:
     """The frozen RunConfig (base_url is the embedded server's when no target was given)."""
     return oaic_session.run_config
 
 
 @pytest.fixture(scope="session")
-def spec(oaic_session: OaicSession) -> Any:
+def spec(oaic_session: OaicSession) -> Spec:
     return oaic_session.spec
 
 
 @pytest.fixture(scope="session")
-def validator(oaic_session: OaicSession) -> Any:
+def validator(oaic_session: OaicSession) -> SchemaValidator:
     return oaic_session.validator
 
 
 @pytest.fixture(scope="session")
-def check_ctx(oaic_session: OaicSession) -> Any:
+def check_ctx(oaic_session: OaicSession) -> CheckContext:
     """``checks.CheckContext`` (spec, validator, config) for the ``*_conformance`` checks."""
     return oaic_session.check_ctx
 
 
 @pytest.fixture(scope="session")
-def client(oaic_session: OaicSession) -> Any:
+def client(oaic_session: OaicSession) -> ConformanceClient:
     """The session's ConformanceClient (auth, timeouts, budget, evidence)."""
     return oaic_session.client
 
 
 @pytest.fixture(scope="session")
-def session_cleanup(oaic_session: OaicSession) -> Iterator[Any]:
+def session_cleanup(oaic_session: OaicSession) -> Iterator[CleanupRegistry]:
     registry = oaic_session.cleanup_registry()
     oaic_session.session_cleanup = registry
     yield registry
@@ -71,7 +79,7 @@ def session_cleanup(oaic_session: OaicSession) -> Iterator[Any]:
 
 
 @pytest.fixture
-def cleanup(oaic_session: OaicSession) -> Iterator[Any]:
+def cleanup(oaic_session: OaicSession) -> Iterator[CleanupRegistry]:
     """A CleanupRegistry undone when the test ends (pass or fail)."""
     registry = oaic_session.cleanup_registry()
     yield registry
@@ -79,19 +87,15 @@ def cleanup(oaic_session: OaicSession) -> Iterator[Any]:
 
 
 @pytest.fixture
-def requirement(request: pytest.FixtureRequest, oaic_session: OaicSession) -> Any:
+def requirement(request: pytest.FixtureRequest, oaic_session: OaicSession) -> Requirement | None:
     """The ``Requirement`` the current test cites (None for generated tests)."""
-    from .items import requirement_of
-
     return requirement_of(request.node, oaic_session)
 
 
 @pytest.fixture(scope="session")
-def target_profile(oaic_session: OaicSession) -> Any:
+def target_profile(oaic_session: OaicSession) -> Profile | None:
     """The loaded target Profile (``profiles.load_profile``), or None without a profile."""
     name = oaic_session.run_config.profile
     if not name:
         return None
-    from ..target.profiles import load_profile
-
     return load_profile(name)

@@ -24,13 +24,21 @@ import re
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..errors import ConformanceError
 from ..reports.model import TestResult
+from ..scenario.cleanup import CleanupRegistry
+from ..target.config import RunConfig
+from ..wire.budget import RequestBudget
+from ..wire.client import ConformanceClient
 from .options import cli_mapping
+from .recorder import TrackingRecorder
+
+if TYPE_CHECKING:
+    from ..refserver.server import ReferenceServer
 
 EMBEDDED_KEY_PREFIX = "sk-oaic-embedded-"
 
@@ -88,13 +96,13 @@ class OaicSession:
             else "main"
         )
         self.certify = bool(config.getoption("--certify"))
-        self.server: Any = None
+        self.server: ReferenceServer | None = None
         self.run_dir: Path | None = None
         self.started_at = ""
-        self.recorder: Any = None
-        self.budget: Any = None
-        self._client: Any = None
-        self.session_cleanup: Any = None
+        self.recorder: TrackingRecorder | None = None
+        self.budget: RequestBudget | None = None
+        self._client: ConformanceClient | None = None
+        self.session_cleanup: CleanupRegistry | None = None
         self.budget_spent = False
         self.results: dict[str, TestResult] = {}  # controller: nodeid -> its result
         self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
@@ -113,7 +121,7 @@ class OaicSession:
 
     # -- configuration -----------------------------------------------------------------
 
-    def _build_config(self) -> Any:
+    def _build_config(self) -> RunConfig:
         from ..target.config import build_config
 
         cli = cli_mapping(self.pytest_config)
@@ -209,8 +217,6 @@ class OaicSession:
 
     def _open_evidence(self, workers: int) -> None:
         from ..checks.failures import register_secrets
-        from ..wire.budget import RequestBudget
-        from .recorder import TrackingRecorder
 
         register_secrets(self.run_config.secrets())
         assert self.run_dir is not None
@@ -220,19 +226,15 @@ class OaicSession:
     # -- shared objects ------------------------------------------------------------------
 
     @property
-    def client(self) -> Any:
+    def client(self) -> ConformanceClient:
         """The session's ConformanceClient (created on first use)."""
         if self._client is None:
-            from ..wire.client import ConformanceClient
-
             self._client = ConformanceClient(
                 self.run_config, self.recorder, spec=self.spec, budget=self.budget
             )
         return self._client
 
-    def cleanup_registry(self) -> Any:
-        from ..scenario.cleanup import CleanupRegistry
-
+    def cleanup_registry(self) -> CleanupRegistry:
         return CleanupRegistry(self.client)
 
     def finish_worker_side(self) -> None:
@@ -243,9 +245,7 @@ class OaicSession:
             finally:
                 self.session_cleanup = None
         if self._client is not None:
-            close = getattr(self._client, "close", None)
-            if callable(close):
-                close()
+            self._client.close()
             self._client = None
         if self.recorder is not None:
             self.recorder.close()

@@ -40,13 +40,6 @@ class Verdict:
     budget_spent: bool = False
     short: bool = False  # an ERROR whose message says it all (no traceback on screen)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome.value,
-            "message": self.message,
-            "failures": [f.to_dict() for f in self.failures],
-        }
-
 
 def _target_failure(exc: BaseException) -> Failure:
     exchange = getattr(exc, "exchange", None)
