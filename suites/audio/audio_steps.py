@@ -18,6 +18,8 @@ from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import parse_wav, sniff_audio
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 Problem = tuple[str, str, Any, Any]
 
@@ -46,12 +48,12 @@ _SRT_TIMING = re.compile(rf"^{_SRT_TIME} --> {_SRT_TIME}$")
 _VTT_TIMING = re.compile(r"^(?:\d{2,}:)?\d{2}:\d{2}\.\d{3} --> (?:\d{2,}:)?\d{2}:\d{2}\.\d{3}")
 
 
-def require_claim(config: Any, feature: str) -> None:
+def require_claim(config: RunConfig, feature: str) -> None:
     if not config.claims(feature):
         raise Disabled(f"the profile does not claim {feature}")
 
 
-def read_stream(client: Any, path: str, **request: Any) -> tuple[Any, list[Any]]:
+def read_stream(client: ConformanceClient, path: str, **request: Any) -> tuple[Any, list[Any]]:
     """POST a streamed request; ``(exchange, events)``. A body that is not an event stream
     (an error envelope, or ``stream`` ignored) is read whole and judged by the caller."""
     with client.stream("POST", path, **request) as stream:

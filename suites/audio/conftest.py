@@ -10,6 +10,8 @@ import pytest
 
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import wav_tone
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +20,9 @@ def tone_wav() -> bytes:
 
 
 @pytest.fixture
-def transcribe(client: Any, oaic_config: Any, tone_wav: bytes) -> Callable[..., Any]:
+def transcribe(
+    client: ConformanceClient, oaic_config: RunConfig, tone_wav: bytes
+) -> Callable[..., Any]:
     model = lc.model_for(oaic_config, "transcription")
 
     def post(path: str, **form: Any) -> Any:

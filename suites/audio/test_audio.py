@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,7 +26,10 @@ from openai_conformance.checks import (
     raise_failures,
     stream_event_schema_conformance,
 )
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 SPEECH, STT, TRANSLATE = (
     "POST /audio/speech",
@@ -35,14 +39,16 @@ SPEECH, STT, TRANSLATE = (
 SAY = "The conformance suite checks every audio format."
 
 
-def _speech_request(config: Any, **extra: Any) -> dict[str, Any]:
+def _speech_request(config: RunConfig, **extra: Any) -> dict[str, Any]:
     model = lc.model_for(config, "tts")
     return {"model": model, "input": SAY, "voice": "alloy", **extra}
 
 
 @pytest.mark.requirement("audio/speech-format")
 @pytest.mark.parametrize("fmt", SPEECH_FORMATS)
-def test_speech_bytes_match_the_response_format(client: Any, oaic_config: Any, fmt: str) -> None:
+def test_speech_bytes_match_the_response_format(
+    client: ConformanceClient, oaic_config: RunConfig, fmt: str
+) -> None:
     require_claim(oaic_config, "audio.speech")
     exchange = client.request(
         "POST", "/audio/speech", json=_speech_request(oaic_config, response_format=fmt)
@@ -53,7 +59,7 @@ def test_speech_bytes_match_the_response_format(client: Any, oaic_config: Any, f
 
 @pytest.mark.requirement("audio/speech-stream")
 def test_speech_stream_sends_audio_deltas_then_done(
-    client: Any, oaic_config: Any, check_ctx: Any
+    client: ConformanceClient, oaic_config: RunConfig, check_ctx: CheckContext
 ) -> None:
     require_claim(oaic_config, "audio.speech-streaming")
     body = _speech_request(oaic_config, stream_format="sse", response_format="pcm")
@@ -82,7 +88,7 @@ def test_speech_stream_sends_audio_deltas_then_done(
 @pytest.mark.requirement("audio/transcription-formats")
 @pytest.mark.parametrize("fmt", TRANSCRIPT_FORMATS)
 def test_transcription_answers_each_response_format(
-    transcribe: Any, oaic_config: Any, fmt: str
+    transcribe: Callable[..., Any], oaic_config: RunConfig, fmt: str
 ) -> None:
     require_claim(oaic_config, "audio.transcription")
     exchange = transcribe("/audio/transcriptions", response_format=fmt)
@@ -94,7 +100,7 @@ def test_transcription_answers_each_response_format(
 @pytest.mark.requirement("audio/translation-formats")
 @pytest.mark.parametrize("fmt", TRANSCRIPT_FORMATS)
 def test_translation_answers_each_response_format(
-    transcribe: Any, oaic_config: Any, fmt: str
+    transcribe: Callable[..., Any], oaic_config: RunConfig, fmt: str
 ) -> None:
     require_claim(oaic_config, "audio.translation")
     exchange = transcribe("/audio/translations", response_format=fmt)
@@ -122,7 +128,7 @@ def timing_problems(items: Any, kind: str, duration: float) -> list[Problem]:
 
 @pytest.mark.requirement("audio/transcription-timestamps")
 def test_verbose_transcription_has_segment_and_word_timestamps(
-    transcribe: Any, oaic_config: Any
+    transcribe: Callable[..., Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "audio.transcription")
     exchange = transcribe(
@@ -140,7 +146,7 @@ def test_verbose_transcription_has_segment_and_word_timestamps(
 
 @pytest.mark.requirement("audio/transcription-stream")
 def test_streamed_transcript_deltas_concatenate_to_done_text(
-    client: Any, oaic_config: Any, tone_wav: bytes, check_ctx: Any
+    client: ConformanceClient, oaic_config: RunConfig, tone_wav: bytes, check_ctx: CheckContext
 ) -> None:
     require_claim(oaic_config, "audio.transcription-streaming")
     data = {"model": lc.model_for(oaic_config, "transcription"), "stream": "true"}

@@ -7,11 +7,14 @@ from typing import Any
 
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 FEATURE = "batches"
 
 
-def chat_input(config: Any, n: int = 3) -> tuple[bytes, list[str]]:
+def chat_input(config: RunConfig, n: int = 3) -> tuple[bytes, list[str]]:
     ids = [f"{config.name_prefix}chat-{i}" for i in range(n)]
     lines = [
         lc.chat_batch_line(cid, lc.model_for(config, "chat"), f"Say {i}.")
@@ -20,7 +23,7 @@ def chat_input(config: Any, n: int = 3) -> tuple[bytes, list[str]]:
     return lc.jsonl(lines), ids
 
 
-def embeddings_input(config: Any, n: int = 2) -> tuple[bytes, list[str]]:
+def embeddings_input(config: RunConfig, n: int = 2) -> tuple[bytes, list[str]]:
     ids = [f"{config.name_prefix}emb-{i}" for i in range(n)]
     lines = [
         lc.embeddings_batch_line(cid, lc.model_for(config, "embeddings"), f"text {i}")
@@ -30,7 +33,11 @@ def embeddings_input(config: Any, n: int = 2) -> tuple[bytes, list[str]]:
 
 
 def create_batch(
-    client: Any, cleanup: Any, config: Any, data: bytes, endpoint: str = "/v1/chat/completions"
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    config: RunConfig,
+    data: bytes,
+    endpoint: str = "/v1/chat/completions",
 ) -> tuple[dict[str, Any], Any]:
     """Upload ``data`` as a batch input and create the batch (registered for cancellation)."""
     lc.require_allowed(config, "costly", "creating a batch")
@@ -48,7 +55,7 @@ def create_batch(
     return dict(body), exchange
 
 
-def run_to_end(client: Any, config: Any, batch: dict[str, Any]) -> lc.Observed:
+def run_to_end(client: ConformanceClient, config: RunConfig, batch: dict[str, Any]) -> lc.Observed:
     """Poll a created batch to a terminal state; raises Disabled when the profile says
     submit-only; FAILs when the deadline passes first."""
     from openai_conformance.checks.outcomes import Disabled
@@ -68,7 +75,9 @@ def run_to_end(client: Any, config: Any, batch: dict[str, Any]) -> lc.Observed:
     return seen
 
 
-def output_lines(client: Any, batch: dict[str, Any]) -> list[tuple[str, int, Any, Any]]:
+def output_lines(
+    client: ConformanceClient, batch: dict[str, Any]
+) -> list[tuple[str, int, Any, Any]]:
     """``(file kind, line number, parsed line, exchange)`` for the output and error files."""
     from openai_conformance.checks import assert_conforms
 

@@ -9,11 +9,14 @@ import pytest
 from batch_steps import FinishedBatch, chat_input, create_batch, run_to_end
 
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture
 def make_batch(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> Callable[..., tuple[dict[str, Any], Any]]:
     """``make_batch(data, endpoint=...)`` → (created batch, exchange)."""
 
@@ -24,7 +27,9 @@ def make_batch(
 
 
 @pytest.fixture(scope="module")
-def finished_batch(client: Any, session_cleanup: Any, oaic_config: Any) -> FinishedBatch:
+def finished_batch(
+    client: ConformanceClient, session_cleanup: CleanupRegistry, oaic_config: RunConfig
+) -> FinishedBatch:
     """A chat batch run to a terminal state, with its observed timeline and custom ids.
 
     One per module: the tests that inspect a finished batch share it, so a real provider runs
@@ -37,6 +42,6 @@ def finished_batch(client: Any, session_cleanup: Any, oaic_config: Any) -> Finis
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _batches_supported(client: Any) -> None:
+def _batches_supported(client: ConformanceClient) -> None:
     """Every test is UNSUPPORTED when the target does not implement batches."""
     lc.require_feature(client, "batches")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,13 +12,16 @@ from batch_steps import FinishedBatch, chat_input, embeddings_input, output_line
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 GET = "GET /batches/{batch_id}"
 
 
 @pytest.mark.requirement("batches/create-initial-state")
 def test_create_returns_batch_in_initial_state_echoing_request(
-    make_batch: Any, oaic_config: Any
+    make_batch: Callable[..., tuple[dict[str, Any], Any]], oaic_config: RunConfig
 ) -> None:
     data, _ = chat_input(oaic_config)
     batch, exchange = make_batch(data)
@@ -99,7 +103,7 @@ def test_request_counts_total_equals_completed_plus_failed(finished_batch: Finis
 
 @pytest.mark.requirement("batches/output-lines-validate")
 def test_output_lines_validate_against_request_output_schema(
-    client: Any, finished_batch: FinishedBatch
+    client: ConformanceClient, finished_batch: FinishedBatch
 ) -> None:
     validator = default_context().validator
     failures = []
@@ -126,7 +130,7 @@ def test_output_lines_validate_against_request_output_schema(
 
 @pytest.mark.requirement("batches/custom-id-once")
 def test_each_custom_id_appears_exactly_once_across_output_and_error_files(
-    client: Any, finished_batch: FinishedBatch
+    client: ConformanceClient, finished_batch: FinishedBatch
 ) -> None:
     seen = [
         row.get("custom_id")
@@ -152,7 +156,10 @@ def test_each_custom_id_appears_exactly_once_across_output_and_error_files(
 @pytest.mark.requirement("batches/response-body-validates")
 @pytest.mark.parametrize("endpoint", ["/v1/chat/completions", "/v1/embeddings"])
 def test_each_response_body_validates_against_endpoint_schema(
-    client: Any, make_batch: Any, oaic_config: Any, endpoint: str
+    client: ConformanceClient,
+    make_batch: Callable[..., tuple[dict[str, Any], Any]],
+    oaic_config: RunConfig,
+    endpoint: str,
 ) -> None:
     data, _ = (chat_input if "chat" in endpoint else embeddings_input)(oaic_config)
     batch, _ = make_batch(data, endpoint)
@@ -182,7 +189,9 @@ def test_each_response_body_validates_against_endpoint_schema(
 
 @pytest.mark.requirement("batches/invalid-lines-reported")
 def test_invalid_line_is_reported_with_its_line_number(
-    client: Any, make_batch: Any, oaic_config: Any
+    client: ConformanceClient,
+    make_batch: Callable[..., tuple[dict[str, Any], Any]],
+    oaic_config: RunConfig,
 ) -> None:
     data, _ = chat_input(oaic_config, 2)
     bad = lc.jsonl(
@@ -218,7 +227,9 @@ def test_invalid_line_is_reported_with_its_line_number(
 
 @pytest.mark.requirement("batches/cancel")
 def test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled(
-    client: Any, make_batch: Any, oaic_config: Any
+    client: ConformanceClient,
+    make_batch: Callable[..., tuple[dict[str, Any], Any]],
+    oaic_config: RunConfig,
 ) -> None:
     data, _ = chat_input(oaic_config)
     batch, _ = make_batch(data)
@@ -258,7 +269,9 @@ def test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled(
 
 @pytest.mark.requirement("batches/list-pagination")
 def test_list_pagination_walks_created_batches_once(
-    client: Any, make_batch: Any, oaic_config: Any
+    client: ConformanceClient,
+    make_batch: Callable[..., tuple[dict[str, Any], Any]],
+    oaic_config: RunConfig,
 ) -> None:
     data, _ = chat_input(oaic_config, 1)
     ids = [make_batch(data)[0]["id"] for _ in range(3)]
@@ -269,7 +282,7 @@ def test_list_pagination_walks_created_batches_once(
 
 
 @pytest.mark.requirement("batches/retrieve-unknown-404")
-def test_retrieve_unknown_batch_answers_404_envelope(client: Any) -> None:
+def test_retrieve_unknown_batch_answers_404_envelope(client: ConformanceClient) -> None:
     assert_error(
         client.request("GET", "/batches/batch_oaic_does_not_exist"),
         status=404,
@@ -280,7 +293,7 @@ def test_retrieve_unknown_batch_answers_404_envelope(client: Any) -> None:
 
 @pytest.mark.requirement("batches/input-purpose-enforced")
 def test_create_from_file_with_wrong_purpose_is_rejected(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
@@ -303,7 +316,7 @@ def test_create_from_file_with_wrong_purpose_is_rejected(
 
 @pytest.mark.requirement("batches/unknown-endpoint-rejected")
 def test_create_with_unknown_endpoint_is_rejected_naming_endpoint(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
@@ -329,7 +342,7 @@ def test_create_with_unknown_endpoint_is_rejected_naming_endpoint(
 
 @pytest.mark.requirement("batches/malformed-jsonl")
 def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
@@ -377,7 +390,7 @@ def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
         )
 
 
-def _undo_if_created(client: Any, cleanup: Any, exchange: Any) -> None:
+def _undo_if_created(client: ConformanceClient, cleanup: CleanupRegistry, exchange: Any) -> None:
     if exchange.status < 300:
         bid = (exchange.json() or {}).get("id")
         if bid:

@@ -19,6 +19,8 @@ from openai_conformance.checks import assert_conforms, raise_failures
 from openai_conformance.checks.failures import Failure, show
 from openai_conformance.checks.outcomes import ConformanceFailure, Disabled
 from openai_conformance.scenario.streams import ChatStream, assemble_chat_stream
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /chat/completions"
 
@@ -60,7 +62,7 @@ def schemas(*tools: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["function"]["name"]: t["function"]["parameters"] for t in tools}
 
 
-def require_claim(config: Any, feature: str) -> None:
+def require_claim(config: RunConfig, feature: str) -> None:
     if not config.claims(feature):
         raise Disabled(f"the profile does not claim {feature}")
 
@@ -85,7 +87,7 @@ def _rejected(exchange: Any, requirement: str, level: str) -> ConformanceFailure
 
 
 def complete(
-    client: Any, body: dict[str, Any], requirement: str, level: str = "MUST"
+    client: ConformanceClient, body: dict[str, Any], requirement: str, level: str = "MUST"
 ) -> tuple[Any, dict[str, Any]]:
     """POST a valid request; (exchange, body) when 200 and conforming, else FAIL."""
     exchange = client.request("POST", "/chat/completions", json=body)
@@ -96,7 +98,7 @@ def complete(
 
 
 def stream(
-    client: Any, body: dict[str, Any], requirement: str, level: str = "MUST"
+    client: ConformanceClient, body: dict[str, Any], requirement: str, level: str = "MUST"
 ) -> tuple[Any, ChatStream]:
     """Stream a valid request to its end; (recorded exchange, assembly)."""
     with client.stream("POST", "/chat/completions", json={**body, "stream": True}) as s:

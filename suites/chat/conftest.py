@@ -9,12 +9,14 @@ import pytest
 
 from openai_conformance.checks import absence
 from openai_conformance.checks.outcomes import Unsupported
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 _probed: dict[int, str | None] = {}
 
 
 @pytest.fixture(autouse=True)
-def _chat_supported(client: Any, oaic_config: Any) -> None:
+def _chat_supported(client: ConformanceClient, oaic_config: RunConfig) -> None:
     key = id(client)
     if key not in _probed:
         body = {
@@ -30,7 +32,7 @@ def _chat_supported(client: Any, oaic_config: Any) -> None:
 
 
 @pytest.fixture
-def model(oaic_config: Any) -> str:
+def model(oaic_config: RunConfig) -> str:
     return str(oaic_config.models["chat"])
 
 

@@ -10,8 +10,11 @@ import pytest
 from chat_steps import complete, expect, fail_if, require_claim, stream
 
 from openai_conformance.checks import assert_conforms, assert_error
+from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.scenario.lifecycles import register_undo
 from openai_conformance.scenario.streams import usage_problems
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 # A pixel PNG as a data URL: an image part every vision model accepts.
 PIXEL = (
@@ -38,14 +41,16 @@ def _assistant_text(exchange: Any, body: dict[str, Any], requirement: str) -> st
 
 @pytest.mark.requirement("chat/basic-completion")
 def test_plain_text_completion_returns_an_assistant_message(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     exchange, body = complete(client, chat_body, "chat/basic-completion")
     _assistant_text(exchange, body, "chat/basic-completion")
 
 
 @pytest.mark.requirement("chat/developer-role")
-def test_system_and_developer_roles_are_accepted(client: Any, chat_body: dict[str, Any]) -> None:
+def test_system_and_developer_roles_are_accepted(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     for role in ("system", "developer"):
         messages = [{"role": role, "content": "Answer briefly."}, *chat_body["messages"]]
         exchange, body = complete(
@@ -55,7 +60,9 @@ def test_system_and_developer_roles_are_accepted(client: Any, chat_body: dict[st
 
 
 @pytest.mark.requirement("chat/multi-turn")
-def test_multi_turn_history_is_answered(client: Any, chat_body: dict[str, Any]) -> None:
+def test_multi_turn_history_is_answered(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     messages = [
         {"role": "user", "content": "Name a colour."},
         {"role": "assistant", "content": "Blue."},
@@ -67,7 +74,7 @@ def test_multi_turn_history_is_answered(client: Any, chat_body: dict[str, Any]) 
 
 @pytest.mark.requirement("chat/newer-fields-accepted")
 def test_newer_request_fields_are_accepted(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     # Every field here is in CreateChatCompletionRequest; strict servers reject them (#8).
     messages = [
@@ -96,7 +103,9 @@ def test_newer_request_fields_are_accepted(
 
 
 @pytest.mark.requirement("chat/content-parts")
-def test_text_content_parts_are_accepted(client: Any, chat_body: dict[str, Any]) -> None:
+def test_text_content_parts_are_accepted(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     parts = [
         {"type": "text", "text": "Describe a quiet harbour"},
         {"type": "text", "text": "in two sentences."},
@@ -108,7 +117,7 @@ def test_text_content_parts_are_accepted(client: Any, chat_body: dict[str, Any])
 
 @pytest.mark.requirement("chat/image-input")
 def test_image_url_content_part_is_accepted(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.image-input")
     parts = [
@@ -122,7 +131,7 @@ def test_image_url_content_part_is_accepted(
 
 @pytest.mark.requirement("chat/n-choices")
 def test_n_returns_n_choices_with_distinct_indexes(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.n")
     exchange, body = complete(client, {**chat_body, "n": 3}, "chat/n-choices")
@@ -140,7 +149,9 @@ def test_n_returns_n_choices_with_distinct_indexes(
 
 
 @pytest.mark.requirement("chat/stop")
-def test_stop_sequence_never_appears_in_the_output(client: Any, chat_body: dict[str, Any]) -> None:
+def test_stop_sequence_never_appears_in_the_output(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     exchange, plain = complete(client, chat_body, "chat/stop")
     words = str(plain["choices"][0]["message"].get("content") or "").split()
     if len(words) < 4:
@@ -171,7 +182,9 @@ def test_stop_sequence_never_appears_in_the_output(client: Any, chat_body: dict[
     )
 
 
-def _cut(client: Any, body: dict[str, Any], requirement: str, level: str = "MUST") -> None:
+def _cut(
+    client: ConformanceClient, body: dict[str, Any], requirement: str, level: str = "MUST"
+) -> None:
     exchange, got = complete(client, body, requirement, level)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     used = (got.get("usage") or {}).get("completion_tokens")
@@ -203,14 +216,14 @@ def _cut(client: Any, body: dict[str, Any], requirement: str, level: str = "MUST
 
 @pytest.mark.requirement("chat/max-completion-tokens")
 def test_max_completion_tokens_cuts_the_answer_with_finish_reason_length(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     _cut(client, {**chat_body, "max_completion_tokens": 5}, "chat/max-completion-tokens")
 
 
 @pytest.mark.requirement("chat/max-tokens")
 def test_max_tokens_cuts_the_answer_with_finish_reason_length(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     body = {k: v for k, v in chat_body.items() if k != "max_completion_tokens"}
     _cut(client, {**body, "max_tokens": 5}, "chat/max-tokens", "SHOULD")
@@ -218,7 +231,7 @@ def test_max_tokens_cuts_the_answer_with_finish_reason_length(
 
 @pytest.mark.requirement("chat/logprobs-shape")
 def test_logprobs_have_the_chat_shape_with_top_alternatives(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.logprobs")
     body = {**chat_body, "logprobs": True, "top_logprobs": 2}
@@ -250,7 +263,9 @@ def test_logprobs_have_the_chat_shape_with_top_alternatives(
 
 
 @pytest.mark.requirement("chat/usage-totals")
-def test_usage_counts_are_positive_and_add_up(client: Any, chat_body: dict[str, Any]) -> None:
+def test_usage_counts_are_positive_and_add_up(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     exchange, body = complete(client, chat_body, "chat/usage-totals")
     usage = body.get("usage")
     fail_if(
@@ -275,7 +290,7 @@ def test_usage_counts_are_positive_and_add_up(client: Any, chat_body: dict[str, 
 
 @pytest.mark.requirement("chat/usage-prompt-once")
 def test_prompt_tokens_do_not_grow_with_n(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.n")
     _, one = complete(client, chat_body, "chat/usage-prompt-once")
@@ -295,7 +310,7 @@ def test_prompt_tokens_do_not_grow_with_n(
 
 @pytest.mark.requirement("chat/unknown-model-404")
 def test_unknown_model_is_answered_404_with_the_envelope(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     exchange = client.request(
         "POST", "/chat/completions", json={**chat_body, "model": "oaic-no-such-model"}
@@ -305,7 +320,7 @@ def test_unknown_model_is_answered_404_with_the_envelope(
 
 @pytest.mark.requirement("chat/invalid-request-400")
 def test_invalid_message_role_is_answered_400_with_the_envelope(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     body = {**chat_body, "messages": [{"role": "narrator", "content": "Hello."}]}
     exchange = client.request("POST", "/chat/completions", json=body)
@@ -314,7 +329,10 @@ def test_invalid_message_role_is_answered_400_with_the_envelope(
 
 @pytest.mark.requirement("chat/stored-completions")
 def test_stored_completion_is_retrievable_updatable_and_deletable(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any, cleanup: Any
+    client: ConformanceClient,
+    chat_body: dict[str, Any],
+    oaic_config: RunConfig,
+    cleanup: CleanupRegistry,
 ) -> None:
     require_claim(oaic_config, "chat.stored")
     req = "chat/stored-completions"

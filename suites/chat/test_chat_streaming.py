@@ -29,6 +29,7 @@ from openai_conformance.checks import (
     sse_framing_conformance,
     stream_event_schema_conformance,
 )
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario.streams import (
     chat_stream_completed_conformance,
@@ -40,14 +41,16 @@ from openai_conformance.scenario.streams import (
     chat_stream_tool_call_deltas_conformance,
     chat_stream_usage_conformance,
 )
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture(autouse=True)
-def _streaming_claimed(oaic_config: Any) -> None:
+def _streaming_claimed(oaic_config: RunConfig) -> None:
     require_claim(oaic_config, "chat.streaming")
 
 
-def _complete_stream(client: Any, body: dict[str, Any], req: str) -> tuple[Any, Any]:
+def _complete_stream(client: ConformanceClient, body: dict[str, Any], req: str) -> tuple[Any, Any]:
     exchange, assembled = stream(client, body, req)
     raise_failures(chat_stream_completed_conformance(exchange, assembled, requirement=req))
     return exchange, assembled
@@ -55,7 +58,7 @@ def _complete_stream(client: Any, body: dict[str, Any], req: str) -> tuple[Any, 
 
 @pytest.mark.requirement("chat/stream-chunk-identity")
 def test_stream_chunks_share_id_created_model_and_object(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/stream-chunk-identity"
     exchange, assembled = _complete_stream(client, chat_body, req)
@@ -64,7 +67,7 @@ def test_stream_chunks_share_id_created_model_and_object(
 
 @pytest.mark.requirement("chat/stream-first-delta-role")
 def test_stream_first_delta_carries_the_assistant_role(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/stream-first-delta-role"
     exchange, assembled = _complete_stream(client, chat_body, req)
@@ -73,7 +76,7 @@ def test_stream_first_delta_carries_the_assistant_role(
 
 @pytest.mark.requirement("chat/stream-content-matches")
 def test_stream_deltas_concatenate_to_the_non_streamed_content(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     if not oaic_config.deterministic:
         raise Disabled("the profile does not declare deterministic = true")
@@ -95,7 +98,7 @@ def test_stream_deltas_concatenate_to_the_non_streamed_content(
 
 @pytest.mark.requirement("chat/stream-tool-call-deltas")
 def test_stream_tool_call_deltas_carry_index_and_assemble_into_valid_calls(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.tools")
     req = "chat/stream-tool-call-deltas"
@@ -125,7 +128,7 @@ def test_stream_tool_call_deltas_carry_index_and_assemble_into_valid_calls(
 
 @pytest.mark.requirement("chat/stream-finish-reason")
 def test_stream_finish_reason_ends_every_choice(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     req = "chat/stream-finish-reason"
     n = 2 if oaic_config.claims("chat.n") else 1
@@ -148,7 +151,7 @@ def test_stream_finish_reason_ends_every_choice(
 
 @pytest.mark.requirement("chat/stream-terminal-signal")
 def test_stream_ends_with_done_sentinel_or_an_error_event(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/stream-terminal-signal"
     exchange, assembled = stream(client, chat_body, req)
@@ -157,7 +160,7 @@ def test_stream_ends_with_done_sentinel_or_an_error_event(
 
 @pytest.mark.requirement("chat/stream-include-usage")
 def test_stream_with_include_usage_ends_with_one_usage_chunk_with_empty_choices(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.stream-usage")
     req = "chat/stream-include-usage"
@@ -171,7 +174,7 @@ def test_stream_with_include_usage_ends_with_one_usage_chunk_with_empty_choices(
 
 @pytest.mark.requirement("chat/stream-usage-only-when-asked")
 def test_stream_without_include_usage_sends_no_usage(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/stream-usage-only-when-asked"
     exchange, assembled = _complete_stream(client, chat_body, req)
@@ -183,7 +186,7 @@ def test_stream_without_include_usage_sends_no_usage(
 
 @pytest.mark.requirement("chat/stream-no-stall")
 def test_stream_delivers_every_chunk_within_the_idle_deadline(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     # The idle deadline is the profile's timeouts.stream_idle: a stall raises StreamTimeout,
     # a FAIL carrying the events received so far.
@@ -192,7 +195,7 @@ def test_stream_delivers_every_chunk_within_the_idle_deadline(
 
 @pytest.mark.requirement("chat/stream-content-type")
 def test_stream_is_served_as_text_event_stream(
-    client: Any, chat_body: dict[str, Any], check_ctx: Any
+    client: ConformanceClient, chat_body: dict[str, Any], check_ctx: CheckContext
 ) -> None:
     exchange, _ = stream(client, chat_body, "chat/stream-content-type")
     failures = [
@@ -207,7 +210,7 @@ def test_stream_is_served_as_text_event_stream(
 
 @pytest.mark.requirement("chat/stream-sse-framing")
 def test_stream_uses_the_canonical_sse_framing(
-    client: Any, chat_body: dict[str, Any], check_ctx: Any
+    client: ConformanceClient, chat_body: dict[str, Any], check_ctx: CheckContext
 ) -> None:
     exchange, _ = stream(client, chat_body, "chat/stream-sse-framing")
     raise_failures(sse_framing_conformance(exchange, OP, check_ctx), strict=True)
@@ -215,7 +218,7 @@ def test_stream_uses_the_canonical_sse_framing(
 
 @pytest.mark.requirement("chat/reasoning-standard-fields")
 def test_stream_and_message_carry_no_nonstandard_reasoning_fields(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/reasoning-standard-fields"
     exchange, body = complete(client, chat_body, req)

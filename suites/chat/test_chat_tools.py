@@ -23,12 +23,14 @@ from chat_steps import (
 
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario.streams import tool_call_problems
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 CHECK = "tool_choice_conformance"
 
 
 @pytest.fixture(autouse=True)
-def _tools_claimed(oaic_config: Any) -> None:
+def _tools_claimed(oaic_config: RunConfig) -> None:
     require_claim(oaic_config, "chat.tools")
 
 
@@ -41,7 +43,9 @@ def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.requirement("chat/tool-choice-required")
-def test_tool_choice_required_forces_a_tool_call(client: Any, chat_body: dict[str, Any]) -> None:
+def test_tool_choice_required_forces_a_tool_call(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     req = "chat/tool-choice-required"
     body = _ask(chat_body, "Say hello.", tools=[WEATHER, CLOCK], tool_choice="required")
     exchange, got = complete(client, body, req)
@@ -59,7 +63,7 @@ def test_tool_choice_required_forces_a_tool_call(client: Any, chat_body: dict[st
 
 @pytest.mark.requirement("chat/tool-choice-named")
 def test_named_tool_choice_calls_exactly_that_function(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/tool-choice-named"
     named = {"type": "function", "function": {"name": "get_time"}}
@@ -79,7 +83,9 @@ def test_named_tool_choice_calls_exactly_that_function(
 
 
 @pytest.mark.requirement("chat/tool-choice-none")
-def test_tool_choice_none_answers_in_text(client: Any, chat_body: dict[str, Any]) -> None:
+def test_tool_choice_none_answers_in_text(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     req = "chat/tool-choice-none"
     body = _ask(chat_body, ASK_WEATHER, tools=[WEATHER], tool_choice="none")
     exchange, got = complete(client, body, req)
@@ -96,7 +102,9 @@ def test_tool_choice_none_answers_in_text(client: Any, chat_body: dict[str, Any]
     )
 
 
-def _auto_call(client: Any, chat_body: dict[str, Any], req: str, text: str) -> tuple[Any, Any]:
+def _auto_call(
+    client: ConformanceClient, chat_body: dict[str, Any], req: str, text: str
+) -> tuple[Any, Any]:
     body = _ask(chat_body, text, tools=[WEATHER, CLOCK], tool_choice="auto")
     exchange, got = complete(client, body, req)
     if not _calls(got):  # auto lets the model decide: nothing to judge, never a false FAIL
@@ -105,7 +113,9 @@ def _auto_call(client: Any, chat_body: dict[str, Any], req: str, text: str) -> t
 
 
 @pytest.mark.requirement("chat/finish-reason-tool-calls")
-def test_tool_call_finishes_with_tool_calls(client: Any, chat_body: dict[str, Any]) -> None:
+def test_tool_call_finishes_with_tool_calls(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     req = "chat/finish-reason-tool-calls"
     exchange, got = _auto_call(client, chat_body, req, ASK_WEATHER)
     reason = got["choices"][0].get("finish_reason")
@@ -123,7 +133,7 @@ def test_tool_call_finishes_with_tool_calls(client: Any, chat_body: dict[str, An
 
 @pytest.mark.requirement("chat/tool-arguments-json-string")
 def test_tool_arguments_are_a_json_string_valid_for_the_tool(
-    client: Any, chat_body: dict[str, Any]
+    client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
     req = "chat/tool-arguments-json-string"
     exchange, got = _auto_call(client, chat_body, req, ASK_WEATHER)
@@ -141,7 +151,7 @@ def test_tool_arguments_are_a_json_string_valid_for_the_tool(
 
 @pytest.mark.requirement("chat/parallel-tool-call-ids")
 def test_parallel_tool_calls_carry_unique_ids(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.parallel-tool-calls")
     req = "chat/parallel-tool-call-ids"
@@ -167,7 +177,9 @@ def test_parallel_tool_calls_carry_unique_ids(
 
 
 @pytest.mark.requirement("chat/tool-result-follow-up")
-def test_tool_result_follow_up_is_answered_in_text(client: Any, chat_body: dict[str, Any]) -> None:
+def test_tool_result_follow_up_is_answered_in_text(
+    client: ConformanceClient, chat_body: dict[str, Any]
+) -> None:
     req = "chat/tool-result-follow-up"
     call = {
         "id": "call_oaic_weather_1",
@@ -212,7 +224,7 @@ def _json_content(exchange: Any, got: dict[str, Any], req: str) -> Any:
 
 @pytest.mark.requirement("chat/json-mode")
 def test_json_object_response_format_returns_a_json_object(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.json-mode")
     req = "chat/json-mode"
@@ -249,7 +261,7 @@ COLOUR_SCHEMA = {
 
 @pytest.mark.requirement("chat/structured-outputs")
 def test_json_schema_response_format_output_validates(
-    client: Any, chat_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.structured-outputs")
     req = "chat/structured-outputs"

@@ -12,17 +12,19 @@ from completion_steps import OP, PROMPT
 
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture
-def completion_request(oaic_config: Any) -> dict[str, Any]:
+def completion_request(oaic_config: RunConfig) -> dict[str, Any]:
     model = lc.model_for(oaic_config, "chat")
     return {"model": model, "prompt": PROMPT, "max_tokens": 24, "temperature": 0}
 
 
 @pytest.fixture
 def complete(
-    client: Any, completion_request: dict[str, Any]
+    client: ConformanceClient, completion_request: dict[str, Any]
 ) -> Callable[..., tuple[dict[str, Any], Any]]:
     def post(**params: Any) -> tuple[dict[str, Any], Any]:
         exchange = client.request("POST", "/completions", json={**completion_request, **params})

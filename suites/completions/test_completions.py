@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from openai_conformance.checks import (
     raise_failures,
     stream_event_schema_conformance,
 )
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.wire.client import ConformanceClient
 
 
 def _problem(req: str, title: str, exchange: Any, **kw: Any) -> Failure:
@@ -28,7 +31,9 @@ def _choices(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.requirement("completions/text")
-def test_completion_returns_text_without_the_prompt(complete: Any) -> None:
+def test_completion_returns_text_without_the_prompt(
+    complete: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = complete()
     choices = _choices(body)
     text = choices[0].get("text") if choices else None
@@ -51,7 +56,9 @@ def test_completion_returns_text_without_the_prompt(complete: Any) -> None:
 
 
 @pytest.mark.requirement("completions/n")
-def test_n_returns_n_choices_with_distinct_indexes(complete: Any) -> None:
+def test_n_returns_n_choices_with_distinct_indexes(
+    complete: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = complete(n=3, temperature=1)
     indexes = sorted((c.get("index") for c in _choices(body)), key=repr)
     if indexes != [0, 1, 2]:
@@ -64,7 +71,9 @@ def test_n_returns_n_choices_with_distinct_indexes(complete: Any) -> None:
 
 
 @pytest.mark.requirement("completions/stop")
-def test_stop_sequence_never_appears_in_the_text(complete: Any) -> None:
+def test_stop_sequence_never_appears_in_the_text(
+    complete: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     # A word from the second half of an unconstrained answer is a stop string the model is
     # likely to produce again (for a deterministic target: certainly).
     first, _ = complete()
@@ -84,7 +93,9 @@ def test_stop_sequence_never_appears_in_the_text(complete: Any) -> None:
 
 
 @pytest.mark.requirement("completions/max-tokens")
-def test_max_tokens_cuts_the_text_with_finish_reason_length(complete: Any) -> None:
+def test_max_tokens_cuts_the_text_with_finish_reason_length(
+    complete: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = complete(max_tokens=3)
     choice = (_choices(body) or [{}])[0]
     used = (body.get("usage") or {}).get("completion_tokens")
@@ -100,7 +111,7 @@ def test_max_tokens_cuts_the_text_with_finish_reason_length(complete: Any) -> No
 
 
 @pytest.mark.requirement("completions/usage")
-def test_usage_totals_add_up(complete: Any) -> None:
+def test_usage_totals_add_up(complete: Callable[..., tuple[dict[str, Any], Any]]) -> None:
     body, exchange = complete()
     usage = body.get("usage") or {}
     p, c, t = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
@@ -117,7 +128,7 @@ def test_usage_totals_add_up(complete: Any) -> None:
 
 @pytest.mark.requirement("completions/stream")
 def test_stream_sends_chunks_and_ends_with_done(
-    client: Any, completion_request: dict[str, Any], check_ctx: Any
+    client: ConformanceClient, completion_request: dict[str, Any], check_ctx: CheckContext
 ) -> None:
     with client.stream("POST", "/completions", json={**completion_request, "stream": True}) as s:
         if s.status == 200 and s.is_event_stream:
@@ -143,7 +154,9 @@ def test_stream_sends_chunks_and_ends_with_done(
 
 
 @pytest.mark.requirement("completions/logprobs")
-def test_logprobs_have_the_legacy_shape(complete: Any) -> None:
+def test_logprobs_have_the_legacy_shape(
+    complete: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = complete(logprobs=2)
     failures = []
     for i, choice in enumerate(_choices(body)):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
 from openai_conformance.checks import auth_conformance, raise_failures
+from openai_conformance.checks.context import CheckContext
+from openai_conformance.wire.client import ConformanceClient
 
 WRONG_KEY = "sk-oaic-wrong-key-000000000000"
 
 
 @pytest.mark.requirement("core/auth-401")
 def test_request_without_credentials_returns_401_envelope(
-    client_with_credentials: Any, check_ctx: Any
+    client_with_credentials: Callable[[str | None], ConformanceClient], check_ctx: CheckContext
 ) -> None:
     exchange = client_with_credentials(None).request("GET", "/models")
     raise_failures(auth_conformance(exchange, "GET /models", check_ctx))
@@ -21,7 +23,7 @@ def test_request_without_credentials_returns_401_envelope(
 
 @pytest.mark.requirement("core/auth-401")
 def test_request_with_wrong_key_returns_401_envelope(
-    client_with_credentials: Any, check_ctx: Any
+    client_with_credentials: Callable[[str | None], ConformanceClient], check_ctx: CheckContext
 ) -> None:
     exchange = client_with_credentials(WRONG_KEY).request("GET", "/models")
     raise_failures(auth_conformance(exchange, "GET /models", check_ctx))

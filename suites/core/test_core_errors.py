@@ -7,17 +7,19 @@ from typing import Any
 import pytest
 
 from openai_conformance.checks import assert_error, error_envelope_conformance, raise_failures
+from openai_conformance.checks.context import CheckContext
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.mark.requirement("core/unknown-route-404")
-def test_unknown_route_returns_404_envelope(client: Any) -> None:
+def test_unknown_route_returns_404_envelope(client: ConformanceClient) -> None:
     exchange = client.request("GET", "/oaic-no-such-route")
     assert_error(exchange, 404, requirement="core/unknown-route-404")
 
 
 @pytest.mark.requirement("core/unknown-model-404")
 def test_unknown_model_on_chat_completions_returns_404_envelope(
-    client: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, chat_request: dict[str, Any]
 ) -> None:
     body = {**chat_request, "model": "oaic-no-such-model"}
     exchange = client.request("POST", "/chat/completions", json=body)
@@ -26,7 +28,7 @@ def test_unknown_model_on_chat_completions_returns_404_envelope(
 
 @pytest.mark.requirement("core/invalid-request-400")
 def test_chat_completion_without_messages_returns_400_envelope(
-    client: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, chat_request: dict[str, Any]
 ) -> None:
     body = {k: v for k, v in chat_request.items() if k != "messages"}
     exchange = client.request("POST", "/chat/completions", json=body)
@@ -35,7 +37,7 @@ def test_chat_completion_without_messages_returns_400_envelope(
 
 @pytest.mark.requirement("core/invalid-request-param")
 def test_invalid_request_error_names_the_missing_parameter(
-    client: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, chat_request: dict[str, Any]
 ) -> None:
     body = {k: v for k, v in chat_request.items() if k != "messages"}
     exchange = client.request("POST", "/chat/completions", json=body)
@@ -46,7 +48,7 @@ def test_invalid_request_error_names_the_missing_parameter(
 
 @pytest.mark.requirement("core/error-envelope")
 def test_error_responses_use_the_error_envelope(
-    client: Any, check_ctx: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
 ) -> None:
     body = {**chat_request, "messages": "not-a-list"}
     exchange = client.request("POST", "/chat/completions", json=body)

@@ -15,24 +15,28 @@ from openai_conformance.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from openai_conformance.checks.context import CheckContext
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.mark.requirement("core/models-list")
-def test_models_list_returns_list_of_model_objects(client: Any) -> None:
+def test_models_list_returns_list_of_model_objects(client: ConformanceClient) -> None:
     exchange = client.request("GET", "/models")
     body = assert_conforms(exchange, "GET /models")
     assert body["data"], "the model list is empty: the target serves no model"
 
 
 @pytest.mark.requirement("core/documented-status")
-def test_models_list_status_is_documented(client: Any, check_ctx: Any) -> None:
+def test_models_list_status_is_documented(
+    client: ConformanceClient, check_ctx: CheckContext
+) -> None:
     exchange = client.request("GET", "/models")
     raise_failures(status_code_conformance(exchange, "GET /models", check_ctx))
 
 
 @pytest.mark.requirement("core/no-server-error")
 def test_valid_chat_completion_is_not_a_server_error(
-    client: Any, check_ctx: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
 ) -> None:
     exchange = client.request("POST", "/chat/completions", json=chat_request)
     raise_failures(status_code_conformance(exchange, "POST /chat/completions", check_ctx))
@@ -40,7 +44,7 @@ def test_valid_chat_completion_is_not_a_server_error(
 
 @pytest.mark.requirement("core/content-type")
 def test_chat_completion_is_served_as_json(
-    client: Any, check_ctx: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
 ) -> None:
     exchange = client.request("POST", "/chat/completions", json=chat_request)
     raise_failures(content_type_conformance(exchange, "POST /chat/completions", check_ctx))
@@ -48,7 +52,7 @@ def test_chat_completion_is_served_as_json(
 
 @pytest.mark.requirement("core/response-schema")
 def test_chat_completion_body_matches_its_schema(
-    client: Any, check_ctx: Any, chat_request: dict[str, Any]
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
 ) -> None:
     exchange = client.request("POST", "/chat/completions", json=chat_request)
     raise_failures(status_code_conformance(exchange, "POST /chat/completions", check_ctx))
@@ -56,6 +60,6 @@ def test_chat_completion_body_matches_its_schema(
 
 
 @pytest.mark.requirement("core/request-id-header")
-def test_responses_carry_a_request_id(client: Any, check_ctx: Any) -> None:
+def test_responses_carry_a_request_id(client: ConformanceClient, check_ctx: CheckContext) -> None:
     exchange = client.request("GET", "/models")
     raise_failures(request_id_header_conformance(exchange, "GET /models", check_ctx), strict=True)

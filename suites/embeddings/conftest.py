@@ -11,18 +11,20 @@ import pytest
 
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /embeddings"
 Embed = Callable[..., tuple[dict[str, Any], Any]]
 
 
 @pytest.fixture(scope="session")
-def embeddings_model(oaic_config: Any) -> str:
+def embeddings_model(oaic_config: RunConfig) -> str:
     return lc.model_for(oaic_config, "embeddings")
 
 
 @pytest.fixture
-def embed(client: Any, embeddings_model: str) -> Embed:
+def embed(client: ConformanceClient, embeddings_model: str) -> Embed:
     def post(value: Any, **params: Any) -> tuple[dict[str, Any], Any]:
         exchange = client.request(
             "POST", "/embeddings", json={"model": embeddings_model, "input": value, **params}
@@ -33,7 +35,7 @@ def embed(client: Any, embeddings_model: str) -> Embed:
 
 
 @pytest.fixture(scope="session")
-def embeddings_served(client: Any, embeddings_model: str) -> None:
+def embeddings_served(client: ConformanceClient, embeddings_model: str) -> None:
     """One valid request, once per run: the error tests only mean something when the route
     exists (an absent route also answers 404 with the envelope)."""
     exchange = client.request(

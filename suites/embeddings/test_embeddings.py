@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,41 +12,53 @@ from openai_conformance.checks import assert_error
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import decode_float32_base64
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 TEXTS = ["The first input sentence.", "A second, different sentence.", "Third one here."]
 
 
-def _claimed(config: Any, feature: str) -> None:
+def _claimed(config: RunConfig, feature: str) -> None:
     if not config.claims(feature):
         raise Disabled(f"the profile does not claim {feature}")
 
 
 @pytest.mark.requirement("embeddings/string-input")
-def test_string_input_returns_one_float_vector(embed: Any) -> None:
+def test_string_input_returns_one_float_vector(
+    embed: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = embed("The quick brown fox jumps over the lazy dog.")
     lc.fail(count_problems(body, 1, "embeddings/string-input", exchange))
 
 
 @pytest.mark.requirement("embeddings/array-input")
-def test_array_input_returns_one_embedding_per_item(embed: Any) -> None:
+def test_array_input_returns_one_embedding_per_item(
+    embed: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = embed(TEXTS)
     lc.fail(count_problems(body, len(TEXTS), "embeddings/array-input", exchange))
 
 
 @pytest.mark.requirement("embeddings/token-input")
-def test_token_array_input_returns_one_embedding(embed: Any) -> None:
+def test_token_array_input_returns_one_embedding(
+    embed: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = embed([464, 2068, 7586, 21831])
     lc.fail(count_problems(body, 1, "embeddings/token-input", exchange))
 
 
 @pytest.mark.requirement("embeddings/token-arrays-input")
-def test_array_of_token_arrays_returns_one_embedding_per_array(embed: Any) -> None:
+def test_array_of_token_arrays_returns_one_embedding_per_array(
+    embed: Callable[..., tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = embed([[464, 2068], [7586, 21831, 374], [1115]])
     lc.fail(count_problems(body, 3, "embeddings/token-arrays-input", exchange))
 
 
 @pytest.mark.requirement("embeddings/dimensions")
-def test_dimensions_sets_the_vector_length(embed: Any, oaic_config: Any) -> None:
+def test_dimensions_sets_the_vector_length(
+    embed: Callable[..., tuple[dict[str, Any], Any]], oaic_config: RunConfig
+) -> None:
     _claimed(oaic_config, "embeddings.dimensions")
     dims = 64
     body, exchange = embed(TEXTS[:2], dimensions=dims)
@@ -61,7 +74,9 @@ def test_dimensions_sets_the_vector_length(embed: Any, oaic_config: Any) -> None
 
 
 @pytest.mark.requirement("embeddings/base64")
-def test_base64_embedding_decodes_to_the_float_vector(embed: Any, oaic_config: Any) -> None:
+def test_base64_embedding_decodes_to_the_float_vector(
+    embed: Callable[..., tuple[dict[str, Any], Any]], oaic_config: RunConfig
+) -> None:
     _claimed(oaic_config, "embeddings.base64")
     text = TEXTS[:1]
     floats, _ = embed(text, encoding_format="float")
@@ -95,7 +110,7 @@ def test_base64_embedding_decodes_to_the_float_vector(embed: Any, oaic_config: A
 
 
 @pytest.mark.requirement("embeddings/usage")
-def test_usage_counts_prompt_tokens(embed: Any) -> None:
+def test_usage_counts_prompt_tokens(embed: Callable[..., tuple[dict[str, Any], Any]]) -> None:
     body, exchange = embed(TEXTS)
     usage = body.get("usage") or {}
     prompt, total = usage.get("prompt_tokens"), usage.get("total_tokens")
@@ -110,7 +125,7 @@ def test_usage_counts_prompt_tokens(embed: Any) -> None:
 
 
 @pytest.mark.requirement("embeddings/order")
-def test_data_is_listed_in_input_order(embed: Any) -> None:
+def test_data_is_listed_in_input_order(embed: Callable[..., tuple[dict[str, Any], Any]]) -> None:
     body, exchange = embed(TEXTS)
     seen = indexes(body)
     if seen != list(range(len(TEXTS))):
@@ -124,7 +139,9 @@ def test_data_is_listed_in_input_order(embed: Any) -> None:
 
 
 @pytest.mark.requirement("embeddings/unknown-model")
-def test_unknown_model_returns_404_envelope(client: Any, embeddings_served: None) -> None:
+def test_unknown_model_returns_404_envelope(
+    client: ConformanceClient, embeddings_served: None
+) -> None:
     exchange = client.request(
         "POST", "/embeddings", json={"model": "oaic-no-such-model", "input": "hello"}
     )
@@ -133,7 +150,7 @@ def test_unknown_model_returns_404_envelope(client: Any, embeddings_served: None
 
 @pytest.mark.requirement("embeddings/empty-input")
 def test_empty_input_returns_400_envelope(
-    client: Any, embeddings_model: str, embeddings_served: None
+    client: ConformanceClient, embeddings_model: str, embeddings_served: None
 ) -> None:
     exchange = client.request("POST", "/embeddings", json={"model": embeddings_model, "input": ""})
     assert_error(exchange, status=400, op=OP, requirement="embeddings/empty-input")

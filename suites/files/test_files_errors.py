@@ -8,11 +8,18 @@ import pytest
 
 from openai_conformance.checks import assert_error
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /files"
 
 
-def _post(client: Any, cleanup: Any, data: dict[str, Any], files: dict[str, Any] | None) -> Any:
+def _post(
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    data: dict[str, Any],
+    files: dict[str, Any] | None,
+) -> Any:
     exchange = client.request("POST", "/files", data=data, files=files)
     if exchange.status < 300:  # accepted by mistake: still clean it up
         body = exchange.json()
@@ -30,7 +37,9 @@ def _post(client: Any, cleanup: Any, data: dict[str, Any], files: dict[str, Any]
 
 
 @pytest.mark.requirement("files/invalid-purpose-rejected")
-def test_upload_with_invalid_purpose_is_rejected_naming_purpose(client: Any, cleanup: Any) -> None:
+def test_upload_with_invalid_purpose_is_rejected_naming_purpose(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     exchange = _post(
         client, cleanup, {"purpose": "not-a-purpose"}, {"file": ("x.txt", b"hello", "text/plain")}
     )
@@ -40,7 +49,9 @@ def test_upload_with_invalid_purpose_is_rejected_naming_purpose(client: Any, cle
 
 
 @pytest.mark.requirement("files/missing-file-rejected")
-def test_upload_without_file_is_rejected_naming_file(client: Any, cleanup: Any) -> None:
+def test_upload_without_file_is_rejected_naming_file(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     # multipart/form-data with only the purpose part (an empty files= would send urlencoded)
     exchange = _post(client, cleanup, {}, {"purpose": (None, b"user_data")})
     assert_error(
@@ -49,7 +60,9 @@ def test_upload_without_file_is_rejected_naming_file(client: Any, cleanup: Any) 
 
 
 @pytest.mark.requirement("files/empty-file-rejected")
-def test_upload_of_empty_file_is_rejected(client: Any, cleanup: Any) -> None:
+def test_upload_of_empty_file_is_rejected(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     exchange = _post(
         client, cleanup, {"purpose": "user_data"}, {"file": ("empty.txt", b"", "text/plain")}
     )

@@ -13,6 +13,8 @@ import pytest
 
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.wire.client import ConformanceClient
 
 # A 1x1 transparent PNG: the smallest real image for purpose "vision".
 PNG_1X1 = base64.b64decode(
@@ -63,7 +65,12 @@ def _check_echo(obj: dict[str, Any], purpose: str, filename: str, data: bytes) -
     ("purpose", "filename", "data", "ctype"), PURPOSES, ids=[p[0] for p in PURPOSES]
 )
 def test_upload_returns_file_object_for_each_purpose(
-    client: Any, cleanup: Any, purpose: str, filename: str, data: bytes, ctype: str
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    purpose: str,
+    filename: str,
+    data: bytes,
+    ctype: str,
 ) -> None:
     obj = lc.upload_file(
         client, cleanup, data, purpose=purpose, filename=filename, content_type=ctype
@@ -72,7 +79,9 @@ def test_upload_returns_file_object_for_each_purpose(
 
 
 @pytest.mark.requirement("files/retrieve-matches-create")
-def test_retrieve_returns_the_uploaded_file(client: Any, cleanup: Any) -> None:
+def test_retrieve_returns_the_uploaded_file(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="r.txt")
     exchange = client.request("GET", f"/files/{created['id']}")
     got = assert_conforms(exchange, "GET /files/{file_id}")
@@ -95,14 +104,16 @@ def test_retrieve_returns_the_uploaded_file(client: Any, cleanup: Any) -> None:
     )
 
 
-def _download(client: Any, file_id: str) -> Any:
+def _download(client: ConformanceClient, file_id: str) -> Any:
     exchange = client.request("GET", f"/files/{file_id}/content")
     assert_conforms(exchange, "GET /files/{file_id}/content")
     return exchange
 
 
 @pytest.mark.requirement("files/content-byte-exact")
-def test_content_download_is_byte_exact(client: Any, cleanup: Any) -> None:
+def test_content_download_is_byte_exact(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     # Bytes that survive no accidental re-encoding: every byte value, CRLF, a JSONL line.
     data = bytes(range(256)) * 4 + b"\r\n" + TEXT
     created = lc.upload_file(client, cleanup, data, purpose="user_data", filename="bytes.bin")
@@ -134,7 +145,9 @@ SENSIBLE_JSONL_TYPES = (
 
 
 @pytest.mark.requirement("files/content-type")
-def test_content_download_has_a_sensible_content_type(client: Any, cleanup: Any) -> None:
+def test_content_download_has_a_sensible_content_type(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     data = lc.sft_training_jsonl()
     created = lc.upload_file(client, cleanup, data, purpose="fine-tune", filename="t.jsonl")
     exchange = _download(client, created["id"])
@@ -155,7 +168,7 @@ def test_content_download_has_a_sensible_content_type(client: Any, cleanup: Any)
 
 
 @pytest.mark.requirement("files/delete")
-def test_delete_returns_deleted_true(client: Any, cleanup: Any) -> None:
+def test_delete_returns_deleted_true(client: ConformanceClient, cleanup: CleanupRegistry) -> None:
     created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="d.txt")
     exchange = client.request("DELETE", f"/files/{created['id']}")
     body = assert_conforms(exchange, "DELETE /files/{file_id}")
@@ -176,7 +189,7 @@ def test_delete_returns_deleted_true(client: Any, cleanup: Any) -> None:
 
 @pytest.mark.requirement("files/deleted-is-gone")
 def test_deleted_file_answers_404_for_retrieve_content_and_delete(
-    client: Any, cleanup: Any
+    client: ConformanceClient, cleanup: CleanupRegistry
 ) -> None:
     created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="g.txt")
     file_id = created["id"]

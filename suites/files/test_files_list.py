@@ -6,17 +6,19 @@ test created and ignores the rest; newest-first order keeps ours on the first pa
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from openai_conformance.checks import assert_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "GET /files"
 
 
-def _make(client: Any, cleanup: Any, n: int, purpose: str = "user_data") -> list[str]:
+def _make(
+    client: ConformanceClient, cleanup: CleanupRegistry, n: int, purpose: str = "user_data"
+) -> list[str]:
     return [
         lc.upload_file(
             client, cleanup, f"file {i}\n".encode(), purpose=purpose, filename=f"l{i}.txt"
@@ -26,7 +28,9 @@ def _make(client: Any, cleanup: Any, n: int, purpose: str = "user_data") -> list
 
 
 @pytest.mark.requirement("files/list-purpose-filter")
-def test_list_with_purpose_filter_returns_only_that_purpose(client: Any, cleanup: Any) -> None:
+def test_list_with_purpose_filter_returns_only_that_purpose(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     _make(client, cleanup, 1, purpose="assistants")
     mine = _make(client, cleanup, 1, purpose="user_data")
     exchange = client.request("GET", "/files", params={"purpose": "assistants", "limit": 100})
@@ -48,7 +52,9 @@ def test_list_with_purpose_filter_returns_only_that_purpose(client: Any, cleanup
 
 
 @pytest.mark.requirement("files/list-order")
-def test_list_order_asc_and_desc_follow_creation_order(client: Any, cleanup: Any) -> None:
+def test_list_order_asc_and_desc_follow_creation_order(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     ids = _make(client, cleanup, 3)
     seen: dict[str, list[str]] = {}
     exchanges = {}
@@ -78,7 +84,9 @@ def test_list_order_asc_and_desc_follow_creation_order(client: Any, cleanup: Any
 
 
 @pytest.mark.requirement("files/list-pagination")
-def test_list_pagination_walks_every_file_exactly_once(client: Any, cleanup: Any) -> None:
+def test_list_pagination_walks_every_file_exactly_once(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     ids = _make(client, cleanup, 5)
     walk = lc.walk_list(
         client, "/files", limit=2, params={"purpose": "user_data", "order": "desc"}, stop_after=ids
@@ -89,7 +97,9 @@ def test_list_pagination_walks_every_file_exactly_once(client: Any, cleanup: Any
 
 
 @pytest.mark.requirement("files/list-envelope-consistent")
-def test_list_has_more_and_first_last_ids_agree_with_the_page(client: Any, cleanup: Any) -> None:
+def test_list_has_more_and_first_last_ids_agree_with_the_page(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     _make(client, cleanup, 3)
     failures = []
     # limit=1 with at least three files: a further page exists, so has_more must be true.

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from ft_steps import create_job, run_until
 
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture(scope="module")
-def succeeded_job(client: Any, session_cleanup: Any, oaic_config: Any) -> lc.Observed:
+def succeeded_job(
+    client: ConformanceClient, session_cleanup: CleanupRegistry, oaic_config: RunConfig
+) -> lc.Observed:
     """A supervised job run to its end (timeline included), shared by the module's tests so a
     real provider trains once; its model is deleted at session end (unless a test did)."""
     cleanup = session_cleanup
@@ -26,18 +29,18 @@ def succeeded_job(client: Any, session_cleanup: Any, oaic_config: Any) -> lc.Obs
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _fine_tuning_supported(client: Any) -> None:
+def _fine_tuning_supported(client: ConformanceClient) -> None:
     """Every test is UNSUPPORTED when the target does not implement fine_tuning."""
     lc.require_feature(client, "fine_tuning")
 
 
 @pytest.fixture
-def allow_destructive(oaic_config: Any) -> None:
+def allow_destructive(oaic_config: RunConfig) -> None:
     """Request it before ``succeeded_job`` so a disallowed test costs no fine-tuning run."""
     lc.require_allowed(oaic_config, "destructive", "deleting a model")
 
 
 @pytest.fixture
-def allow_admin(oaic_config: Any) -> None:
+def allow_admin(oaic_config: RunConfig) -> None:
     """Request it before ``succeeded_job`` so a disallowed test costs no fine-tuning run."""
     lc.require_allowed(oaic_config, "admin", "managing checkpoint permissions")

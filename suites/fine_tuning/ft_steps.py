@@ -7,15 +7,18 @@ from typing import Any
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 FEATURE = "fine_tuning"
 GET = "GET /fine_tuning/jobs/{fine_tuning_job_id}"
 
 
 def create_job(
-    client: Any,
-    cleanup: Any,
-    config: Any,
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    config: RunConfig,
     *,
     dpo: bool = False,
     data: bytes | None = None,
@@ -49,7 +52,7 @@ def create_job(
 
 
 def run_until(
-    client: Any, config: Any, job: dict[str, Any], until: set[str] | None = None
+    client: ConformanceClient, config: RunConfig, job: dict[str, Any], until: set[str] | None = None
 ) -> lc.Observed:
     if lc.submit_only(config, FEATURE):
         raise Disabled("the profile runs fine-tuning submit-only (initial states only)")

@@ -11,6 +11,9 @@ from ft_steps import GET, create_job, run_until
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 def _check(
@@ -33,7 +36,7 @@ def _check(
 
 @pytest.mark.requirement("fine_tuning/create-supervised")
 def test_create_supervised_job_returns_initial_state_echoing_request(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     job, ex = create_job(client, cleanup, oaic_config)
     assert_conforms(ex, "POST /fine_tuning/jobs")
@@ -81,7 +84,9 @@ def test_create_supervised_job_returns_initial_state_echoing_request(
 
 
 @pytest.mark.requirement("fine_tuning/create-dpo")
-def test_create_dpo_job_echoes_dpo_method(client: Any, cleanup: Any, oaic_config: Any) -> None:
+def test_create_dpo_job_echoes_dpo_method(
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
+) -> None:
     job, ex = create_job(client, cleanup, oaic_config, dpo=True)
     assert_conforms(ex, "POST /fine_tuning/jobs")
     _check(
@@ -129,7 +134,7 @@ def test_succeeded_job_has_model_finish_time_tokens_and_results(succeeded_job: l
 
 @pytest.mark.requirement("fine_tuning/events")
 def test_events_page_newest_first_each_valid_each_once(
-    client: Any, succeeded_job: lc.Observed
+    client: ConformanceClient, succeeded_job: lc.Observed
 ) -> None:
     path = f"/fine_tuning/jobs/{succeeded_job.body['id']}/events"
     op = "GET /fine_tuning/jobs/{fine_tuning_job_id}/events"
@@ -165,7 +170,9 @@ def test_events_page_newest_first_each_valid_each_once(
 
 
 @pytest.mark.requirement("fine_tuning/checkpoints")
-def test_checkpoints_list_belongs_to_the_job(client: Any, succeeded_job: lc.Observed) -> None:
+def test_checkpoints_list_belongs_to_the_job(
+    client: ConformanceClient, succeeded_job: lc.Observed
+) -> None:
     jid = succeeded_job.body["id"]
     op = "GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints"
     ex = client.request("GET", f"/fine_tuning/jobs/{jid}/checkpoints")
@@ -184,7 +191,9 @@ def test_checkpoints_list_belongs_to_the_job(client: Any, succeeded_job: lc.Obse
 
 
 @pytest.mark.requirement("fine_tuning/result-files")
-def test_result_files_are_downloadable(client: Any, succeeded_job: lc.Observed) -> None:
+def test_result_files_are_downloadable(
+    client: ConformanceClient, succeeded_job: lc.Observed
+) -> None:
     for file_id in succeeded_job.body.get("result_files") or []:
         assert_conforms(client.request("GET", f"/files/{file_id}"), "GET /files/{file_id}")
         ex = client.request("GET", f"/files/{file_id}/content")
@@ -203,7 +212,7 @@ def test_result_files_are_downloadable(client: Any, succeeded_job: lc.Observed) 
 
 @pytest.mark.requirement("fine_tuning/model-listed")
 def test_fine_tuned_model_is_listed_and_retrievable(
-    client: Any, succeeded_job: lc.Observed
+    client: ConformanceClient, succeeded_job: lc.Observed
 ) -> None:
     model = succeeded_job.body.get("fine_tuned_model")
     ex = client.request("GET", "/models")
@@ -231,7 +240,9 @@ def test_fine_tuned_model_is_listed_and_retrievable(
 
 
 @pytest.mark.requirement("fine_tuning/cancel")
-def test_cancel_moves_running_job_to_cancelled(client: Any, cleanup: Any, oaic_config: Any) -> None:
+def test_cancel_moves_running_job_to_cancelled(
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
+) -> None:
     job, _ = create_job(client, cleanup, oaic_config)
     seen = run_until(client, oaic_config, job, {"running"})
     ex = client.request("POST", f"/fine_tuning/jobs/{job['id']}/cancel")
@@ -252,7 +263,7 @@ def test_cancel_moves_running_job_to_cancelled(client: Any, cleanup: Any, oaic_c
 
 @pytest.mark.requirement("fine_tuning/pause-resume")
 def test_pause_moves_running_job_to_paused_and_resume_to_running(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     job, _ = create_job(client, cleanup, oaic_config)
     run_until(client, oaic_config, job, {"running"})
@@ -286,7 +297,7 @@ def test_pause_moves_running_job_to_paused_and_resume_to_running(
 
 @pytest.mark.requirement("fine_tuning/failure-has-error")
 def test_invalid_training_file_is_rejected_or_fails_with_error(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     job, ex = create_job(client, cleanup, oaic_config, data=lc.invalid_training_jsonl())
     if not job:
@@ -310,7 +321,7 @@ def test_invalid_training_file_is_rejected_or_fails_with_error(
 
 @pytest.mark.requirement("fine_tuning/unknown-model-rejected")
 def test_create_with_unknown_base_model_is_rejected(
-    client: Any, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     _job, ex = create_job(client, cleanup, oaic_config, model="oaic-no-such-model")
     assert_error(
@@ -323,7 +334,7 @@ def test_create_with_unknown_base_model_is_rejected(
 
 @pytest.mark.requirement("fine_tuning/checkpoint-permissions")
 def test_checkpoint_permissions_can_be_created_listed_and_deleted(
-    allow_admin: None, client: Any, succeeded_job: lc.Observed
+    allow_admin: None, client: ConformanceClient, succeeded_job: lc.Observed
 ) -> None:
     jid = succeeded_job.body["id"]
     cps = (
@@ -367,7 +378,7 @@ def test_checkpoint_permissions_can_be_created_listed_and_deleted(
 # Last in the module: it deletes the model the shared succeeded_job produced.
 @pytest.mark.requirement("fine_tuning/model-deletable")
 def test_fine_tuned_model_is_deletable(
-    allow_destructive: None, client: Any, succeeded_job: lc.Observed
+    allow_destructive: None, client: ConformanceClient, succeeded_job: lc.Observed
 ) -> None:
     model = succeeded_job.body.get("fine_tuned_model")
     ex = client.request("DELETE", f"/models/{model}")

@@ -8,15 +8,18 @@ the resource pool of a resource runs on one worker.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.contract import Spec, load_spec
 from openai_conformance.generated.links import lifecycles
+from openai_conformance.generated.runner import GenerationRun
 from openai_conformance.generated.suite import build_run
 from openai_conformance.plugin.hooks import get_session
 from openai_conformance.plugin.items import item_facts
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 def _spec(config: pytest.Config) -> Spec:
@@ -60,6 +63,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def generation_run(oaic_config: Any, check_ctx: Any, client: Any, session_cleanup: Any) -> Any:
+def generation_run(
+    oaic_config: RunConfig,
+    check_ctx: CheckContext,
+    client: ConformanceClient,
+    session_cleanup: CleanupRegistry,
+) -> GenerationRun:
     """This worker's GenerationRun: shared resource pool, pinned models, seeds, profile."""
     return build_run(oaic_config, check_ctx, client, session_cleanup)

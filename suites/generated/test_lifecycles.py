@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from openai_conformance.checks.outcomes import ConformanceFailure, Disabled, Unsupported
 from openai_conformance.generated.links import lifecycles
 from openai_conformance.generated.pool import CreateFailed
+from openai_conformance.generated.runner import GenerationRun
 from openai_conformance.generated.stateful import run_lifecycle
 from openai_conformance.generated.suite import cite, selection_reason
 from openai_conformance.plugin.items import item_facts
+from openai_conformance.target.config import RunConfig
 
 
 def test_created_resource_is_available_until_deleted(
-    lifecycle_create: str, generation_run: Any, oaic_config: Any, request: Any
+    lifecycle_create: str,
+    generation_run: GenerationRun,
+    oaic_config: RunConfig,
+    request: pytest.FixtureRequest,
 ) -> None:
     spec = generation_run.ctx.spec
     lc = next(lc for lc in lifecycles(spec) if lc.create == lifecycle_create)

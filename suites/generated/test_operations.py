@@ -9,16 +9,20 @@ with 501 (or 404 on a collection route) in the envelope is UNSUPPORTED.
 
 from __future__ import annotations
 
-from typing import Any
+import pytest
 
 from openai_conformance.checks.outcomes import ConformanceFailure, Disabled, Unsupported
-from openai_conformance.generated.runner import OperationRunner
+from openai_conformance.generated.runner import GenerationRun, OperationRunner
 from openai_conformance.generated.suite import cite, selection_reason
 from openai_conformance.plugin.items import item_facts
+from openai_conformance.target.config import RunConfig
 
 
 def test_operation_conforms_to_its_schema(
-    operation_id: str, generation_run: Any, oaic_config: Any, request: Any
+    operation_id: str,
+    generation_run: GenerationRun,
+    oaic_config: RunConfig,
+    request: pytest.FixtureRequest,
 ) -> None:
     op = generation_run.ctx.spec.operation(operation_id)
     reason = selection_reason(op, oaic_config)

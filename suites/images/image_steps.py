@@ -10,11 +10,13 @@ from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import data_url_bytes, decode_base64, sniff_image
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 Problem = tuple[str, str, Any, Any]
 
 
-def require_claim(config: Any, feature: str) -> None:
+def require_claim(config: RunConfig, feature: str) -> None:
     if not config.claims(feature):
         raise Disabled(f"the profile does not claim {feature}")
 
@@ -69,7 +71,7 @@ def failures(
     ][:20]  # fmt: skip
 
 
-def read_stream(client: Any, path: str, **request: Any) -> tuple[Any, list[Any]]:
+def read_stream(client: ConformanceClient, path: str, **request: Any) -> tuple[Any, list[Any]]:
     with client.stream("POST", path, **request) as stream:
         if stream.status == 200 and stream.is_event_stream:
             events = list(stream.events())

@@ -3,8 +3,6 @@ generation sends partial images then exactly one completed event."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from image_steps import data_problems, failures, image_problems, read_stream, require_claim
 
@@ -13,15 +11,20 @@ from openai_conformance.checks import (
     raise_failures,
     stream_event_schema_conformance,
 )
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import png_square
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 GEN, EDIT, VARY = "POST /images/generations", "POST /images/edits", "POST /images/variations"
 PROMPT = "A small blue square on a white background."
 
 
 @pytest.mark.requirement("images/generation")
-def test_generation_returns_png_images(client: Any, oaic_config: Any, image_model: str) -> None:
+def test_generation_returns_png_images(
+    client: ConformanceClient, oaic_config: RunConfig, image_model: str
+) -> None:
     require_claim(oaic_config, "images.generation")
     body = {"model": image_model, "prompt": PROMPT, "n": 1, "size": "1024x1024"}
     exchange = client.request("POST", "/images/generations", json=body)
@@ -30,7 +33,9 @@ def test_generation_returns_png_images(client: Any, oaic_config: Any, image_mode
 
 
 @pytest.mark.requirement("images/edit")
-def test_edit_of_a_png_returns_png_images(client: Any, oaic_config: Any, image_model: str) -> None:
+def test_edit_of_a_png_returns_png_images(
+    client: ConformanceClient, oaic_config: RunConfig, image_model: str
+) -> None:
     require_claim(oaic_config, "images.edit")
     files = {"image": ("square.png", png_square(256), "image/png")}
     data = {"model": image_model, "prompt": PROMPT, "n": "1", "size": "1024x1024"}
@@ -41,7 +46,7 @@ def test_edit_of_a_png_returns_png_images(client: Any, oaic_config: Any, image_m
 
 @pytest.mark.requirement("images/variation")
 def test_variation_of_a_png_returns_png_images(
-    client: Any, oaic_config: Any, image_model: str
+    client: ConformanceClient, oaic_config: RunConfig, image_model: str
 ) -> None:
     require_claim(oaic_config, "images.variation")
     files = {"image": ("square.png", png_square(256), "image/png")}
@@ -53,7 +58,7 @@ def test_variation_of_a_png_returns_png_images(
 
 @pytest.mark.requirement("images/streaming")
 def test_generation_stream_sends_partials_then_one_completed(
-    client: Any, oaic_config: Any, image_model: str, check_ctx: Any
+    client: ConformanceClient, oaic_config: RunConfig, image_model: str, check_ctx: CheckContext
 ) -> None:
     require_claim(oaic_config, "images.streaming")
     body = {"model": image_model, "prompt": PROMPT, "stream": True, "partial_images": 2}

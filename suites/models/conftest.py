@@ -10,12 +10,13 @@ import pytest
 
 from openai_conformance.checks import envelope_problems
 from openai_conformance.checks.outcomes import Unsupported
+from openai_conformance.wire.client import ConformanceClient
 
 LIST = "GET /models"
 
 
 @pytest.fixture
-def model_list(client: Any) -> tuple[dict[str, Any], Any]:
+def model_list(client: ConformanceClient) -> tuple[dict[str, Any], Any]:
     exchange = client.request("GET", "/models")
     try:
         body = exchange.json()

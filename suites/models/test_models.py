@@ -10,6 +10,8 @@ import pytest
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 LIST, GET = "GET /models", "GET /models/{model}"
 #: A real provider lists hundreds of models: retrieve at most this many of them.
@@ -70,7 +72,7 @@ def test_list_is_a_list_object_of_model_entries(model_list: tuple[dict[str, Any]
 
 @pytest.mark.requirement("models/retrieve-listed")
 def test_each_listed_model_is_retrievable(
-    client: Any, model_list: tuple[dict[str, Any], Any], oaic_config: Any
+    client: ConformanceClient, model_list: tuple[dict[str, Any], Any], oaic_config: RunConfig
 ) -> None:
     body, _ = model_list
     # Lenient on the envelope (a bare array is the list test's finding, not this one's).
@@ -104,7 +106,7 @@ def test_each_listed_model_is_retrievable(
 
 @pytest.mark.requirement("models/unknown-404")
 def test_unknown_model_id_returns_404_envelope(
-    client: Any, model_list: tuple[dict[str, Any], Any]
+    client: ConformanceClient, model_list: tuple[dict[str, Any], Any]
 ) -> None:
     exchange = client.request("GET", "/models/oaic-no-such-model-0")
     assert_error(exchange, status=404, op=GET, requirement="models/unknown-404")

@@ -11,12 +11,16 @@ import pytest
 
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /moderations"
 
 
 @pytest.fixture
-def moderate(client: Any, oaic_config: Any) -> Callable[[Any], tuple[dict[str, Any], Any]]:
+def moderate(
+    client: ConformanceClient, oaic_config: RunConfig
+) -> Callable[[Any], tuple[dict[str, Any], Any]]:
     model = lc.model_for(oaic_config, "moderation")
 
     def post(value: Any) -> tuple[dict[str, Any], Any]:

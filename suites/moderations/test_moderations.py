@@ -8,6 +8,7 @@ real model, only on internal consistency and on the relative order of the violen
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import png_square
+from openai_conformance.target.config import RunConfig
 
 OP = "POST /moderations"
 BENIGN = "I had a lovely walk in the park with my family this morning."
@@ -59,7 +61,9 @@ def category_problems(result: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 
 @pytest.mark.requirement("moderations/categories")
-def test_every_category_has_a_boolean_and_a_score(moderate: Any) -> None:
+def test_every_category_has_a_boolean_and_a_score(
+    moderate: Callable[[Any], tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = moderate([BENIGN, VIOLENT])
     lc.fail(
         [
@@ -74,7 +78,9 @@ def test_every_category_has_a_boolean_and_a_score(moderate: Any) -> None:
 
 
 @pytest.mark.requirement("moderations/flagged-consistent")
-def test_flagged_is_true_exactly_when_a_category_is(moderate: Any) -> None:
+def test_flagged_is_true_exactly_when_a_category_is(
+    moderate: Callable[[Any], tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = moderate([BENIGN, VIOLENT])
     failures = []
     for i, result in enumerate(_results(body)):
@@ -92,7 +98,9 @@ def test_flagged_is_true_exactly_when_a_category_is(moderate: Any) -> None:
 
 
 @pytest.mark.requirement("moderations/multi-input")
-def test_array_input_returns_one_result_per_input_in_order(moderate: Any) -> None:
+def test_array_input_returns_one_result_per_input_in_order(
+    moderate: Callable[[Any], tuple[dict[str, Any], Any]],
+) -> None:
     body, exchange = moderate([BENIGN, VIOLENT])
     results = _results(body)
     req = "moderations/multi-input"
@@ -115,7 +123,9 @@ def test_array_input_returns_one_result_per_input_in_order(moderate: Any) -> Non
 
 
 @pytest.mark.requirement("moderations/multimodal")
-def test_image_input_is_moderated_as_an_image(moderate: Any, oaic_config: Any) -> None:
+def test_image_input_is_moderated_as_an_image(
+    moderate: Callable[[Any], tuple[dict[str, Any], Any]], oaic_config: RunConfig
+) -> None:
     if not oaic_config.claims("moderations.multimodal"):
         raise Disabled("the profile does not claim moderations.multimodal")
     image = "data:image/png;base64," + base64.b64encode(png_square(64)).decode()

@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 import rt_steps
 
+from openai_conformance.contract.requirements import Requirement
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
+
 
 @pytest.fixture
 def realtime(
-    client: Any, oaic_config: Any, requirement: Any
+    client: ConformanceClient, oaic_config: RunConfig, requirement: Requirement | None
 ) -> Callable[..., contextlib.AbstractContextManager[Any]]:
     """``with realtime() as rt:`` (``intent=``, ``feature=`` as in ``rt_steps.connect``)."""
 

@@ -17,28 +17,31 @@ from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance.checks.outcomes import Disabled, Unsupported
+from openai_conformance.contract.requirements import Requirement
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import pcm16_tone
 from openai_conformance.scenario.realtime import OPERATION, RealtimeSession
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 from openai_conformance.wire.exchange import WebSocketRejected
 
 RATE = 24000  # the GA default input format: audio/pcm at 24 kHz, mono, 16-bit little endian
 PCM_FORMAT = {"type": "audio/pcm", "rate": RATE}
 
 
-def reply_s(config: Any) -> float:
+def reply_s(config: RunConfig) -> float:
     return float(min(config.timeouts.stream_idle, config.timeouts.stream_total))
 
 
-def response_s(config: Any) -> float:
+def response_s(config: RunConfig) -> float:
     return float(config.timeouts.stream_total)
 
 
 @contextlib.contextmanager
 def connect(
-    client: Any,
-    config: Any,
-    requirement: Any,
+    client: ConformanceClient,
+    config: RunConfig,
+    requirement: Requirement | None,
     *,
     intent: str | None = None,
     feature: str = "realtime.websocket",
@@ -67,7 +70,7 @@ def connect(
         )
 
 
-def _absent(client: Any, params: dict[str, str]) -> str | None:
+def _absent(client: ConformanceClient, params: dict[str, str]) -> str | None:
     """Why the target has no realtime endpoint at all, or None.
 
     Web frameworks refuse a WebSocket upgrade to a route they do not have with 403 (starlette,
@@ -124,7 +127,7 @@ def add_user_message(rt: RealtimeSession, text: str) -> dict[str, Any]:
 
 
 def run_response(
-    rt: RealtimeSession, config: Any, modalities: list[str] | None = None, **response: Any
+    rt: RealtimeSession, config: RunConfig, modalities: list[str] | None = None, **response: Any
 ) -> list[dict[str, Any]]:
     """``response.create`` and every server event up to and including ``response.done``."""
     body = dict(response)

@@ -3,16 +3,22 @@ session (``?intent=transcription``) transcribing committed audio."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from rt_steps import PCM_FORMAT, append_tone, manual_turns, response_s
 
+from openai_conformance.target.config import RunConfig
+
 CHECK = "realtime_input_audio_conformance"
 
 
 @pytest.mark.requirement("realtime/audio-commit")
-def test_committed_audio_becomes_a_user_item(realtime: Any) -> None:
+def test_committed_audio_becomes_a_user_item(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         manual_turns(rt)
         append_tone(rt)
@@ -40,7 +46,9 @@ def test_committed_audio_becomes_a_user_item(realtime: Any) -> None:
 
 
 @pytest.mark.requirement("realtime/audio-clear")
-def test_cleared_buffer_has_nothing_to_commit(realtime: Any) -> None:
+def test_cleared_buffer_has_nothing_to_commit(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         manual_turns(rt)
         append_tone(rt)
@@ -58,7 +66,9 @@ def test_cleared_buffer_has_nothing_to_commit(realtime: Any) -> None:
 
 
 @pytest.mark.requirement("realtime/transcription-session")
-def test_transcription_session_transcribes_committed_audio(realtime: Any, oaic_config: Any) -> None:
+def test_transcription_session_transcribes_committed_audio(
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
+) -> None:
     model = oaic_config.models.get("transcription")
     with realtime(intent="transcription", feature="realtime.transcription") as rt:
         audio_input = {

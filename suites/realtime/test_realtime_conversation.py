@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from rt_steps import add_user_message, run_response, text_of, user_message
 
+from openai_conformance.target.config import RunConfig
+
 CHECK = "realtime_conversation_item_conformance"
 
 
 @pytest.mark.requirement("realtime/item-added-done")
-def test_item_create_is_answered_with_added_then_done(realtime: Any) -> None:
+def test_item_create_is_answered_with_added_then_done(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         rt.send({"type": "conversation.item.create", "item": user_message("Remember: blue.")})
         added = rt.wait_for("conversation.item.added", "conversation.item.done")
@@ -44,7 +50,9 @@ def test_item_create_is_answered_with_added_then_done(realtime: Any) -> None:
 
 
 @pytest.mark.requirement("realtime/item-retrieve")
-def test_item_retrieve_returns_the_requested_item(realtime: Any) -> None:
+def test_item_retrieve_returns_the_requested_item(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         first = add_user_message(rt, "First item.")
         add_user_message(rt, "Second item.")
@@ -61,7 +69,9 @@ def test_item_retrieve_returns_the_requested_item(realtime: Any) -> None:
 
 
 @pytest.mark.requirement("realtime/item-truncate")
-def test_item_truncate_cuts_the_unheard_transcript(realtime: Any, oaic_config: Any) -> None:
+def test_item_truncate_cuts_the_unheard_transcript(
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
+) -> None:
     with realtime() as rt:
         add_user_message(rt, "Tell me about the sea in two sentences.")
         done = run_response(rt, oaic_config, ["audio"])[-1]
@@ -92,7 +102,9 @@ def test_item_truncate_cuts_the_unheard_transcript(realtime: Any, oaic_config: A
 
 
 @pytest.mark.requirement("realtime/item-delete")
-def test_deleted_item_is_gone_from_the_conversation(realtime: Any) -> None:
+def test_deleted_item_is_gone_from_the_conversation(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         item = add_user_message(rt, "Forget me.")
         rt.send({"type": "conversation.item.delete", "item_id": item.get("id")})

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from rt_steps import add_user_message, response_s, run_response
 
 from openai_conformance.scenario.realtime import ResponseSequence, delta_problems
+from openai_conformance.target.config import RunConfig
 
 
 @pytest.mark.requirement("realtime/response-event-order")
-def test_response_events_follow_the_legal_order(realtime: Any, oaic_config: Any) -> None:
+def test_response_events_follow_the_legal_order(
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
+) -> None:
     with realtime() as rt:
         add_user_message(rt, "Name three colours.")
         events = run_response(rt, oaic_config, ["text"])
@@ -29,7 +34,9 @@ def test_response_events_follow_the_legal_order(realtime: Any, oaic_config: Any)
 
 
 @pytest.mark.requirement("realtime/response-deltas-match-done")
-def test_response_deltas_concatenate_to_the_done_values(realtime: Any, oaic_config: Any) -> None:
+def test_response_deltas_concatenate_to_the_done_values(
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
+) -> None:
     with realtime() as rt:
         add_user_message(rt, "Say a short sentence about rivers.")
         events = run_response(rt, oaic_config, ["text"])
@@ -54,7 +61,9 @@ def test_response_deltas_concatenate_to_the_done_values(realtime: Any, oaic_conf
 
 
 @pytest.mark.requirement("realtime/response-cancel")
-def test_response_cancel_ends_the_response_cancelled(realtime: Any, oaic_config: Any) -> None:
+def test_response_cancel_ends_the_response_cancelled(
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
+) -> None:
     with realtime() as rt:
         add_user_message(rt, "Count slowly from one to one hundred, in words.")
         rt.send({"type": "response.create", "response": {"output_modalities": ["text"]}})

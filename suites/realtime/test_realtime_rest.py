@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from openai_conformance.checks import assert_unsupported_or_conforms
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /realtime/client_secrets"
 
 
 @pytest.mark.requirement("realtime/client-secret")
-def test_client_secret_carries_the_requested_session(client: Any, oaic_config: Any) -> None:
+def test_client_secret_carries_the_requested_session(
+    client: ConformanceClient, oaic_config: RunConfig
+) -> None:
     if not oaic_config.claims("realtime.client-secrets"):
         raise Disabled("the profile does not claim realtime.client-secrets")
     instructions = f"oaic-{oaic_config.run_id}: be brief."

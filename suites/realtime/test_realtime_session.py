@@ -3,18 +3,25 @@ client event_id without ending the session, and every server event valid against
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from rt_steps import add_user_message, run_response
 
+from openai_conformance.contract import Spec
+from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.scenario.realtime import new_event_id, schema_problems
+from openai_conformance.target.config import RunConfig
 
 INVALID_EVENT = {"type": "oaic.not_a_client_event", "payload": "anything"}
 
 
 @pytest.mark.requirement("realtime/session-created-first")
-def test_session_created_is_the_first_server_event(realtime: Any) -> None:
+def test_session_created_is_the_first_server_event(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         # A client event right away: a server that skips session.created answers it first,
         # so the test never waits for an event that will not come.
@@ -41,7 +48,7 @@ def test_session_created_is_the_first_server_event(realtime: Any) -> None:
 
 @pytest.mark.requirement("realtime/session-update-reflected")
 def test_session_update_is_answered_with_the_updated_session(
-    realtime: Any, oaic_config: Any
+    realtime: Callable[..., AbstractContextManager[Any]], oaic_config: RunConfig
 ) -> None:
     instructions = f"oaic-{oaic_config.run_id}: answer in one short sentence."
     with realtime() as rt:
@@ -65,7 +72,9 @@ def test_session_update_is_answered_with_the_updated_session(
 
 
 @pytest.mark.requirement("realtime/error-event-id")
-def test_invalid_client_event_gets_error_carrying_its_event_id(realtime: Any) -> None:
+def test_invalid_client_event_gets_error_carrying_its_event_id(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         event_id = rt.send({**INVALID_EVENT, "event_id": new_event_id()})
         error = rt.wait_for("error").get("error") or {}
@@ -80,7 +89,9 @@ def test_invalid_client_event_gets_error_carrying_its_event_id(realtime: Any) ->
 
 
 @pytest.mark.requirement("realtime/session-survives-error")
-def test_session_answers_valid_events_after_an_error(realtime: Any) -> None:
+def test_session_answers_valid_events_after_an_error(
+    realtime: Callable[..., AbstractContextManager[Any]],
+) -> None:
     with realtime() as rt:
         rt.send(INVALID_EVENT)
         rt.wait_for("error")
@@ -90,7 +101,10 @@ def test_session_answers_valid_events_after_an_error(realtime: Any) -> None:
 
 @pytest.mark.requirement("realtime/server-event-schema")
 def test_every_server_event_matches_its_schema(
-    realtime: Any, oaic_config: Any, spec: Any, validator: Any
+    realtime: Callable[..., AbstractContextManager[Any]],
+    oaic_config: RunConfig,
+    spec: Spec,
+    validator: SchemaValidator,
 ) -> None:
     with realtime() as rt:
         rt.send(

@@ -3,18 +3,18 @@ the error envelope (field notes #17: many compatible servers have no Responses A
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from openai_conformance.checks import absence
 from openai_conformance.checks.outcomes import Unsupported
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 _probed: dict[int, str | None] = {}
 
 
 @pytest.fixture(autouse=True)
-def _responses_supported(client: Any, oaic_config: Any) -> None:
+def _responses_supported(client: ConformanceClient, oaic_config: RunConfig) -> None:
     key = id(client)
     if key not in _probed:
         body = {"model": oaic_config.models["chat"], "input": "Say OK.", "store": False}
@@ -27,5 +27,5 @@ def _responses_supported(client: Any, oaic_config: Any) -> None:
 
 
 @pytest.fixture
-def model(oaic_config: Any) -> str:
+def model(oaic_config: RunConfig) -> str:
     return str(oaic_config.models["chat"])

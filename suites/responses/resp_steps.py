@@ -14,6 +14,7 @@ from openai_conformance.checks import assert_conforms
 from openai_conformance.checks.failures import Failure, show
 from openai_conformance.checks.outcomes import ConformanceFailure
 from openai_conformance.scenario.streams import ResponsesStream, replay_responses_stream
+from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /responses"
 
@@ -36,7 +37,9 @@ def _rejected(exchange: Any, requirement: str) -> ConformanceFailure:
     )
 
 
-def create(client: Any, body: dict[str, Any], requirement: str) -> tuple[Any, dict[str, Any]]:
+def create(
+    client: ConformanceClient, body: dict[str, Any], requirement: str
+) -> tuple[Any, dict[str, Any]]:
     exchange = client.request("POST", "/responses", json=body)
     if exchange.status != 200:
         raise _rejected(exchange, requirement)
@@ -44,7 +47,9 @@ def create(client: Any, body: dict[str, Any], requirement: str) -> tuple[Any, di
     return exchange, result
 
 
-def stream(client: Any, body: dict[str, Any], requirement: str) -> tuple[Any, ResponsesStream]:
+def stream(
+    client: ConformanceClient, body: dict[str, Any], requirement: str
+) -> tuple[Any, ResponsesStream]:
     with client.stream("POST", "/responses", json={**body, "stream": True}) as s:
         if s.status != 200:
             s.read()

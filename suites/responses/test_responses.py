@@ -14,8 +14,11 @@ from resp_steps import create, expect, output_text
 from openai_conformance.checks import assert_conforms, assert_error, raise_failures
 from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.scenario.lifecycles import register_undo
 from openai_conformance.scenario.streams import tool_call_problems, usage_problems
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 WEATHER = {
     "type": "function",
@@ -37,12 +40,14 @@ COLOUR = {
 }
 
 
-def _require(config: Any, feature: str) -> None:
+def _require(config: RunConfig, feature: str) -> None:
     if not config.claims(feature):
         raise Disabled(f"the profile does not claim {feature}")
 
 
-def _stored(client: Any, cleanup: Any, body: dict[str, Any], req: str) -> tuple[Any, Any]:
+def _stored(
+    client: ConformanceClient, cleanup: CleanupRegistry, body: dict[str, Any], req: str
+) -> tuple[Any, Any]:
     exchange, got = create(client, {**body, "store": True}, req)
     rid = got["id"]
     register_undo(cleanup, client, "response", rid, "DELETE", f"/responses/{rid}", "response")
@@ -50,7 +55,9 @@ def _stored(client: Any, cleanup: Any, body: dict[str, Any], req: str) -> tuple[
 
 
 @pytest.mark.requirement("responses/create-text")
-def test_text_input_creates_a_completed_response_with_output_text(client: Any, model: str) -> None:
+def test_text_input_creates_a_completed_response_with_output_text(
+    client: ConformanceClient, model: str
+) -> None:
     req = "responses/create-text"
     exchange, got = create(
         client, {"model": model, "input": "Describe a harbour.", "store": False}, req
@@ -70,7 +77,7 @@ def test_text_input_creates_a_completed_response_with_output_text(client: Any, m
 
 @pytest.mark.requirement("responses/input-items")
 def test_instructions_and_multi_turn_items_are_accepted_and_listed(
-    client: Any, model: str, cleanup: Any
+    client: ConformanceClient, model: str, cleanup: CleanupRegistry
 ) -> None:
     req = "responses/input-items"
     items = [
@@ -106,7 +113,7 @@ def test_instructions_and_multi_turn_items_are_accepted_and_listed(
 
 @pytest.mark.requirement("responses/function-call-round-trip")
 def test_function_call_round_trip_via_previous_response_id(
-    client: Any, model: str, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "responses.tools")
     req = "responses/function-call-round-trip"
@@ -178,7 +185,7 @@ def test_function_call_round_trip_via_previous_response_id(
 
 @pytest.mark.requirement("responses/text-format")
 def test_text_format_json_schema_output_validates(
-    client: Any, model: str, oaic_config: Any
+    client: ConformanceClient, model: str, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "responses.structured-outputs")
     req = "responses/text-format"
@@ -204,7 +211,7 @@ def test_text_format_json_schema_output_validates(
 
 
 @pytest.mark.requirement("responses/usage-totals")
-def test_usage_counts_add_up(client: Any, model: str) -> None:
+def test_usage_counts_add_up(client: ConformanceClient, model: str) -> None:
     req = "responses/usage-totals"
     exchange, got = create(
         client, {"model": model, "input": "Describe a harbour.", "store": False}, req
@@ -228,7 +235,7 @@ def test_usage_counts_add_up(client: Any, model: str) -> None:
 
 @pytest.mark.requirement("responses/stored-lifecycle")
 def test_stored_response_is_retrievable_then_deleted(
-    client: Any, model: str, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "responses.stored")
     req = "responses/stored-lifecycle"
@@ -252,7 +259,7 @@ def test_stored_response_is_retrievable_then_deleted(
 
 @pytest.mark.requirement("responses/background-cancel")
 def test_background_response_can_be_cancelled(
-    client: Any, model: str, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "responses.background")
     req = "responses/background-cancel"
@@ -290,7 +297,7 @@ def test_background_response_can_be_cancelled(
 
 @pytest.mark.requirement("responses/input-tokens")
 def test_input_tokens_match_the_usage_of_the_same_input(
-    client: Any, model: str, oaic_config: Any
+    client: ConformanceClient, model: str, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "responses.input-tokens")
     req = "responses/input-tokens"
@@ -314,7 +321,7 @@ def test_input_tokens_match_the_usage_of_the_same_input(
 
 @pytest.mark.requirement("responses/conversations")
 def test_response_in_a_conversation_appends_its_items(
-    client: Any, model: str, cleanup: Any, oaic_config: Any
+    client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     _require(oaic_config, "conversations")
     req = "responses/conversations"

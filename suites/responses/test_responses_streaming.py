@@ -13,6 +13,7 @@ import pytest
 from resp_steps import OP, stream
 
 from openai_conformance.checks import raise_failures, stream_event_schema_conformance
+from openai_conformance.checks.context import CheckContext
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario.streams import (
     responses_stream_completed_conformance,
@@ -22,6 +23,8 @@ from openai_conformance.scenario.streams import (
     responses_stream_sequence_conformance,
     responses_stream_terminal_conformance,
 )
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 TOOL = {
     "type": "function",
@@ -37,7 +40,7 @@ TOOL = {
 
 
 @pytest.fixture(autouse=True)
-def _streaming_claimed(oaic_config: Any) -> None:
+def _streaming_claimed(oaic_config: RunConfig) -> None:
     if not oaic_config.claims("responses.streaming"):
         raise Disabled("the profile does not claim responses.streaming")
 
@@ -47,7 +50,7 @@ def text_body(model: str) -> dict[str, Any]:
     return {"model": model, "input": "Describe a quiet harbour in two sentences.", "store": False}
 
 
-def _bodies(text_body: dict[str, Any], config: Any) -> list[dict[str, Any]]:
+def _bodies(text_body: dict[str, Any], config: RunConfig) -> list[dict[str, Any]]:
     out = [text_body]
     if config.claims("responses.tools"):
         call = {
@@ -61,14 +64,18 @@ def _bodies(text_body: dict[str, Any], config: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.requirement("responses/stream-first-event")
-def test_stream_starts_with_response_created(client: Any, text_body: dict[str, Any]) -> None:
+def test_stream_starts_with_response_created(
+    client: ConformanceClient, text_body: dict[str, Any]
+) -> None:
     req = "responses/stream-first-event"
     exchange, replay = stream(client, text_body, req)
     raise_failures(responses_stream_first_event_conformance(exchange, replay, requirement=req))
 
 
 @pytest.mark.requirement("responses/stream-sequence")
-def test_stream_sequence_numbers_strictly_increase(client: Any, text_body: dict[str, Any]) -> None:
+def test_stream_sequence_numbers_strictly_increase(
+    client: ConformanceClient, text_body: dict[str, Any]
+) -> None:
     req = "responses/stream-sequence"
     exchange, replay = stream(client, text_body, req)
     raise_failures(responses_stream_sequence_conformance(exchange, replay, requirement=req))
@@ -76,7 +83,7 @@ def test_stream_sequence_numbers_strictly_increase(client: Any, text_body: dict[
 
 @pytest.mark.requirement("responses/stream-nesting")
 def test_stream_items_and_parts_nest_with_consistent_indexes(
-    client: Any, text_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, text_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     req = "responses/stream-nesting"
     for body in _bodies(text_body, oaic_config):
@@ -87,7 +94,7 @@ def test_stream_items_and_parts_nest_with_consistent_indexes(
 
 @pytest.mark.requirement("responses/stream-deltas")
 def test_stream_deltas_concatenate_to_done_values_and_final_output(
-    client: Any, text_body: dict[str, Any], oaic_config: Any
+    client: ConformanceClient, text_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     req = "responses/stream-deltas"
     for body in _bodies(text_body, oaic_config):
@@ -98,7 +105,7 @@ def test_stream_deltas_concatenate_to_done_values_and_final_output(
 
 @pytest.mark.requirement("responses/stream-terminal-event")
 def test_stream_ends_with_exactly_one_terminal_event(
-    client: Any, text_body: dict[str, Any]
+    client: ConformanceClient, text_body: dict[str, Any]
 ) -> None:
     req = "responses/stream-terminal-event"
     exchange, replay = stream(client, text_body, req)
@@ -107,7 +114,7 @@ def test_stream_ends_with_exactly_one_terminal_event(
 
 @pytest.mark.requirement("responses/stream-event-schema")
 def test_stream_events_and_final_response_validate(
-    client: Any, text_body: dict[str, Any], check_ctx: Any
+    client: ConformanceClient, text_body: dict[str, Any], check_ctx: CheckContext
 ) -> None:
     req = "responses/stream-event-schema"
     exchange, replay = stream(client, text_body, req)

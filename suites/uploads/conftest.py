@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _uploads_supported(client: Any) -> None:
+def _uploads_supported(client: ConformanceClient) -> None:
     lc.require_feature(client, "uploads")

@@ -12,12 +12,14 @@ import pytest
 
 from openai_conformance.checks import assert_conforms, assert_error, assert_unsupported_or_conforms
 from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.wire.client import ConformanceClient
 
 PARTS = [b"alpha-" * 50, b"bravo-" * 70, b"charlie-" * 30]  # distinct sizes: order shows
 
 
 def _create(
-    client: Any, cleanup: Any, total: int, filename: str = "up.jsonl"
+    client: ConformanceClient, cleanup: CleanupRegistry, total: int, filename: str = "up.jsonl"
 ) -> tuple[dict[str, Any], Any]:
     exchange = client.request(
         "POST",
@@ -35,7 +37,7 @@ def _create(
     return body, exchange
 
 
-def _add_part(client: Any, upload_id: str, data: bytes) -> Any:
+def _add_part(client: ConformanceClient, upload_id: str, data: bytes) -> Any:
     return client.request(
         "POST",
         f"/uploads/{upload_id}/parts",
@@ -43,14 +45,18 @@ def _add_part(client: Any, upload_id: str, data: bytes) -> Any:
     )
 
 
-def _part_id(client: Any, upload_id: str, data: bytes) -> str:
+def _part_id(client: ConformanceClient, upload_id: str, data: bytes) -> str:
     return str(
         assert_conforms(_add_part(client, upload_id, data), "POST /uploads/{upload_id}/parts")["id"]
     )
 
 
 def _complete(
-    client: Any, cleanup: Any, upload_id: str, part_ids: list[str], md5: str | None = None
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    upload_id: str,
+    part_ids: list[str],
+    md5: str | None = None,
 ) -> Any:
     payload: dict[str, Any] = {"part_ids": part_ids}
     if md5:
@@ -90,7 +96,9 @@ def _status_failure(req: str, op: str, want: str, got: Any, exchange: Any) -> No
 
 
 @pytest.mark.requirement("uploads/create-pending")
-def test_create_returns_pending_upload_with_expires_at(client: Any, cleanup: Any) -> None:
+def test_create_returns_pending_upload_with_expires_at(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, exchange = _create(client, cleanup, 10, "p.txt")
     _status_failure(
         "uploads/create-pending", "POST /uploads", "pending", body.get("status"), exchange
@@ -119,7 +127,7 @@ def test_create_returns_pending_upload_with_expires_at(client: Any, cleanup: Any
     )
 
 
-def _assemble(client: Any, cleanup: Any, md5: bool) -> tuple[bytes, Any]:
+def _assemble(client: ConformanceClient, cleanup: CleanupRegistry, md5: bool) -> tuple[bytes, Any]:
     total = sum(map(len, PARTS))
     body, _ = _create(client, cleanup, total)
     # Add the parts out of order (last, first, middle); completion names the intended order.
@@ -132,7 +140,9 @@ def _assemble(client: Any, cleanup: Any, md5: bool) -> tuple[bytes, Any]:
 
 
 @pytest.mark.requirement("uploads/complete-assembles-in-order")
-def test_complete_assembles_parts_in_part_ids_order(client: Any, cleanup: Any) -> None:
+def test_complete_assembles_parts_in_part_ids_order(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     expected, exchange = _assemble(client, cleanup, md5=False)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     op = "POST /uploads/{upload_id}/complete"
@@ -159,7 +169,9 @@ def test_complete_assembles_parts_in_part_ids_order(client: Any, cleanup: Any) -
 
 
 @pytest.mark.requirement("uploads/complete-with-md5")
-def test_complete_with_matching_md5_succeeds(client: Any, cleanup: Any) -> None:
+def test_complete_with_matching_md5_succeeds(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     _, exchange = _assemble(client, cleanup, md5=True)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     _status_failure(
@@ -172,7 +184,9 @@ def test_complete_with_matching_md5_succeeds(client: Any, cleanup: Any) -> None:
 
 
 @pytest.mark.requirement("uploads/cancel")
-def test_cancel_moves_pending_upload_to_cancelled(client: Any, cleanup: Any) -> None:
+def test_cancel_moves_pending_upload_to_cancelled(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, _ = _create(client, cleanup, 10)
     exchange = client.request("POST", f"/uploads/{body['id']}/cancel")
     got = assert_conforms(exchange, "POST /uploads/{upload_id}/cancel")
@@ -187,7 +201,9 @@ def test_cancel_moves_pending_upload_to_cancelled(client: Any, cleanup: Any) -> 
 
 
 @pytest.mark.requirement("uploads/no-parts-after-cancel")
-def test_add_part_to_cancelled_upload_is_rejected(client: Any, cleanup: Any) -> None:
+def test_add_part_to_cancelled_upload_is_rejected(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, _ = _create(client, cleanup, 10)
     assert_conforms(
         client.request("POST", f"/uploads/{body['id']}/cancel"), "POST /uploads/{upload_id}/cancel"
@@ -203,7 +219,9 @@ def test_add_part_to_cancelled_upload_is_rejected(client: Any, cleanup: Any) -> 
 
 
 @pytest.mark.requirement("uploads/bytes-mismatch-rejected")
-def test_complete_with_byte_count_mismatch_is_rejected(client: Any, cleanup: Any) -> None:
+def test_complete_with_byte_count_mismatch_is_rejected(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, _ = _create(client, cleanup, 100)
     part = _part_id(client, body["id"], b"only ten b")
     exchange = _complete(client, cleanup, body["id"], [part])
@@ -216,7 +234,9 @@ def test_complete_with_byte_count_mismatch_is_rejected(client: Any, cleanup: Any
 
 
 @pytest.mark.requirement("uploads/unknown-part-rejected")
-def test_complete_with_unknown_part_id_is_rejected(client: Any, cleanup: Any) -> None:
+def test_complete_with_unknown_part_id_is_rejected(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, _ = _create(client, cleanup, 10)
     part = _part_id(client, body["id"], b"0123456789")
     other, _ = _create(client, cleanup, 10)
@@ -233,7 +253,9 @@ def test_complete_with_unknown_part_id_is_rejected(client: Any, cleanup: Any) ->
 
 
 @pytest.mark.requirement("uploads/complete-once")
-def test_completing_an_upload_twice_is_rejected(client: Any, cleanup: Any) -> None:
+def test_completing_an_upload_twice_is_rejected(
+    client: ConformanceClient, cleanup: CleanupRegistry
+) -> None:
     body, _ = _create(client, cleanup, 10)
     part = _part_id(client, body["id"], b"0123456789")
     assert_conforms(
