@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import UsageError
 from ..reports.model import Results
+from ..target.options import AUTH_STYLES
 from .common import EXIT_FAILURES, EXIT_OK, url
 
 
@@ -54,7 +55,7 @@ def add_parsers(sub: Any) -> None:
     probe.add_argument(
         "--api-key-env", metavar="VAR", help="environment variable holding the API key"
     )
-    probe.add_argument("--auth", choices=("bearer", "api-key", "none"), default=None)
+    probe.add_argument("--auth", choices=AUTH_STYLES, default=None)
     probe.add_argument("--model", metavar="ID", help="chat model to use (default: from /models)")
     probe.add_argument("--name", metavar="NAME", help="profile name in the draft")
     probe.add_argument("--output", metavar="FILE", help="write the draft here instead of stdout")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.errors import InvalidArgument
 
-from ..target.options import PYTEST, help_text, offered_on
+from ..target.options import HYPOTHESIS_PROFILES, PYTEST, help_text, offered_on
 
 _GROUP = "openai-conformance"
 
@@ -40,7 +40,9 @@ def register_hypothesis_profiles() -> None:
     settings profile at configure time; register ``quick`` and ``thorough`` (``default`` exists)
     so the names the suite documents are always loadable. The generated suite applies its own,
     complete settings per operation (openai_conformance/generated/settings.py)."""
-    for name in ("quick", "thorough"):
+    for name in HYPOTHESIS_PROFILES:
+        if name == "default":
+            continue
         try:
             settings.get_profile(name)
         except InvalidArgument:
