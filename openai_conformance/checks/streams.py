@@ -24,7 +24,17 @@ from .failures import Failure, show
 from .http import SSE, _failure, _op
 
 DONE = "[DONE]"
-DONE_OPERATIONS = frozenset({"POST /chat/completions", "POST /completions"})
+# Assistants run streams end with ``event: done`` / ``data: [DONE]`` (components.schemas.
+# DoneEvent, "Occurs when a stream ends"; seen in recorded traffic, tests/data/traffic).
+DONE_OPERATIONS = frozenset(
+    {
+        "POST /chat/completions",
+        "POST /completions",
+        "POST /threads/runs",
+        "POST /threads/{thread_id}/runs",
+        "POST /threads/{thread_id}/runs/{run_id}/submit_tool_outputs",
+    }
+)
 
 # Findings the SSE reader reports that are legal per the HTML standard but break strict
 # clients in the wild (field notes #19); they are SHOULD-level.

@@ -13,6 +13,11 @@ Subcommands (each group in its own module of this package):
 * ``oaic diff BASE NEW``, ``oaic baseline save RUN_DIR``, ``oaic probe --target URL`` (gate.py).
 * ``oaic spec info|operations`` (spec.py).
 * ``oaic serve ...``, ``oaic proxy``, ``oaic sdk-check`` (serve.py).
+* ``oaic check-traffic PATH...`` (traffic.py): recorded traffic judged offline.
+
+``--strict-spec`` (run, proxy, check-traffic) sets ``OAIC_STRICT_SPEC=1`` before anything
+loads the contract, so this process, its xdist workers and the embedded reference server all
+read the letter of the document (``contract.loader.strict_default``).
 
 Every ``ConformanceError`` is printed as its one-paragraph ``render()`` with its exit code;
 unexpected exceptions are reported in one paragraph too (``OAIC_DEBUG=1`` shows the traceback).
@@ -26,7 +31,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ConformanceError, UsageError
-from . import gate, run, serve, spec
+from . import gate, run, serve, spec, traffic
 from .common import EXIT_HARNESS, version
 
 
@@ -45,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_parsers(sub)
     gate.add_parsers(sub)
     spec.add_parsers(sub)
+    traffic.add_parsers(sub)
     return parser
 
 
@@ -60,6 +66,12 @@ def _dispatch(argv: list[str]) -> int:
         return serve.cmd_serve(argv[1:])
     own, extra = _split_extra(argv)
     args = build_parser().parse_args(own)  # exits 2 on a usage error
+    if getattr(args, "strict_spec", False):
+        from ..contract.loader import STRICT_ENV
+
+        os.environ[STRICT_ENV] = "1"  # every load_spec() of this process and its workers
+    if args.command == "check-traffic":
+        return traffic.cmd_check_traffic(args, own)
     if args.command == "run":
         return run.cmd_run(args, extra)
     if args.command == "proxy":

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .traffic import STRICT_HELP
+
 
 def add_parsers(sub: Any) -> None:
     sub.add_parser(
@@ -25,6 +27,7 @@ def add_parsers(sub: Any) -> None:
     proxy.add_argument(
         "--reject", action="store_true", help="answer invalid requests 400 instead of forwarding"
     )
+    proxy.add_argument("--strict-spec", action="store_true", help=STRICT_HELP)
     sdk = sub.add_parser(
         "sdk-check", help="exercise the official OpenAI SDK through the proxy (python|node)"
     )

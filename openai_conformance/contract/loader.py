@@ -22,7 +22,7 @@ import yaml
 from ..errors import SpecError
 from .model import Spec
 from .normalize import NORMALISER_VERSION, annotate_unions, normalise, parse_document
-from .overlays import apply_overlays, load_overlays
+from .overlays import OBSERVED, apply_overlays, load_overlays
 from .source import SPEC_DIR, read_source
 
 OVERLAYS_DIR = SPEC_DIR / "overlays"
@@ -40,8 +40,18 @@ def default_cache_dir() -> Path:
     return Path(base) / "openai-conformance"
 
 
-def _inputs_key(sha: str, overlays_dir: Path, metadata_path: Path) -> str:
-    h = hashlib.sha256(f"{sha}|n{NORMALISER_VERSION}".encode())
+STRICT_ENV = "OAIC_STRICT_SPEC"
+
+
+def strict_default() -> bool:
+    """The mode a run asked for: ``OAIC_STRICT_SPEC=1`` (``--strict-spec``) is the letter of the
+    document, without the ``observed`` overlays (docs/calibration.md)."""
+    return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _inputs_key(sha: str, overlays_dir: Path, metadata_path: Path, strict: bool = False) -> str:
+    mode = "strict" if strict else "observed"
+    h = hashlib.sha256(f"{sha}|n{NORMALISER_VERSION}|{mode}".encode())
     for path in sorted(overlays_dir.glob("*.yaml")) if overlays_dir.is_dir() else []:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     if metadata_path.is_file():
@@ -66,8 +76,10 @@ def compile_spec(
     is_default: bool,
     overlays_dir: Path = OVERLAYS_DIR,
     metadata_path: Path = METADATA_PATH,
+    strict: bool = False,
 ) -> Spec:
-    """Build a ``Spec`` from raw document bytes (no caching)."""
+    """Build a ``Spec`` from raw document bytes (no caching); ``strict`` leaves out the
+    overlays of kind ``observed`` (the letter of the document)."""
     try:
         parsed = parse_document(raw)
     except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -76,6 +88,8 @@ def compile_spec(
         raise SpecError(f"the document from {origin} is not an OpenAPI 3.x document")
     doc = normalise(parsed)
     overlays = load_overlays(overlays_dir) if is_default and overlays_dir.is_dir() else []
+    if strict:
+        overlays = [o for o in overlays if o.kind != OBSERVED]
     apply_overlays(doc, overlays)
     annotate_unions(doc)
     spec = Spec(
@@ -98,18 +112,23 @@ def load_spec(
     overlays_dir: Path = OVERLAYS_DIR,
     metadata_path: Path = METADATA_PATH,
     use_cache: bool = True,
+    strict: bool | None = None,
 ) -> Spec:
     """Load the contract named by ``source`` (None: the locked default), using the cache.
+
+    ``strict`` (None: ``strict_default()``, i.e. ``--strict-spec``) leaves out the overlays of
+    kind ``observed``; both modes are cached apart (the mode is part of the cache key).
 
     Overlays in ``spec/overlays`` apply to the locked default document only: they are errata of
     that document and their targets would not mean the same in another one.
     """
-    memo_key = (source, str(cache_dir), str(overlays_dir), str(metadata_path), use_cache)
+    strict = strict_default() if strict is None else strict
+    memo_key = (source, str(cache_dir), str(overlays_dir), str(metadata_path), use_cache, strict)
     with _memo_lock:
         if memo_key in _memo:
             return _memo[memo_key]
     raw = read_source(source)
-    key = _inputs_key(raw.sha256, overlays_dir, metadata_path)
+    key = _inputs_key(raw.sha256, overlays_dir, metadata_path, strict)
     cache_file = (cache_dir or default_cache_dir()) / f"spec-{raw.sha256[:16]}-{key}.pickle"
     spec: Spec | None = None
     if use_cache and cache_file.is_file():
@@ -129,6 +148,7 @@ def load_spec(
             is_default=raw.is_default,
             overlays_dir=overlays_dir,
             metadata_path=metadata_path,
+            strict=strict,
         )
         if use_cache:
             _write_atomically(cache_file, spec)

@@ -5,7 +5,9 @@ document with three required extensions that make it evidence rather than a sile
 
     overlay: 1.0.0
     info: {title: ..., version: "1"}
-    x-oaic-kind: convention | erratum     # documented convention, or the spec is wrong
+    x-oaic-kind: convention | erratum | observed
+                     # documented convention, the spec is wrong, or what the live API does
+                     # against the letter (evidence: corpus exchanges; left out by --strict-spec)
     x-reason: why the published document is not the whole truth here
     x-evidence: [links or quotes that show it]
     actions:
@@ -14,6 +16,13 @@ document with three required extensions that make it evidence rather than a sile
         update: {...}        # deep-merged into every matched object
       - target: $.components.schemas.Foo.required
         remove: true
+
+An ``observed`` overlay may also use the transform ``x-oaic-optional-nullable: true`` instead of
+``update``/``remove``: every matched node is a ``responses`` object (or a schema); in every
+2xx response schema under it, and in every component schema those reach through ``$ref``,
+each property that its object schema does not list as required also accepts ``null``
+(``_optional_nullable``). It encodes one observed rule: the API sends ``null`` for an unset
+optional field.
 
 Supported JSONPath: ``$`` followed by ``.name``, ``['name']``, ``[N]`` (an array index) and ``*``
 (any child of a mapping whose value is itself a mapping). That is all the overlays need, and a
@@ -33,7 +42,11 @@ import yaml
 from ..errors import SpecError
 
 _SEGMENT = re.compile(r"\.([A-Za-z0-9_\-{}$]+|\*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]")
-_KINDS = {"convention", "erratum"}
+OBSERVED = "observed"  # the live API's consistent behaviour, evidenced by recorded traffic
+_KINDS = {"convention", "erratum", OBSERVED}
+NULLABLE = "x-oaic-optional-nullable"
+_NULL = {"type": "null"}
+_SCHEMA_REF = "#/components/schemas/"
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,7 @@ def load_overlays(folder: Path) -> list[Overlay]:
             raise SpecError(f"{where}: x-reason and x-evidence are required (no silent patches)")
         actions = data.get("actions") or []
         for action in actions:
-            if "target" not in action or not ({"update", "remove"} & set(action)):
+            if "target" not in action or not ({"update", "remove", NULLABLE} & set(action)):
                 raise SpecError(f"{where}: every action needs a target and update or remove")
             parse_path(action["target"])
         overlays.append(
@@ -161,6 +174,11 @@ def apply_overlays(doc: dict[str, Any], overlays: list[Overlay]) -> None:
                     f"overlay {overlay.name}: target {action['target']} matches nothing in this "
                     "document; the overlay is stale or the document changed",
                 )
+            if action.get(NULLABLE):
+                seen: set[str] = set()
+                for parent, key in matches:
+                    _optional_nullable(doc, parent[key], seen)
+                continue
             for parent, key in matches:
                 if action.get("remove"):
                     del parent[key]
@@ -170,3 +188,71 @@ def apply_overlays(doc: dict[str, Any], overlays: list[Overlay]) -> None:
                     _merge(parent[key], update)
                 else:
                     parent[key] = copy.deepcopy(update)
+
+
+def _optional_nullable(doc: dict[str, Any], node: Any, seen: set[str]) -> None:
+    """Make every optional property reachable from ``node`` accept null (see module doc).
+
+    ``node`` is a ``responses`` object (only 2xx answers are walked), a media-type map or a
+    schema. Component schemas are changed in place, once each (``seen``)."""
+    if not isinstance(node, dict):
+        return
+    if "content" in node or any(str(k)[:1] in "12345" for k in node):
+        for code, answer in node.items():
+            if str(code).startswith("2") and isinstance(answer, dict):
+                for media in (answer.get("content") or {}).values():
+                    if isinstance(media, dict):
+                        _walk_nullable(doc, media.get("schema"), seen)
+        return
+    _walk_nullable(doc, node, seen)
+
+
+def _or_null(prop: Any) -> Any:
+    """``prop`` widened to accept null (unchanged when it already does)."""
+    if not isinstance(prop, dict) or not prop:
+        return prop
+    typ = prop.get("type")
+    composite = {"$ref", "anyOf", "oneOf", "allOf", "const", "not"} & set(prop)
+    if typ is not None and not composite:
+        types = typ if isinstance(typ, list) else [typ]
+        if "null" in types:
+            return prop
+        out = {**prop, "type": [*types, "null"]}
+        if isinstance(prop.get("enum"), list) and None not in prop["enum"]:
+            out["enum"] = [*prop["enum"], None]
+        return out
+    if typ is None and not composite:
+        return prop  # no type constraint: null is already valid
+    for key in ("anyOf", "oneOf"):
+        members = prop.get(key)
+        if isinstance(members, list) and any(m == _NULL for m in members):
+            return prop
+    return {"anyOf": [prop, dict(_NULL)]}
+
+
+def _walk_nullable(doc: dict[str, Any], node: Any, seen: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk_nullable(doc, item, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+        name = ref[len(_SCHEMA_REF) :]
+        if name not in seen:
+            seen.add(name)
+            _walk_nullable(doc, doc.get("components", {}).get("schemas", {}).get(name), seen)
+    props = node.get("properties")
+    if isinstance(props, dict):
+        required = set(node.get("required") or ())
+        for name in list(props):
+            if name not in required:
+                props[name] = _or_null(props[name])
+            _walk_nullable(doc, props[name], seen)
+    for key in ("items", "additionalProperties", "not", "then", "else", "if"):
+        if isinstance(node.get(key), dict):
+            _walk_nullable(doc, node[key], seen)
+    for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+        if isinstance(node.get(key), list):
+            _walk_nullable(doc, node[key], seen)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..contract.loader import STRICT_ENV
 from ..errors import ConformanceError
 from ..reports.model import TestResult
 from ..scenario.cleanup import CleanupRegistry
@@ -96,6 +97,10 @@ class OaicSession:
             else "main"
         )
         self.certify = bool(config.getoption("--certify"))
+        if config.getoption("--strict-spec", default=False):
+            # Before anything loads the contract (this process, its workers, the embedded
+            # reference server): the letter of the document, no observed overlays.
+            os.environ[STRICT_ENV] = "1"
         self.server: ReferenceServer | None = None
         self.run_dir: Path | None = None
         self.started_at = ""

@@ -47,6 +47,7 @@ class Group:
     resource: str = "unknown"
     requests: int = 0
     failures: list[Failure] = field(default_factory=list)
+    labelled: list[tuple[str, Failure]] = field(default_factory=list)  # (label, finding)
     evidence: list[int] = field(default_factory=list)
     sse_event_types: set[str] = field(default_factory=set)
     realtime_event_types: set[str] = field(default_factory=set)
@@ -125,15 +126,23 @@ class ProxySession:
         *,
         sse_event_types: list[str] = (),  # type: ignore[assignment]
         realtime_event_types: list[str] = (),  # type: ignore[assignment]
+        labelled: list[tuple[str, Failure]] = (),  # type: ignore[assignment]
     ) -> None:
-        """File one exchange and its failures under ``group`` (records the evidence)."""
+        """File one exchange and its failures under ``group`` (records the evidence).
+
+        ``labelled``: (label, failure) pairs reported as labelled findings, never as FAIL:
+        ``observed`` (the exchange follows the live API's observed behaviour against the
+        letter of the document, ``calibration.observed_only``) or ``rejected`` (an invalid
+        request the server rightly refused with a 4xx, check-traffic)."""
         seqs: tuple[int, ...] = ()
         if self.recorder is not None:
             exchange.test_id = self.test_id(group)
             seqs = (int(self.recorder.record_exchange(exchange)["seq"]),)
         with_ev = [f.with_exchange(exchange) for f in failures]
+        notes = [(label, f.with_exchange(exchange)) for label, f in labelled]
         if seqs:
             with_ev = [_with_seq(f, seqs) for f in with_ev]
+            notes = [(label, _with_seq(f, seqs)) for label, f in notes]
         resource = "unknown"
         if operation:
             with contextlib.suppress(KeyError):
@@ -146,6 +155,7 @@ class ProxySession:
                 g.operations.append(operation)
             g.requests += 1
             g.failures += with_ev
+            g.labelled += notes
             g.evidence += list(seqs)
             g.sse_event_types |= set(sse_event_types)
             g.realtime_event_types |= set(realtime_event_types)
@@ -201,6 +211,16 @@ class ProxySession:
                             pointer=f.pointer,
                         )
                         for f in soft
+                    ]
+                    + [
+                        Finding(
+                            check=f.check,
+                            level=f.level,
+                            message=redact(f"{f.title}: {f.message}"),
+                            pointer=f.pointer,
+                            label=label,
+                        )
+                        for label, f in g.labelled
                     ],
                     evidence=sorted(g.evidence),
                     coverage={

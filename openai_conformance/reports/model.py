@@ -121,6 +121,10 @@ class Finding:
     level: str = "SHOULD"
     message: str = ""
     pointer: str | None = None
+    # "observed": the target follows the live API's observed behaviour against the letter of
+    # the document (an ``observed`` overlay; docs/calibration.md); "rejected": an invalid
+    # request that the server rightly refused (check-traffic). Never scored as a failure.
+    label: str | None = None
 
 
 def _empty_coverage() -> dict[str, list[str]]:

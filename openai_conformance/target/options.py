@@ -326,6 +326,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("certify", "certification: any `UNSUPPORTED`, `DISABLED` or `XFAIL` on a MUST "
            "requirement fails the run", kind="control", flag="--certify", on=_BOTH,
            switch=True, default=False),
+    Option("strict_spec", "the letter of the document: the `observed` overlays (what the live "
+           "API does against it) are not applied, so those deviations FAIL "
+           "(`docs/calibration.md`)", kind="control", env=("OAIC_STRICT_SPEC",),
+           flag="--strict-spec", on=_BOTH, switch=True, default=False),
     Option("baseline", "gate on a previous run (dir or `results.json`): exit 1 only on a "
            "regression (a test that passed or was XFAIL there fails now) or a strict XPASS",
            kind="control", flag="--baseline", on=frozenset({RUN}), metavar="RUN"),
