@@ -105,6 +105,13 @@ class ServerState:
     extra: dict[str, Any] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
+    @property
+    def observed(self) -> bool:
+        """Answer as the live API does where it deviates from the letter of the document
+        (``observed`` overlays loaded, i.e. not ``--strict-spec``): unset optional fields are
+        sent as null (spec/overlays/590-observed-optional-fields-null.yaml)."""
+        return any(o.kind == "observed" for o in self.spec.overlays)
+
     @classmethod
     def create(cls, config: ServerConfig | None = None, spec: Spec | None = None) -> ServerState:
         config = config or ServerConfig()

@@ -70,7 +70,7 @@ def test_every_checked_in_overlay_is_documented_and_applies(spec) -> None:
     assert spec.overlays, "the default document should carry the project's overlays"
     for overlay in spec.overlays:
         assert overlay.reason and overlay.evidence
-        assert overlay.kind in {"convention", "erratum"}
+        assert overlay.kind in {"convention", "erratum", "observed"}
 
 
 def test_path_parser_reads_array_indices_and_targets_list_members(tmp_path: Path) -> None:

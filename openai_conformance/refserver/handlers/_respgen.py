@@ -252,8 +252,11 @@ def build_response(
         "usage": usage(in_tokens, out_tokens),
         "metadata": body.get("metadata") or {},
     }
-    if body.get("user") is not None:
-        response["user"] = body["user"]
+    for key in ("user", "prompt_cache_key", "safety_identifier"):
+        if body.get(key) is not None:
+            response[key] = body[key]
+        elif state.observed:
+            response[key] = None  # the live API sends unset optional fields as null
     return response, items
 
 

@@ -62,8 +62,12 @@ NO_CREATED = declare(
 _ARG_PIECES = 3
 
 
-def events(response: dict[str, Any], faults: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
-    """Every event of the stream (without sequence numbers applied by faults), in order."""
+def events(
+    response: dict[str, Any], faults: frozenset[str] = frozenset(), *, observed: bool = False
+) -> list[dict[str, Any]]:
+    """Every event of the stream (without sequence numbers applied by faults), in order.
+    ``observed``: the created/in_progress snapshots carry ``usage: null`` as the live API's
+    do (no usage is known yet); otherwise they carry the final usage, as the document allows."""
     out: list[dict[str, Any]] = []
     start = copy.deepcopy(response)
     start.update(
@@ -73,6 +77,8 @@ def events(response: dict[str, Any], faults: frozenset[str] = frozenset()) -> li
         completed_at=None,
         incomplete_details=None,
     )
+    if observed:
+        start["usage"] = None
     if NO_CREATED not in faults:
         out.append({"type": "response.created", "response": start})
     out.append({"type": "response.in_progress", "response": start})
@@ -140,7 +146,7 @@ def events(response: dict[str, Any], faults: frozenset[str] = frozenset()) -> li
 
 
 def response_stream(ctx: Ctx, response: dict[str, Any]) -> Response:
-    evs = events(response, ctx.faults)
+    evs = events(response, ctx.faults, observed=ctx.state.observed)
 
     async def body() -> AsyncIterator[bytes]:
         for ev in evs:
