@@ -193,7 +193,7 @@ async def _handle(state: ProxyState, request: Request) -> Response:
         return _unreachable(state, verdict, exchange, group, t0, exc)
     ctype = upstream.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype == SSE or (verdict.stream and upstream.status_code < 300):
-        return _stream(state, verdict, exchange, group, upstream, t0)
+        return _stream(state, verdict, exchange, group, upstream, t0, request, raw)
     try:
         content = await upstream.aread()
     finally:
@@ -206,7 +206,7 @@ async def _handle(state: ProxyState, request: Request) -> Response:
         content=content,
         started=t0,
     )
-    task = BackgroundTask(_judge, state, verdict, exchange, group)
+    task = BackgroundTask(_judge, state, verdict, exchange, group, request, raw)
     return _raw_response(content, upstream.status_code, upstream.headers, task)
 
 
@@ -217,6 +217,8 @@ def _stream(
     group: str,
     upstream: httpx.Response,
     t0: float,
+    request: Request,
+    raw: bytes,
 ) -> Response:
     parser = SSEParser()
     events: list[Any] = []
@@ -246,24 +248,47 @@ def _stream(
                 started=t0,
             )
 
-    task = BackgroundTask(_judge, state, verdict, exchange, group)
+    task = BackgroundTask(_judge, state, verdict, exchange, group, request, raw)
     response = StreamingResponse(relay(), status_code=upstream.status_code, background=task)
     response.raw_headers += _response_headers(upstream.headers)
     return response
 
 
 async def _judge(
-    state: ProxyState, verdict: RequestVerdict, exchange: Exchange, group: str
+    state: ProxyState,
+    verdict: RequestVerdict,
+    exchange: Exchange,
+    group: str,
+    request: Request,
+    raw: bytes,
 ) -> None:
-    """After the answer: run the response checks and file everything (always calls done())."""
+    """After the answer: run the response checks and file everything (always calls done()).
+
+    With the letter of the document at hand (not --strict-spec), the exchange is judged
+    against it too; what only the letter flags is filed as findings labelled ``observed``."""
     session = state.session
     try:
         from ..checks import event_types
+        from .calibration import observed_only
 
         failures = list(verdict.failures)
         failures += response_failures(exchange, verdict.operation, session.ctx)
+        labelled = []
+        letter = session.letter
+        if letter is not None:
+            by_letter = await check_request(letter.spec, letter.validator, request, raw)
+            seen = list(by_letter.failures)
+            seen += response_failures(exchange, by_letter.operation, letter.ctx)
+            labelled = [("observed", f) for f in observed_only(failures, seen)]
         types = event_types(exchange) if exchange.events is not None else []
-        session.observe(group, verdict.operation_id, exchange, failures, sse_event_types=types)
+        session.observe(
+            group,
+            verdict.operation_id,
+            exchange,
+            failures,
+            sse_event_types=types,
+            labelled=labelled,
+        )
     finally:
         session.done()
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from ..contract import Spec, load_spec
+from ..contract import Spec
 from ..errors import HarnessError
 from ..wire.serving import BackgroundServer
 from .app import create_proxy_app
@@ -66,13 +66,20 @@ class ValidatingProxy:
                 allow_fault_header=reference_fault_header,
             )
         self._upstream = upstream.rstrip("/")
-        self.spec = spec or load_spec()
+        letter = None
+        if spec is None:
+            from .calibration import Calibration
+
+            calibration = Calibration.load()  # --strict-spec: OAIC_STRICT_SPEC, no letter
+            spec, letter = calibration.judged.spec, calibration.letter
+        self.spec = spec
         self.session = ProxySession(
             self.spec,
             report_dir=report_dir,
             suite=suite,
             name=name,
             upstream=self._upstream,
+            letter=letter,
         )
         self._timeout = timeout
         self.run_dir: Path | None = None

@@ -33,6 +33,7 @@ from ..contract.validation import SchemaValidator
 from ..wire.evidence import EvidenceRecorder, merge_evidence
 from ..wire.exchange import Exchange
 from .attribution import CLIENT, PREFIX, SERVER
+from .calibration import Reading
 
 UNMATCHED = "unmatched"
 LABEL_HEADER = "x-oaic-exercise"
@@ -72,8 +73,12 @@ class ProxySession:
         name: str = "proxy",
         upstream: str = "",
         validator: SchemaValidator | None = None,
+        letter: Reading | None = None,
     ) -> None:
         self.spec = spec
+        # The letter of the document (observed overlays left out); None in --strict-spec mode
+        # or when the caller judges against one reading only (calibration.py).
+        self.letter = letter
         self.validator = validator or SchemaValidator(spec)
         self.ctx = CheckContext(spec=spec, validator=self.validator)
         self.suite = suite

@@ -7,7 +7,8 @@ unreadable, truncated or in no known format. Formats, recognised by content, not
 * vcrpy cassettes (YAML or JSON): ``interactions: [{request, response}]``, and the variant with
   parallel ``requests:``/``responses:`` lists. A request body is a string, ``!!binary`` bytes
   or ``{string: ...}``; a response body is ``body.string`` (string or bytes), ``body`` itself
-  or ``content`` (httpx-style recorders); a body that is still gzip-compressed (vcrpy keeps
+  or ``content`` (httpx-style recorders); either side may store a JSON body as a structure
+  (``parsed_body``), which is serialised back to JSON; a body that is still gzip-compressed (vcrpy keeps
   ``Content-Encoding: gzip`` bytes) is decompressed. Status is ``status.code`` or
   ``status_code``. Header values are lists or scalars.
 * HAR 1.2: ``log.entries[].request`` / ``.response`` (``content.encoding: base64`` honoured).
@@ -263,7 +264,11 @@ def _vcr(name: str, interactions: Any) -> list[Recorded | Skipped]:
             continue
         rq_headers = _pairs(req.get("headers"))
         rs_headers = _pairs(resp.get("headers"))
-        raw = resp.get("content") if "content" in resp else _vcr_body(resp.get("body"))
+        raw = _vcr_body(resp.get("body"))
+        if "parsed_body" in resp:  # JSON-format body stored as a structure
+            raw = resp["parsed_body"]
+        elif "content" in resp:  # httpx-style recorders
+            raw = resp["content"]
         body, notes = _decoded(_bytes(raw), rs_headers)
         out.append(
             Recorded(
@@ -272,7 +277,10 @@ def _vcr(name: str, interactions: Any) -> list[Recorded | Skipped]:
                 method=method,
                 url=url,
                 request_headers=_strip_encoding(rq_headers),
-                request_body=_request_body(_vcr_body(req.get("body")), rq_headers),
+                request_body=_request_body(
+                    req["parsed_body"] if "parsed_body" in req else _vcr_body(req.get("body")),
+                    rq_headers,
+                ),
                 status=status,
                 reason=reason,
                 response_headers=_strip_encoding(rs_headers),
