@@ -8,8 +8,8 @@ unreadable, truncated or in no known format. Formats, recognised by content, not
   parallel ``requests:``/``responses:`` lists. A request body is a string, ``!!binary`` bytes
   or ``{string: ...}``; a response body is ``body.string`` (string or bytes), ``body`` itself
   or ``content`` (httpx-style recorders); either side may store a JSON body as a structure
-  (``parsed_body``), which is serialised back to JSON; a body that is still gzip-compressed (vcrpy keeps
-  ``Content-Encoding: gzip`` bytes) is decompressed. Status is ``status.code`` or
+  (``parsed_body``), which is serialised back to JSON; a body that is still gzip-compressed
+  (vcrpy keeps ``Content-Encoding: gzip`` bytes) is decompressed. Status is ``status.code`` or
   ``status_code``. Header values are lists or scalars.
 * HAR 1.2: ``log.entries[].request`` / ``.response`` (``content.encoding: base64`` honoured).
 * the project's own ``evidence.jsonl`` (records of ``kind: exchange``); a stream whose body
