@@ -12,7 +12,7 @@ unless strict, once against the letter of the document; the difference is ``obse
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -160,7 +160,11 @@ def _split_rejected(rec: Recorded, failures: list[Failure]) -> tuple[list[Failur
     did its job and the recording shows it; they are findings labelled ``rejected``."""
     if not 400 <= rec.status < 500:
         return failures, []
-    client = [f for f in failures if side_of(f) == CLIENT]
+    client = [
+        replace(f, title=f"rejected by the API ({rec.status}), as the contract says: {f.title}")
+        for f in failures
+        if side_of(f) == CLIENT
+    ]
     return [f for f in failures if side_of(f) != CLIENT], client
 
 
@@ -172,6 +176,5 @@ async def judge(rec: Recorded, calibration: Calibration) -> Judged:
         _, _, letter = await _once(rec, calibration.letter)
         observed = observed_only(failures, letter)
     failures, rejected = _split_rejected(rec, failures)
-    observed, _ = _split_rejected(rec, observed)
     types = event_types(exchange) if exchange.events is not None else []
     return Judged(verdict.operation_id, exchange, failures, observed, rejected, types)
