@@ -185,10 +185,12 @@ def _function_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _pick_tools(body: dict[str, Any], faults: frozenset[str]) -> list[dict[str, Any]]:
-    tools = _function_tools(body.get("tools") or [])
+    declared = body.get("tools") or []
+    tools = _function_tools(declared)
     choice = body.get("tool_choice")
     if not tools:
-        if choice not in (None, "none"):
+        # Only the absence of every tool makes tool_choice invalid: custom tools count too.
+        if not declared and choice not in (None, "none"):
             raise invalid(
                 "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' "
                 "are specified.",
