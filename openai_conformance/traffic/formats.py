@@ -340,10 +340,22 @@ def _har(name: str, entries: Any) -> list[Recorded | Skipped]:
     return out
 
 
+def _redaction_broke_json(body: Any) -> bool:
+    """The evidence redacts secret-looking text (URL credentials, keys) inside bodies; where
+    that cut a JSON body, the recorded body is not the one that was sent."""
+    if not isinstance(body, str) or "[REDACTED]" not in body:
+        return False
+    try:
+        json.loads(body)
+    except ValueError:
+        return body.lstrip().startswith(("{", "["))
+    return False
+
+
 def _evidence(name: str, text: str) -> list[Recorded | Skipped]:
     out: list[Recorded | Skipped] = []
     index = -1
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(text.split("\n"), 1):  # JSON lines: only \n ends one
         if not line.strip():
             continue
         try:
@@ -370,6 +382,13 @@ def _evidence(name: str, text: str) -> list[Recorded | Skipped]:
         rs_body = resp.get("body") or ""
         if TRUNCATION in str(rq_body):
             out.append(Skipped(name, index, "request body truncated in the evidence", method, url))
+            continue
+        if _redaction_broke_json(rq_body):
+            out.append(
+                Skipped(
+                    name, index, "request body altered by redaction in the evidence", method, url
+                )
+            )
             continue
         stream = rec.get("stream") or None
         events = stream.get("events") if isinstance(stream, dict) else None

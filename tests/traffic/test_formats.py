@@ -231,3 +231,34 @@ def test_exchanges_outside_the_api_are_not_judged_and_say_why(
 def test_openai_exchange_is_admissible(tmp_path: Path) -> None:
     [rec] = read_file(_vcr(tmp_path))
     assert isinstance(rec, Recorded) and admissible(rec) is None
+
+
+def _evidence_line(body: str) -> str:
+    return json.dumps(
+        {
+            "kind": "exchange",
+            "request": {
+                "method": "POST",
+                "url": "https://api.openai.com/v1/chat/completions",
+                "headers": {"content-type": "application/json"},
+                "body": body,
+            },
+            "response": {"status": 200, "headers": {}, "body": "{}"},
+        },
+        ensure_ascii=False,
+    )
+
+
+def test_evidence_lines_split_on_newline_only(tmp_path: Path) -> None:
+    body = json.dumps({**CHAT, "user": "a\u2028b\x1cc"}, ensure_ascii=False)
+    path = tmp_path / "evidence.jsonl"
+    path.write_text(_evidence_line(body) + "\n", encoding="utf-8")
+    [rec] = read_file(path)
+    assert isinstance(rec, Recorded) and json.loads(rec.request_body)["user"] == "a\u2028b\x1cc"
+
+
+def test_evidence_body_cut_by_redaction_is_not_judged(tmp_path: Path) -> None:
+    path = tmp_path / "evidence.jsonl"
+    path.write_text(_evidence_line('{"url": "https://[REDACTED]@host"}') + "\n")
+    [item] = read_file(path)
+    assert isinstance(item, Skipped) and "altered by redaction" in item.reason
