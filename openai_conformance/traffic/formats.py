@@ -142,8 +142,8 @@ def read_file(path: Path) -> list[Recorded | Skipped]:
 
 
 def _looks_jsonl(stripped: str) -> bool:
-    first = stripped.split("\n", 1)[0].strip()
-    if not (first.startswith("{") and first.endswith("}")) or "\n" not in stripped.strip():
+    first = stripped.split("\n", 1)[0].strip()  # one JSON object per line, "kind" in each
+    if not (first.startswith("{") and first.endswith("}")):
         return False
     try:
         rec = json.loads(first)
