@@ -259,6 +259,6 @@ def test_evidence_lines_split_on_newline_only(tmp_path: Path) -> None:
 
 def test_evidence_body_cut_by_redaction_is_not_judged(tmp_path: Path) -> None:
     path = tmp_path / "evidence.jsonl"
-    path.write_text(_evidence_line('{"url": "https://[REDACTED]@host"}') + "\n")
+    path.write_text(_evidence_line('{"url": "https://[REDACTED]@host}') + "\n")
     [item] = read_file(path)
     assert isinstance(item, Skipped) and "altered by redaction" in item.reason
