@@ -173,8 +173,24 @@ def _render(
         notes.append(f"Fixed since the baseline: {fixed}{rest}.")
     if xfail:
         notes.append(f"{xfail} known failure(s) declared in the profile (XFAIL).")
-    if s["findings"]:
-        notes.append(f"{s['findings']} non-failing SHOULD/MAY finding(s): see report.html.")
+    labels: dict[str, int] = {}
+    for t in results.tests:
+        for f in t.findings:
+            if f.label:
+                labels[f.label] = labels.get(f.label, 0) + 1
+    plain = s["findings"] - sum(labels.values())
+    if plain:
+        notes.append(f"{plain} non-failing SHOULD/MAY finding(s): see report.html.")
+    if labels.get("observed"):
+        notes.append(
+            f"{labels['observed']} finding(s) labelled `observed`: the target does what the live "
+            "API does against the letter of the document (not scored; `--strict-spec` fails them)."
+        )
+    if labels.get("rejected"):
+        notes.append(
+            f"{labels['rejected']} request violation(s) the server rightly refused with a 4xx "
+            "(labelled `rejected`, not scored)."
+        )
     blockers = s["certify"]["blockers"]
     if s["certify"]["enabled"]:
         notes.append(
