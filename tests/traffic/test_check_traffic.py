@@ -94,3 +94,13 @@ def test_only_foreign_hosts_means_nothing_judged(
     [results] = list((tmp_path / "r").glob("runs/*/results.json"))
     [only] = json.loads(results.read_text())["tests"]
     assert only["outcome"] == "DISABLED" and "non-OpenAI host" in only["message"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "--strict-spec"], ["proxy", "--strict-spec"], ["check-traffic", "x", "--strict-spec"]],
+)
+def test_strict_spec_is_offered_by_run_proxy_and_check_traffic(argv: list[str]) -> None:
+    from openai_conformance.commands.cli import build_parser
+
+    assert build_parser().parse_args(argv).strict_spec is True
