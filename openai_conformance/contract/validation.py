@@ -57,21 +57,121 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def _most_specific(error: ValidationError) -> ValidationError:
-    """The error that explains a failed union best: descend into the branch that got deepest.
+def _most_specific(error: ValidationError) -> tuple[ValidationError, str | None]:
+    """The error that explains a failed union best, and the variant it was found in.
 
-    Branches that fail only because the value is of another type at the union's own location
-    (``[...] is not of type 'string'`` when the union is string-or-array) say nothing about
-    what is wrong, so they lose to any branch that got further into the value.
+    Descend into the branch that got deepest. Branches that fail only because the value is of
+    another type at the union's own location (``[...] is not of type 'string'`` when the union
+    is string-or-array) say nothing about what is wrong, so they lose to any branch that got
+    further into the value. Likewise a branch that rejects the value's tag (its ``type``, or
+    the union's discriminator property) is the wrong variant, not the explanation: when some
+    branch accepts the tag, only the branches that do are searched, and the variant reached
+    that way is named (``ImageGenToolCall``); when no branch accepts it, the error is the
+    unknown tag itself with every value the union knows, not one branch's short ``enum``.
     """
+    variant: str | None = None
     while error.context:
         here = len(error.absolute_path)
-        informative = [
-            e for e in error.context if not (e.validator == "type" and len(e.absolute_path) == here)
-        ]
-        pool = informative or list(error.context)
-        error = max(pool, key=lambda e: len(e.absolute_path))
-    return error
+        pool = list(error.context)
+        prop = _tag_property(error.schema)
+        tag = error.instance.get(prop) if isinstance(error.instance, dict) else None
+        if isinstance(tag, str):
+            branches = _branches(error)
+            wrong = {b for b, errs in branches.items() if _rejects_tag(errs, here, prop)}
+            other = {b for b, errs in branches.items() if all(_other_type(e, here) for e in errs)}
+            kept = [b for b in branches if b not in wrong | other]
+            if wrong and not kept:
+                rejecting = [e for b in wrong for e in branches[b]]
+                return _unknown_tag(error, rejecting, prop, tag), variant
+            if wrong:
+                pool = [e for b in kept for e in branches[b]]
+                name = _branch_name(error, kept[0]) if len(kept) == 1 else None
+                variant = name or variant
+        informative = [e for e in pool if not _other_type(e, here)]
+        error = max(informative or pool, key=lambda e: len(e.absolute_path))
+    return error, variant
+
+
+def _other_type(error: ValidationError, here: int) -> bool:
+    """A branch error saying only that the value is of another type than that branch."""
+    return error.validator == "type" and len(error.absolute_path) == here
+
+
+def _tag_property(schema: Any) -> str:
+    """The property that names a union's variant: its discriminator, else ``type``."""
+    found = schema.get("discriminator") if isinstance(schema, dict) else None
+    prop = found.get("propertyName") if isinstance(found, dict) else None
+    return prop if isinstance(prop, str) else "type"
+
+
+def _branches(error: ValidationError) -> dict[Any, list[ValidationError]]:
+    """The errors of a failed oneOf/anyOf, grouped by the variant (index) they come from."""
+    out: dict[Any, list[ValidationError]] = {}
+    for sub in error.context or []:
+        key = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        out.setdefault(key, []).append(sub)
+    return out
+
+
+def _rejects_tag(errors: list[ValidationError], here: int, prop: str) -> bool:
+    """True when a variant's errors say it does not accept the value's tag."""
+    for e in errors:
+        at_tag = len(e.absolute_path) == here + 1 and e.absolute_path[-1] == prop
+        if at_tag and e.validator in {"enum", "const", "anyOf", "oneOf"}:
+            return True
+        nested = len(e.absolute_path) == here and e.validator in {"anyOf", "oneOf"}
+        if (
+            nested
+            and e.context
+            and all(_rejects_tag(errs, here, prop) for errs in _branches(e).values())
+        ):
+            return True
+    return False
+
+
+def _tag_values(errors: list[ValidationError]) -> set[str]:
+    """Every tag value the rejecting variants would have accepted (nested unions included)."""
+    out: set[str] = set()
+    for e in errors:
+        if e.validator == "enum" and isinstance(e.validator_value, list):
+            out |= {v for v in e.validator_value if isinstance(v, str)}
+        elif e.validator == "const" and isinstance(e.validator_value, str):
+            out.add(e.validator_value)
+        if e.context:
+            out |= _tag_values(list(e.context))
+    return out
+
+
+def _unknown_tag(
+    error: ValidationError, rejecting: list[ValidationError], prop: str, tag: str
+) -> ValidationError:
+    """The union's own error when no variant accepts the tag: every value it knows."""
+    known = sorted(_tag_values(rejecting))
+    return ValidationError(
+        f"{tag!r} is not one of the known {prop!r} values: {_shown(tag, known)}",
+        validator="enum",
+        validator_value=known,
+        instance=tag,
+        path=[*error.absolute_path, prop],
+        schema_path=[*error.absolute_schema_path],
+    )
+
+
+def _shown(tag: str, known: list[str]) -> str:
+    """The known values of a tag, all of them when few, else the nearest ones."""
+    if len(known) <= 12:
+        return ", ".join(map(repr, known))
+    near = difflib.get_close_matches(tag, known, n=4, cutoff=0.0)
+    return f"{len(known)} variants, nearest: " + ", ".join(map(repr, near))
+
+
+def _branch_name(error: ValidationError, branch: Any) -> str | None:
+    """The component name of a union's variant (``#/components/schemas/NAME``), if it has one."""
+    variants = error.validator_value
+    if not isinstance(branch, int) or not isinstance(variants, list) or branch >= len(variants):
+        return None
+    ref = variants[branch].get("$ref") if isinstance(variants[branch], dict) else None
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
 def _rebase(node: Any) -> Any:
@@ -102,11 +202,8 @@ def _dispatching(original: Any) -> Any:
             if not errors:
                 return  # a variant without that constant accepted it; no false positive
             known = sorted(dispatch["values"])
-            if len(known) <= 12:
-                shown = ", ".join(map(repr, known))
-            else:  # a 53-way union: name the nearest variants, the full list is in `expected`
-                near = difflib.get_close_matches(str(tag), known, n=4, cutoff=0.0)
-                shown = f"{len(known)} variants, nearest: " + ", ".join(map(repr, near))
+            # a 53-way union names the nearest variants; the full list is in `expected`
+            shown = _shown(str(tag), known)
             if prop not in instance:
                 msg = f"{prop!r} is a required property (it selects the variant: {shown})"
                 yield ValidationError(msg, validator="required", validator_value=[prop])
@@ -211,10 +308,11 @@ class SchemaValidator:
 
     @staticmethod
     def _violation(error: ValidationError) -> Violation:
-        best = _most_specific(error)
+        best, variant = _most_specific(error)
+        message = best.message if variant is None else f"{best.message} (variant {variant})"
         return Violation(
             pointer=_pointer(best.absolute_path),
-            message=best.message,
+            message=message,
             keyword=str(best.validator),
             schema_path=_pointer(best.absolute_schema_path),
             expected=best.validator_value if best.validator in {"type", "enum", "const"} else None,

@@ -109,3 +109,24 @@ def test_message_with_content_parts_is_a_valid_responses_input(
         "input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}],
     }
     assert validator.validate(body, schema) == []
+
+
+def test_union_error_names_the_variant_the_type_selects(validator: SchemaValidator, spec) -> None:
+    # Before, the first branch's short enum won: "'image_generation_call' is not one of
+    # ['message', None]", although the item type exists and only a field was missing.
+    schema = spec.operation("POST /responses").request_content["application/json"]
+    item = {"type": "image_generation_call", "id": "ig_1", "status": "completed"}
+    [violation] = validator.validate({"model": "m", "input": [item]}, schema)
+    assert violation.pointer == "/input/0"
+    assert violation.message == "'result' is a required property (variant ImageGenToolCall)"
+
+
+def test_unknown_item_type_is_reported_against_every_known_type(
+    validator: SchemaValidator, spec
+) -> None:
+    schema = spec.operation("POST /responses").request_content["application/json"]
+    body = {"model": "m", "input": [{"type": "bogus_item", "id": "x"}]}
+    [violation] = validator.validate(body, schema)
+    assert violation.pointer == "/input/0/type"
+    assert "is not one of the known 'type' values" in violation.message
+    assert {"message", "function_call", "item_reference"} <= set(violation.expected)
