@@ -1,9 +1,10 @@
-"""Errata 046-049 of the Responses schemas: each holds on its evidence and stays narrow.
+"""Errata 046-050 of the Responses schemas: each holds on its evidence and stays narrow.
 
 046: an output_text part may omit logprobs (the document's own examples omit it).
 047: an additional_tools input item (the SDKs, generated from OpenAI's newer document).
 048: an image_generation_call passed back by its id alone (OpenAI's image generation guide).
 049: a structured mcp_call error object (the SDKs; the document's own Realtime MCP call).
+050: a web_search_call without action (a specification bug OpenAI tracks).
 """
 
 from __future__ import annotations
@@ -116,3 +117,17 @@ def test_mcp_call_error_may_be_a_structured_error_object(validator: SchemaValida
     assert violation.pointer == "/error/code"
     [violation] = validator.validate({**MCP_CALL, "error": {"type": "oops"}}, "MCPToolCall")
     assert violation.pointer == "/error/type" and "'http_error'" in violation.message
+
+
+def test_web_search_call_may_omit_action_but_not_its_other_fields(
+    validator: SchemaValidator,
+) -> None:
+    call = {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}
+    assert validator.validate(call, "WebSearchToolCall") == []
+    assert validator.validate({**call, "status": "completed"}, "WebSearchToolCall") == []
+    assert "'status' is a required property" in str(
+        validator.validate({"id": "ws_1", "type": "web_search_call"}, "WebSearchToolCall")
+    )
+    bad_action = {**call, "action": {"type": "teleport"}}
+    [violation] = validator.validate(bad_action, "WebSearchToolCall")
+    assert violation.pointer == "/action/type"
