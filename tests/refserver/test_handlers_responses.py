@@ -181,3 +181,18 @@ def test_conversation_collects_response_items_and_supports_item_crud(srv) -> Non
     assert c.get(f"/conversations/{conv['id']}/items/{first}").status_code == 404
     assert_valid(c.delete(f"/conversations/{conv['id']}").json(), "DeletedConversationResource")
     assert c.get(f"/conversations/{conv['id']}").status_code == 404
+
+
+def test_additional_tools_and_image_call_by_id_are_accepted_and_listed_validly(srv) -> None:
+    # Errata 047/048: the reference server accepts the items OpenAI accepts; the listing
+    # keeps the additional_tools item and leaves out the reference, like item_reference.
+    _, c = srv
+    extra = {"type": "additional_tools", "role": "developer", "tools": TOOLS}
+    by_id = {"type": "image_generation_call", "id": "ig_1"}
+    made = ok(create(c, input=[{"role": "user", "content": "draw it again"}, by_id, extra]))
+    items = c.get(f"/responses/{made['id']}/input_items").json()
+    assert_valid(items, "ResponseItemList")
+    assert sorted(i["type"] for i in items["data"]) == ["additional_tools", "message"]
+    bad = create(c, input=[{**by_id, "status": "bogus"}])
+    assert bad.status_code == 400, bad.text
+    assert bad.json()["error"]["param"] == "input[0].status"

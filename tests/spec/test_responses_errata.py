@@ -87,6 +87,17 @@ def test_additional_tools_input_item_is_accepted_as_the_sdk_types_it(
     assert "'tools' is a required property" in str(validator.validate(body, schema))
 
 
+def test_listed_additional_tools_item_follows_the_sdk_response_item(
+    validator: SchemaValidator,
+) -> None:
+    listed = {"id": "at_1", "type": "additional_tools", "role": "developer", "tools": [TOOL]}
+    assert validator.validate(listed, "ItemResource") == []
+    [violation] = validator.validate({**listed, "role": "robot"}, "ItemResource")
+    assert violation.pointer == "/role"
+    no_id = {k: v for k, v in listed.items() if k != "id"}
+    assert "'id' is a required property" in str(validator.validate(no_id, "ItemResource"))
+
+
 def test_image_generation_call_by_id_is_accepted_and_nothing_looser(
     spec: Spec, validator: SchemaValidator
 ) -> None:

@@ -67,12 +67,17 @@ def normalise_input(raw: Any) -> list[dict[str, Any]]:
             }
         elif kind == "function_call":
             item = {**item, "id": item.get("id") or new_id("fc"), "status": "completed"}
-        elif kind == "item_reference":
-            continue
+        elif kind == "item_reference" or _by_id(item):
+            continue  # a reference to an earlier item is not an input item of its own
         else:
             item.setdefault("id", new_id("item"))
         items.append(item)
     return items
+
+
+def _by_id(item: dict[str, Any]) -> bool:
+    """An earlier image_generation_call passed back by its id alone (erratum 048)."""
+    return item.get("type") == "image_generation_call" and set(item) == {"type", "id"}
 
 
 def item_text(item: dict[str, Any]) -> str:
