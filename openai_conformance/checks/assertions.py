@@ -8,8 +8,10 @@
   envelope naming ``param``/``code`` when given.
 * ``assert_unsupported_or_conforms(exchange, op, feature=...)``: 404/501 with the envelope on a
   declared-optional feature raises ``Unsupported``; anything else must conform.
-* ``raise_failures(failures, strict=False)``: the shared policy (MUST raises, SHOULD/MAY are
-  recorded unless ``strict``: a test that verifies a SHOULD requirement passes ``strict=True``).
+* ``raise_failures(failures, strict=False)``: the shared policy. A failure of the test's own
+  requirement (built without one: the plugin stamps the test's id and level) and a MUST
+  failure of a generic check raise; SHOULD/MAY failures of generic checks are recorded as
+  findings unless ``strict`` (a test that verifies such a requirement passes ``strict=True``).
 """
 
 from __future__ import annotations
@@ -34,12 +36,12 @@ from .outcomes import ConformanceFailure, Unsupported
 
 
 def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None:
-    """Raise ``ConformanceFailure`` for MUST failures (all levels when ``strict``); record the
-    rest as findings of the current test."""
+    """Raise ``ConformanceFailure`` for the test's own and MUST failures (all when ``strict``);
+    record the rest as findings of the current test."""
     fatal: list[Failure] = []
     soft: list[Failure] = []
     for f in failures:
-        (fatal if strict or f.level == "MUST" else soft).append(f)
+        (fatal if strict or f.requirement is None or f.level == "MUST" else soft).append(f)
     for f in soft:
         findings.record(f)
     if fatal:
@@ -80,8 +82,6 @@ def assert_error(
     *,
     op: Operation | str | None = None,
     ctx: CheckContext | None = None,
-    requirement: str | None = None,
-    level: str = "MUST",
 ) -> dict[str, Any]:
     """The request had to fail with ``status`` (one code or several) and the error envelope;
     ``param``/``code``, when given, must be what the envelope names. Returns the ``error``
@@ -93,8 +93,6 @@ def assert_error(
     shown = "|".join(str(s) for s in sorted(wanted))
     base: dict[str, Any] = {
         "check": "assert_error",
-        "requirement": requirement,
-        "level": level,
         "operation": operation.id if operation is not None else v.operation_id,
     }
     if v.status not in wanted:

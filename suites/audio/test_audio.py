@@ -54,7 +54,7 @@ def test_speech_bytes_match_the_response_format(
         "POST", "/audio/speech", json=_speech_request(oaic_config, response_format=fmt)
     )
     assert_unsupported_or_conforms(exchange, SPEECH, feature="audio.speech")
-    lc.fail(failures("audio/speech-format", SPEECH, exchange, speech_problems(fmt, exchange)))
+    lc.fail(failures("speech_format_conformance", SPEECH, exchange, speech_problems(fmt, exchange)))
 
 
 @pytest.mark.requirement("audio/speech-stream")
@@ -82,7 +82,7 @@ def test_speech_stream_sends_audio_deltas_then_done(
                          "speech.audio.delta... then speech.audio.done", kinds[-5:]))  # fmt: skip
     if not audio:
         problems.append(("/events", "the deltas carry no audio", "> 0 bytes", 0))
-    lc.fail(failures("audio/speech-stream", SPEECH, exchange, problems))
+    lc.fail(failures("speech_stream_conformance", SPEECH, exchange, problems))
 
 
 @pytest.mark.requirement("audio/transcription-formats")
@@ -94,7 +94,7 @@ def test_transcription_answers_each_response_format(
     exchange = transcribe("/audio/transcriptions", response_format=fmt)
     assert_unsupported_or_conforms(exchange, STT, feature="audio.transcription")
     problems = transcript_problems(fmt, exchange, "transcribe")
-    lc.fail(failures("audio/transcription-formats", STT, exchange, problems))
+    lc.fail(failures("transcription_formats_conformance", STT, exchange, problems))
 
 
 @pytest.mark.requirement("audio/translation-formats")
@@ -106,7 +106,7 @@ def test_translation_answers_each_response_format(
     exchange = transcribe("/audio/translations", response_format=fmt)
     assert_unsupported_or_conforms(exchange, TRANSLATE, feature="audio.translation")
     problems = transcript_problems(fmt, exchange, "translate")
-    lc.fail(failures("audio/translation-formats", TRANSLATE, exchange, problems))
+    lc.fail(failures("translation_formats_conformance", TRANSLATE, exchange, problems))
 
 
 def timing_problems(items: Any, kind: str, duration: float) -> list[Problem]:
@@ -141,7 +141,7 @@ def test_verbose_transcription_has_segment_and_word_timestamps(
     problems = timing_problems(body.get("segments"), "segments", duration)
     if (body.get("text") or "").strip():  # a silent clip may have no words at all
         problems += timing_problems(body.get("words"), "words", duration)
-    lc.fail(failures("audio/transcription-timestamps", STT, exchange, problems))
+    lc.fail(failures("transcription_timestamps_conformance", STT, exchange, problems))
 
 
 @pytest.mark.requirement("audio/transcription-stream")
@@ -168,4 +168,4 @@ def test_streamed_transcript_deltas_concatenate_to_done_text(
     elif deltas != done[0].get("text"):
         problems.append((f"/events/{len(events) - 1}/text", "deltas do not concatenate to the "
                          "done text", done[0].get("text"), deltas))  # fmt: skip
-    lc.fail(failures("audio/transcription-stream", STT, exchange, problems))
+    lc.fail(failures("transcription_stream_conformance", STT, exchange, problems))

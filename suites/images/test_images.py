@@ -29,7 +29,7 @@ def test_generation_returns_png_images(
     body = {"model": image_model, "prompt": PROMPT, "n": 1, "size": "1024x1024"}
     exchange = client.request("POST", "/images/generations", json=body)
     answer = assert_unsupported_or_conforms(exchange, GEN, feature="images.generation")
-    lc.fail(failures("images/generation", GEN, exchange, data_problems(answer, 1)))
+    lc.fail(failures("generation_conformance", GEN, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/edit")
@@ -41,7 +41,7 @@ def test_edit_of_a_png_returns_png_images(
     data = {"model": image_model, "prompt": PROMPT, "n": "1", "size": "1024x1024"}
     exchange = client.request("POST", "/images/edits", data=data, files=files)
     answer = assert_unsupported_or_conforms(exchange, EDIT, feature="images.edit")
-    lc.fail(failures("images/edit", EDIT, exchange, data_problems(answer, 1)))
+    lc.fail(failures("edit_conformance", EDIT, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/variation")
@@ -53,7 +53,7 @@ def test_variation_of_a_png_returns_png_images(
     data = {"model": image_model, "n": "1", "size": "256x256", "response_format": "b64_json"}
     exchange = client.request("POST", "/images/variations", data=data, files=files)
     answer = assert_unsupported_or_conforms(exchange, VARY, feature="images.variation")
-    lc.fail(failures("images/variation", VARY, exchange, data_problems(answer, 1)))
+    lc.fail(failures("variation_conformance", VARY, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/streaming")
@@ -81,4 +81,4 @@ def test_generation_stream_sends_partials_then_one_completed(
                          "partials then image_generation.completed", kinds[-5:]))  # fmt: skip
     for i, payload in enumerate(payloads):
         problems += image_problems(payload, f"/events/{i}", payload.get("output_format") or "png")
-    lc.fail(failures("images/streaming", GEN, exchange, problems))
+    lc.fail(failures("streaming_conformance", GEN, exchange, problems))

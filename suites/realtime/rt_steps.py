@@ -1,7 +1,7 @@
 """Steps the realtime scenarios share: connecting (with the feature gates), a generated PCM16
 tone, turning server VAD off, adding a user message and running one response.
 
-``connect(client, config, requirement, intent=None, feature=...)`` is a context manager yielding
+``connect(client, config, intent=None, feature=...)`` is a context manager yielding
 a ``RealtimeSession`` (``openai_conformance.scenario.realtime``): DISABLED when the profile does not
 claim ``feature`` or names no realtime model, UNSUPPORTED when the target has no realtime endpoint
 (handshake answered 404, or refused and a plain GET of the URL answered 404: see ``_absent``).
@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from openai_conformance.checks.outcomes import Disabled, Unsupported
-from openai_conformance.contract.requirements import Requirement
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import pcm16_tone
 from openai_conformance.scenario.realtime import OPERATION, RealtimeSession
@@ -41,7 +40,6 @@ def response_s(config: RunConfig) -> float:
 def connect(
     client: ConformanceClient,
     config: RunConfig,
-    requirement: Requirement | None,
     *,
     intent: str | None = None,
     feature: str = "realtime.websocket",
@@ -62,12 +60,7 @@ def connect(
                     f"{feature}: the WebSocket handshake was answered {exc.status} and {absent}"
                 ) from None
             raise
-        yield RealtimeSession(
-            ws,
-            reply_s=reply_s(config),
-            requirement=getattr(requirement, "id", None),
-            level=getattr(requirement, "level", "MUST"),
-        )
+        yield RealtimeSession(ws, reply_s=reply_s(config))
 
 
 def _absent(client: ConformanceClient, params: dict[str, str]) -> str | None:

@@ -12,10 +12,10 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
 * ``target``: profile-driven deadlines and submit-only, the ``costly`` gate, cleanup
   registration, ``upload_file``, ``observe`` (poll with evidence of every state),
   ``reached_conformance`` and ``require_feature`` (UNSUPPORTED for a target without it).
-* ``failing``: ``lifecycle_failure`` / ``fail`` for invariants no generic check covers.
+* ``failing``: ``fail`` raises the failures of invariants no generic check covers.
 """
 
-from .failing import fail, lifecycle_failure
+from .failing import fail
 from .jsonl import (
     MIN_TRAINING_EXAMPLES,
     batch_line,
@@ -84,7 +84,6 @@ __all__ = [
     "is_reference",
     "jsonl",
     "legal_transitions_conformance",
-    "lifecycle_failure",
     "list_envelope_problems",
     "md5",
     "model_for",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...checks.failures import Failure
-from .failing import fail, lifecycle_failure
+from .failing import fail
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,6 @@ def legal_transitions_conformance(
     machine: StateMachine,
     *,
     operation: str,
-    requirement: str | None = None,
     exchange: Any = None,
 ) -> None:
     """Fail when the polled timeline has a move the machine forbids (e.g. going backwards)."""
@@ -150,10 +149,9 @@ def legal_transitions_conformance(
         problems.append((0, "(start)", states[0]))
     problems += illegal_moves(states, machine)
     failures = [
-        lifecycle_failure(
+        Failure.of(
             "legal_transitions_conformance",
             f"illegal {machine.name} state transition {before} → {after}",
-            requirement=requirement,
             operation=operation,
             pointer="/status",
             expected=(
@@ -176,7 +174,6 @@ def timestamps_conformance(
     machine: StateMachine,
     *,
     operation: str,
-    requirement: str | None = None,
     exchange: Any = None,
 ) -> None:
     """Fail when a reached state's timestamp is missing, or timestamps go back in time.
@@ -190,10 +187,9 @@ def timestamps_conformance(
     for state, fld in machine.timestamps.items():
         if state in seen and not isinstance(obj.get(fld), int):
             failures.append(
-                lifecycle_failure(
+                Failure.of(
                     "timestamps_conformance",
                     f"{machine.name} reached {state!r} but {fld} is not set",
-                    requirement=requirement,
                     operation=operation,
                     pointer=f"/{fld}",
                     expected="a Unix timestamp (integer)",
@@ -209,10 +205,9 @@ def timestamps_conformance(
             continue
         if previous and value < previous[1]:
             failures.append(
-                lifecycle_failure(
+                Failure.of(
                     "timestamps_conformance",
                     f"{fld} is earlier than {previous[0]}",
-                    requirement=requirement,
                     operation=operation,
                     pointer=f"/{fld}",
                     expected=f">= {previous[1]} ({previous[0]})",

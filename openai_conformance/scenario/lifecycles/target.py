@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .failing import fail, lifecycle_failure
+from ...checks.failures import Failure
+from .failing import fail
 from .listing import operation_template
 from .machines import StateMachine, render_timeline
 
@@ -184,7 +185,6 @@ def reached_conformance(
     want: Iterable[str],
     *,
     operation: str,
-    requirement: str | None = None,
 ) -> None:
     """Fail unless the last observed state is one of ``want`` (timeline in the message)."""
     goal = sorted(want)
@@ -192,10 +192,9 @@ def reached_conformance(
     if last not in goal:
         why = "deadline passed" if seen.timed_out else "stopped"
         fail(
-            lifecycle_failure(
+            Failure.of(
                 "lifecycle_reached_conformance",
                 f"{machine.name} never reached {'|'.join(goal)} ({why})",
-                requirement=requirement,
                 operation=operation,
                 pointer="/status",
                 expected="|".join(goal),
