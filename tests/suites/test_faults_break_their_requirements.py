@@ -111,17 +111,15 @@ def _conditions(name: str, folders: tuple[str, ...]) -> tuple[float, Env]:
 
 
 def plan(faults: dict[str, Fault]) -> list[Batch]:
-    """Faults packed into batches of the same run conditions and disjoint requirements; a
-    fault joins a batch that already runs all its folders (faults spanning most folders
-    open the batches first)."""
+    """Faults packed into batches: the same folders (a fault is judged on its features'
+    folders only) and run conditions, pairwise disjoint requirements."""
     open_: list[tuple[tuple[str, ...], float, Env, list[str]]] = []
-    for name in sorted(faults, key=lambda n: (-len(folders_of(faults[n])), n)):
+    for name in sorted(faults):
         folders = folders_of(faults[name])
         clock, env = _conditions(name, folders)
         for key_folders, key_clock, key_env, members in open_:
             if (
-                set(folders) <= set(key_folders)
-                and (key_clock, key_env) == (clock, env)
+                (key_folders, key_clock, key_env) == (folders, clock, env)
                 and len(members) < BATCH_SIZE
                 and not any(_overlap(faults[name], faults[m]) for m in members)
             ):
