@@ -13,8 +13,11 @@ import sys
 import pytest
 from lifecycle_runner import Job, failing, prefetch, run_suite, run_suite_against_absent
 
+from openai_conformance.contract.features import registry
+
 _THIS = sys.modules[__name__]
-FEATURES = ("files", "uploads", "batches", "fine_tuning")
+#: The lifecycle features: those whose feature.yaml declares a lifecycle deadline.
+FEATURES = tuple(registry().deadlines())
 
 #: fault -> (suite folder, tests that must fail with it, all others must pass)
 FAULTS: dict[str, tuple[str, set[str]]] = {
