@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from .session import OaicSession
 
 CACHE_FILE = "probes.json"
-LOCK_FILE = "probes.lock"
 EXCERPT = 120
 
 
@@ -103,28 +102,30 @@ class AbsenceRule:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, str | None]]:
-        """The run's probe cache, read and written under an exclusive lock."""
+        """The run's probe cache (``probes.json``), read and written under an exclusive lock."""
         run_dir = self.session.run_dir
         if run_dir is None:  # no run directory (cannot happen in a run): this process only
             cache = dict(self.memo)
             yield cache
             return
-        path, lock = Path(run_dir) / CACHE_FILE, Path(run_dir) / LOCK_FILE
-        with open(lock, "a+b") as handle:
+        with open(Path(run_dir) / CACHE_FILE, "a+", encoding="utf-8") as handle:
             try:
                 import fcntl
 
-                fcntl.flock(handle, fcntl.LOCK_EX)
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
             except ImportError:  # pragma: no cover - not POSIX: probes are per process
                 pass
+            handle.seek(0)
             try:
-                cache = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+                cache = dict(json.loads(handle.read() or "{}"))
             except ValueError:
                 cache = {}
             before = dict(cache)
             yield cache
             if cache != before:
-                path.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(cache, indent=1, sort_keys=True))
 
     def _probe(self, feature: Feature) -> str | None:
         assert feature.probe is not None
