@@ -38,7 +38,6 @@ DEFAULT_PROFILES_DIR = REPO_ROOT / "targets"
 # sub-feature; `core` (error envelope, auth, headers) is every target's contract, never claimed.
 _REGISTRY = registry()
 RESOURCES = _REGISTRY.resources
-SUB_FEATURES = _REGISTRY.sub_features
 ALWAYS_CLAIMED = _REGISTRY.always_claimed
 FEATURES = _REGISTRY.claimable
 MODEL_ROLES = (
