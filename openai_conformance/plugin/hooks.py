@@ -3,7 +3,8 @@
 Per test, in the process that runs it:
   setup (tryfirst)   findings collector reset, evidence attributed to the test, gating
                      (DISABLED: budget spent / --resources / undeclared feature; ERROR: broken
-                     requirement citation);
+                     requirement citation), then the absence rule (absence.py: UNSUPPORTED
+                     when the target lacks a feature the test needs);
   makereport         each phase's exception → Verdict (verdict.py), profile expectations,
                      pytest's report rewritten to agree; at teardown the test's
                      ``reports.model.TestResult`` is attached to the teardown report
@@ -103,6 +104,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = meta.gate(item, sess)
     if reason is not None:
         raise Disabled(reason)
+    sess.absence.check(item)  # UNSUPPORTED when a feature the test needs is absent
 
 
 @pytest.hookimpl(wrapper=True)

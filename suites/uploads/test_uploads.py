@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.checks import assert_conforms, assert_error, assert_unsupported_or_conforms
+from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
@@ -32,7 +32,7 @@ def _create(
             "purpose": "assistants",
         },
     )
-    body = assert_unsupported_or_conforms(exchange, "POST /uploads", feature="uploads")
+    body = assert_conforms(exchange, "POST /uploads")
     up_id = body["id"]
     lc.register_undo(cleanup, client, "upload", up_id, "POST", f"/uploads/{up_id}/cancel", filename)
     return body, exchange
