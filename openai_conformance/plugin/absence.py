@@ -13,8 +13,9 @@ Each feature with a ``probe`` is probed once per run; the answer is judged by
 judged once, by core/unknown-route-404). A WebSocket probe is a handshake: 101 is present; a
 refusal is absent when its status is 404/405/501, or when a plain GET of the same URL is
 (frameworks refuse an upgrade to a route they lack with 403, like a refused key). A probe that
-cannot be resolved (no model for the role it names) or gets no answer decides nothing: the
-tests run and judge.
+cannot be resolved (no model for the role it names), whose operation is of a safety class the
+run does not allow (``--allow``), or that gets no answer decides nothing: the tests run and
+judge (and gate themselves).
 
 Probes go through the session's client, so they count against the request budget and their
 exchanges are evidence of the first test that needed them. Verdicts are cached in the run
@@ -132,6 +133,8 @@ class AbsenceRule:
         request = feature.probe.resolve(self.session.run_config.models)
         if request is None:
             return None
+        if request.kind != "websocket" and not self._allowed(request):
+            return None  # never send what the run does not allow: the tests gate themselves
         try:
             if request.kind == "websocket":
                 return self._handshake(feature, request)
@@ -140,6 +143,12 @@ class AbsenceRule:
             raise
         except ConformanceError:  # no answer: decides nothing, the tests judge the target
             return None
+
+    def _allowed(self, request: Request) -> bool:
+        """The probe's operation is of a safety class the run allows (a probe of
+        ``DELETE /models/{id}`` is destructive, even aimed at a model that does not exist)."""
+        match = self.session.spec.match(request.method, request.path)
+        return match is None or self.session.run_config.allows(match[0].safety)
 
     def _send(self, request: Request, method: str | None = None) -> Any:
         return self.session.client.request(

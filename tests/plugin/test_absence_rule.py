@@ -16,12 +16,18 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from openai_conformance.contract import load_spec
+from openai_conformance.contract.features import registry
+from openai_conformance.errors import ConformanceError
+from openai_conformance.plugin.absence import AbsenceRule
 from openai_conformance.refserver.app import create_app
 from openai_conformance.refserver.state import ServerConfig
+from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.serving import BackgroundServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +120,33 @@ def test_the_404_envelope_is_judged_once_by_its_core_test(outcomes: dict[str, An
 def test_the_feature_is_probed_once_per_run(outcomes: dict[str, Any]) -> None:
     assert set(outcomes["probes"]) == {"moderations"}
     assert outcomes["probes"]["moderations"].startswith("moderations: the target does not")
+
+
+class _RecordingClient:
+    """Stands in for the session client: records what would have been sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def request(self, method: str, path: str, **_: Any) -> Any:
+        self.sent.append((method, path))
+        raise ConformanceError("not sent anywhere")  # no answer: the probe decides nothing
+
+
+@pytest.mark.parametrize(("allow", "sent"), [(frozenset(), False), ({"destructive"}, True)])
+def test_a_destructive_probe_is_sent_only_when_destructive_operations_are_allowed(
+    allow: frozenset[str], sent: bool
+) -> None:
+    client = _RecordingClient()
+    session = SimpleNamespace(
+        spec=load_spec(),
+        run_config=RunConfig(allow=frozenset(allow), models={"chat": "gpt-4o-mini"}),
+        client=client,
+        run_dir=None,
+    )
+    rule = AbsenceRule(session, registry())  # type: ignore[arg-type]
+    feature = registry().get("models.delete")
+    assert feature is not None and feature.probe is not None
+    assert feature.probe.method == "DELETE"
+    assert rule.verdict(feature) is None  # never absent without an answer
+    assert bool(client.sent) is sent
