@@ -3,14 +3,12 @@
 Checks (``*_conformance(exchange, operation, ctx) -> list[Failure]``): status_code,
 content_type, response_schema, error_envelope, request_id_header, auth, sse_framing,
 stream_event_schema. Assertions: ``assert_conforms``, ``assert_error``,
-``assert_unsupported_or_conforms``, ``raise_failures``.
+``raise_failures``. (UNSUPPORTED is the plugin's absence rule, from the feature registry.)
 """
 
 from .assertions import (
-    absence,
     assert_conforms,
     assert_error,
-    assert_unsupported_or_conforms,
     conformance_failures,
     raise_failures,
 )
@@ -45,10 +43,8 @@ __all__ = [
     "CHECKS",
     "CheckContext",
     "ExchangeView",
-    "absence",
     "assert_conforms",
     "assert_error",
-    "assert_unsupported_or_conforms",
     "auth_conformance",
     "conformance_failures",
     "content_type_conformance",

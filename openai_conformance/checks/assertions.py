@@ -6,10 +6,10 @@
 * ``assert_error(exchange, status=400, param="model", code=None)``: the request had to be
   rejected: a different status is a FAIL showing what was received, and the error must be the
   envelope naming ``param``/``code`` when given.
-* ``assert_unsupported_or_conforms(exchange, op, feature=...)``: 404/501 with the envelope on a
-  declared-optional feature raises ``Unsupported``; anything else must conform.
-* ``raise_failures(failures, strict=False)``: the shared policy (MUST raises, SHOULD/MAY are
-  recorded unless ``strict``: a test that verifies a SHOULD requirement passes ``strict=True``).
+* ``raise_failures(failures, strict=False)``: the shared policy. A failure of the test's own
+  requirement (built without one: the plugin stamps the test's id and level) and a MUST
+  failure of a generic check raise; SHOULD/MAY failures of generic checks are recorded as
+  findings unless ``strict`` (a test that verifies such a requirement passes ``strict=True``).
 """
 
 from __future__ import annotations
@@ -24,22 +24,21 @@ from .exchange import view
 from .failures import Failure, show
 from .http import (
     content_type_conformance,
-    envelope_problems,
     error_envelope_conformance,
     request_id_header_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
-from .outcomes import ConformanceFailure, Unsupported
+from .outcomes import ConformanceFailure
 
 
 def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None:
-    """Raise ``ConformanceFailure`` for MUST failures (all levels when ``strict``); record the
-    rest as findings of the current test."""
+    """Raise ``ConformanceFailure`` for the test's own and MUST failures (all when ``strict``);
+    record the rest as findings of the current test."""
     fatal: list[Failure] = []
     soft: list[Failure] = []
     for f in failures:
-        (fatal if strict or f.level == "MUST" else soft).append(f)
+        (fatal if strict or f.requirement is None or f.level == "MUST" else soft).append(f)
     for f in soft:
         findings.record(f)
     if fatal:
@@ -80,8 +79,6 @@ def assert_error(
     *,
     op: Operation | str | None = None,
     ctx: CheckContext | None = None,
-    requirement: str | None = None,
-    level: str = "MUST",
 ) -> dict[str, Any]:
     """The request had to fail with ``status`` (one code or several) and the error envelope;
     ``param``/``code``, when given, must be what the envelope names. Returns the ``error``
@@ -93,8 +90,6 @@ def assert_error(
     shown = "|".join(str(s) for s in sorted(wanted))
     base: dict[str, Any] = {
         "check": "assert_error",
-        "requirement": requirement,
-        "level": level,
         "operation": operation.id if operation is not None else v.operation_id,
     }
     if v.status not in wanted:
@@ -142,38 +137,3 @@ def assert_error(
             ]
         )
     return error
-
-
-def absence(exchange: Any) -> str | None:
-    """Why the exchange says the route is not implemented, or None when it does not.
-
-    Only 404 or 501 *with* the error envelope counts; a 404 whose code is ``model_not_found``
-    is about the model, not the route, and any other answer (a malformed 404 included) is left
-    for the checks to judge. Returns ``"<status> (<message>)"``.
-    """
-    v = view(exchange)
-    if v.status not in (404, 501) or not v.is_json:
-        return None
-    try:
-        payload = v.json()
-    except ValueError:
-        return None
-    if envelope_problems(payload) or payload["error"].get("code") == "model_not_found":
-        return None
-    return f"{v.status} ({payload['error'].get('message') or ''})"
-
-
-def assert_unsupported_or_conforms(
-    exchange: Any,
-    op: Operation | str | None = None,
-    *,
-    feature: str | None = None,
-    ctx: CheckContext | None = None,
-) -> Any:
-    """A declared-optional feature may be absent: 404/501 WITH the error envelope raises
-    ``Unsupported``; otherwise the exchange must conform (returns the parsed body)."""
-    reason = absence(exchange)
-    if reason is not None:
-        what = feature or view(exchange).operation_id or "feature"
-        raise Unsupported(f"{what}: the target answered {reason}")
-    return assert_conforms(exchange, op, ctx=ctx)

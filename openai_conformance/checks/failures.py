@@ -33,14 +33,32 @@ __all__ = [
 ]
 
 
+def catalogue_level(requirement: str | None) -> str:
+    """The level (MUST/SHOULD/MAY) the requirement catalogue gives ``requirement``; MUST for
+    none or an unknown id."""
+    if requirement is None:
+        return "MUST"
+    from ..contract.requirements import catalogue
+
+    found = catalogue().get(requirement)
+    return found.level if found is not None else "MUST"
+
+
 @dataclass(frozen=True)
 class Failure:
-    """One broken expectation. ``level`` is MUST, SHOULD or MAY (of ``requirement``)."""
+    """One broken expectation. ``level`` is MUST, SHOULD or MAY (of ``requirement``).
+
+    Nobody states a level: it comes from the requirement catalogue (``__post_init__`` looks it
+    up). A failure built without a requirement belongs to the running test; the plugin stamps
+    the test's requirement id and its catalogue level onto it (``plugin.verdict.stamp``).
+    ``requirement`` is given only by the generic checks (``checks.http``, ``checks.streams``),
+    which verify requirements of their own (``core/response-schema``...).
+    """
 
     title: str
     check: str
     requirement: str | None = None
-    level: str = "MUST"
+    level: str = ""
     operation: str | None = None
     pointer: str | None = None
     expected: str | None = None
@@ -51,6 +69,10 @@ class Failure:
     curl: str | None = None
     evidence_seq: tuple[int, ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        if not self.level:  # frozen: the one place the level is set after construction
+            object.__setattr__(self, "level", catalogue_level(self.requirement))
+
     @classmethod
     def of(
         cls,
@@ -58,7 +80,6 @@ class Failure:
         title: str,
         *,
         requirement: str | None = None,
-        level: str = "MUST",
         operation: str | None = None,
         pointer: str | None = None,
         expected: Any = None,
@@ -73,7 +94,6 @@ class Failure:
             title=title,
             check=check,
             requirement=requirement,
-            level=level,
             operation=operation,
             pointer=pointer,
             expected=None if expected is None else str(expected),

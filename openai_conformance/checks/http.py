@@ -324,7 +324,6 @@ def request_id_header_conformance(
             title="no x-request-id header",
             check="request_id_header_conformance",
             requirement="core/request-id-header",
-            level="SHOULD",
             message="the response has no x-request-id header",
             expected="x-request-id: <id>",
             actual="absent",

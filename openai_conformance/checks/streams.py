@@ -73,7 +73,6 @@ def sse_framing_conformance(exchange: Any, operation: Any, ctx: CheckContext) ->
                 title=f"SSE framing: {kind}",
                 check="sse_framing_conformance",
                 requirement="core/sse-framing",
-                level="SHOULD",
                 message=_FRAMING_TEXT.get(kind, kind) + (f" ({detail})" if detail else ""),
                 expected="data: <json>\\n\\n",
                 actual=kind,

@@ -130,7 +130,6 @@ def param_findings(exchange: Any, op: Operation, param: str) -> list[Failure]:
             title="error.param does not name the offending field",
             check="error_param_conformance",
             requirement=REQUIREMENTS["error_param_conformance"],
-            level="SHOULD",
             operation=op.id,
             pointer="/error/param",
             message=f"the request's {param!r} is invalid; the envelope's param should say so",

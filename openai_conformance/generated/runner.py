@@ -25,6 +25,7 @@ from ..checks.context import CheckContext
 from ..checks.failures import Failure
 from ..checks.http import auth_conformance
 from ..contract import Operation
+from ..contract.features import ABSENT_STATUSES
 from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
 from .judge import judge_negative, judge_positive
 from .links import lifecycles
@@ -143,7 +144,7 @@ class OperationRunner:
             self.run_.requests += 1
             failures.extend(auth_conformance(exchange, op, self.run_.ctx))
         sent = self.run_.requests - sent_before
-        reason = unsupported_reason(op, statuses, failures)
+        reason = unsupported_reason(op, statuses)
         if reason is not None:
             return OperationResult([], statuses, sent, reason)
         return OperationResult(_dedupe(failures), statuses, sent)
@@ -297,22 +298,21 @@ def placeholder_ids(op: Operation) -> dict[str, str]:
     return {p: f"oaic_missing_{p}" for p in op.path_params}
 
 
-def unsupported_reason(op: Operation, statuses: list[int], failures: list[Failure]) -> str | None:
+def unsupported_reason(op: Operation, statuses: list[int]) -> str | None:
     """Why ``op`` counts as not implemented by the target, or None.
 
-    Every positive request answered 501, or (for a collection route without path parameters,
-    the feature's base route) 404, with the error envelope: the target says it does not offer
-    the operation, which a declared-optional feature may do (UNSUPPORTED, not FAIL).
+    The absence rule of the feature registry (``contract.features.absent_answer``), applied to
+    an operation no feature probe covers: every positive request answered 405 or 501, or (for a
+    collection route without path parameters; on an id route a 404 is the object's) 404,
+    whatever the body looks like. Whether a 404 carries the error envelope is judged once, by
+    core/unknown-route-404, not here.
     """
     if not statuses:
         return None
-    envelope_broken = any(f.check == "error_envelope_conformance" for f in failures)
-    if envelope_broken:
-        return None
-    if all(s == 501 for s in statuses):
-        return f"{op.id} answered 501 Not Implemented with the error envelope"
-    if not op.path_params and all(s == 404 for s in statuses):
-        return f"{op.id} answered 404 with the error envelope (route not offered)"
+    if all(s in (405, 501) for s in statuses):
+        return f"{op.id} answered {statuses[0]} (not implemented)"
+    if not op.path_params and all(s in ABSENT_STATUSES for s in statuses):
+        return f"{op.id} answered {statuses[0]} (route not offered)"
     return None
 
 

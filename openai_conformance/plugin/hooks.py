@@ -3,7 +3,8 @@
 Per test, in the process that runs it:
   setup (tryfirst)   findings collector reset, evidence attributed to the test, gating
                      (DISABLED: budget spent / --resources / undeclared feature; ERROR: broken
-                     requirement citation);
+                     requirement citation), then the absence rule (absence.py: UNSUPPORTED
+                     when the target lacks a feature the test needs);
   makereport         each phase's exception → Verdict (verdict.py), profile expectations,
                      pytest's report rewritten to agree; at teardown the test's
                      ``reports.model.TestResult`` is attached to the teardown report
@@ -17,21 +18,24 @@ In the controller / single process:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ..checks import findings
 from ..checks.outcomes import Disabled, Outcome
 from ..checks.streams import event_types
-from ..errors import ConformanceError
+from ..errors import ConformanceError, HarnessError
 from ..reports.model import Expectation, FailureDetail, Finding, Requirement, TestResult
 from ..scenario.realtime import transcript_event_types
 from ..wire.evidence import current_test, set_current_test
 from . import items as meta
 from .finish import finish
 from .session import OaicSession, is_conformance_run
-from .verdict import Verdict, apply_expectation, classify, rewrite_report
+from .verdict import Verdict, apply_expectation, classify, rewrite_report, stamp
+
+if TYPE_CHECKING:
+    from ..contract.requirements import Requirement as Cited
 
 SESSION_KEY = pytest.StashKey[OaicSession]()
 PHASES_KEY = pytest.StashKey[dict[str, Any]]()
@@ -100,6 +104,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     reason = meta.gate(item, sess)
     if reason is not None:
         raise Disabled(reason)
+    sess.absence.check(item)  # UNSUPPORTED when a feature the test needs is absent
 
 
 @pytest.hookimpl(wrapper=True)
@@ -111,6 +116,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     phases = item.stash.setdefault(PHASES_KEY, {"verdicts": {}, "duration": 0.0, "token": None})
     phases["duration"] += report.duration
     verdict = classify(call.excinfo, call.when)
+    if verdict.failures:
+        verdict.failures = stamp(verdict.failures, _requirement(item, sess), sess.catalogue)
     if verdict.budget_spent:
         sess.budget_spent = True
     if call.when in ("setup", "call") and (
@@ -129,6 +136,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def _requirement(item: pytest.Item, sess: OaicSession) -> Cited | None:
+    """The test's cited requirement, None when the citation is broken (the setup gate
+    reports that as an ERROR)."""
+    try:
+        return meta.requirement_of(item, sess)
+    except HarnessError:
+        return None
+
+
 def _final(verdicts: dict[str, Verdict]) -> Verdict:
     """The test's verdict: the first phase that did not pass (setup, call, teardown)."""
     for when in ("setup", "call", "teardown"):
@@ -140,10 +156,7 @@ def _final(verdicts: dict[str, Verdict]) -> Verdict:
 
 def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any]) -> TestResult:
     final = _final(phases["verdicts"])
-    try:
-        req = meta.requirement_of(item, sess)
-    except Exception:  # already reported as ERROR by the setup gate
-        req = None
+    req = _requirement(item, sess)
     operation = meta.operation_of(item)
     seqs: list[int] = []
     sse: set[str] = set()
@@ -172,7 +185,7 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any]) -> Tes
         failures=[FailureDetail(**f.to_dict()) for f in final.failures],
         findings=[
             Finding(check=f.check, level=f.level, message=f.format(), pointer=f.pointer)
-            for f in findings.take()
+            for f in stamp(findings.take(), req, sess.catalogue)
         ],
         expectation=(
             Expectation(str(expectation.outcome), str(expectation.reason), expectation.link)

@@ -40,6 +40,7 @@ from .recorder import TrackingRecorder
 
 if TYPE_CHECKING:
     from ..refserver.server import ReferenceServer
+    from .absence import AbsenceRule
 
 EMBEDDED_KEY_PREFIX = "sk-oaic-embedded-"
 
@@ -107,6 +108,7 @@ class OaicSession:
         self.recorder: TrackingRecorder | None = None
         self.budget: RequestBudget | None = None
         self._client: ConformanceClient | None = None
+        self._absence: AbsenceRule | None = None
         self.session_cleanup: CleanupRegistry | None = None
         self.budget_spent = False
         self.results: dict[str, TestResult] = {}  # controller: nodeid -> its result
@@ -238,6 +240,15 @@ class OaicSession:
                 self.run_config, self.recorder, spec=self.spec, budget=self.budget
             )
         return self._client
+
+    @property
+    def absence(self) -> AbsenceRule:
+        """The run's absence rule (probes each feature once per run; see absence.py)."""
+        if self._absence is None:
+            from .absence import AbsenceRule
+
+            self._absence = AbsenceRule(self)
+        return self._absence
 
     def cleanup_registry(self) -> CleanupRegistry:
         return CleanupRegistry(self.client)

@@ -11,6 +11,10 @@
 * anything else → ERROR: the harness broke. The traceback goes to the evidence (outcome
   record), the one-line message to the result.
 
+``stamp(failures, requirement, catalogue)`` gives every failure its requirement and level:
+a failure built without a requirement belongs to the test (its ``requirement`` marker), and
+every level comes from the catalogue, so test code never states either.
+
 ``apply_expectation`` then turns FAIL into XFAIL and PASS into XPASS when the profile
 expects a failure, and ``rewrite_report`` makes pytest's own display agree (failed / skipped
 with "UNSUPPORTED: reason" / xfailed / failed "XPASS(strict)").
@@ -18,8 +22,9 @@ with "UNSUPPORTED: reason" / xfailed / failed "XPASS(strict)").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -27,6 +32,9 @@ from ..checks.failures import Failure, redact
 from ..checks.outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 from ..errors import BudgetExhausted, HarnessError
 from ..wire.exchange import TargetFailure
+
+if TYPE_CHECKING:
+    from ..contract.requirements import Requirement
 
 BUDGET_REASON = "request budget spent"
 
@@ -41,6 +49,26 @@ class Verdict:
     short: bool = False  # an ERROR whose message says it all (no traceback on screen)
 
 
+def stamp(
+    failures: Iterable[Failure],
+    requirement: Requirement | None,
+    catalogue: Mapping[str, Requirement],
+) -> list[Failure]:
+    """The failures with the test's requirement id where they name none, and each with the
+    catalogue's level of its requirement (unknown ids and no requirement keep theirs)."""
+    out = []
+    for f in failures:
+        rid = f.requirement or (requirement.id if requirement is not None else None)
+        known = catalogue.get(rid) if rid else None
+        level = known.level if known is not None else f.level
+        out.append(
+            f
+            if (rid, level) == (f.requirement, f.level)
+            else replace(f, requirement=rid, level=level)
+        )
+    return out
+
+
 def _target_failure(exc: BaseException) -> Failure:
     exchange = getattr(exc, "exchange", None)
     message = redact(str(getattr(exc, "message", None) or exc))
@@ -48,7 +76,6 @@ def _target_failure(exc: BaseException) -> Failure:
         title=type(exc).__name__,
         check=type(exc).__name__,
         message=message,
-        level="MUST",
     )
     if exchange is not None:
         try:

@@ -39,6 +39,7 @@ WRONG_ENUM = declare(
     "wrong-enum",
     "The first enum-valued field of a JSON success body is set to 'not-a-valid-value'.",
     "response_schema_conformance",
+    breaks=["core/models-list", "core/response-schema"],
 )
 WRONG_OBJECT = declare(
     "wrong-object",
@@ -49,6 +50,14 @@ ERROR_FLAT_ENVELOPE = declare(
     "error-flat-envelope",
     "Error bodies are `{message, code}` without the `error` wrapper.",
     "error_envelope_conformance",
+    breaks=[
+        "core/auth-401",
+        "core/error-envelope",
+        "core/invalid-request-400",
+        "core/invalid-request-param",
+        "core/unknown-model-404",
+        "core/unknown-route-404",
+    ],
 )
 ERROR_STATUS_200 = declare(
     "error-status-200",
@@ -59,16 +68,26 @@ WRONG_CONTENT_TYPE = declare(
     "wrong-content-type",
     "JSON bodies are sent with Content-Type text/plain.",
     "content_type_conformance",
+    breaks=["core/content-type", "core/models-list"],
 )
 MISSING_REQUEST_ID = declare(
     "missing-request-id",
     "Responses are sent without the `x-request-id` header.",
     "request_id_header_conformance",
+    breaks=["core/request-id-header"],
 )
 HTML_ERROR_PAGE = declare(
     "html-error-page",
     "Errors are sent as a text/html page instead of the JSON envelope.",
     "error_envelope_conformance, content_type_conformance",
+    breaks=[
+        "core/auth-401",
+        "core/error-envelope",
+        "core/invalid-request-400",
+        "core/invalid-request-param",
+        "core/unknown-model-404",
+        "core/unknown-route-404",
+    ],
 )
 
 WRONG_ENUM_VALUE = "not-a-valid-value"

@@ -176,20 +176,16 @@ class RealtimeSession:
     """One realtime WebSocket as the suite drives it.
 
     ``events`` is every server event received so far (in order). ``reply_s`` bounds each
-    ``wait_for``; ``requirement``/``level`` label the failures this session raises."""
+    ``wait_for``. Its failures name no requirement: the plugin stamps the test's."""
 
     def __init__(
         self,
         ws: Any,
         *,
         reply_s: float,
-        requirement: str | None = None,
-        level: str = "MUST",
     ) -> None:
         self.ws = ws
         self.reply_s = reply_s
-        self.requirement = requirement
-        self.level = level
         self.events: list[Any] = []
         self.sent: list[dict[str, Any]] = []
 
@@ -205,15 +201,13 @@ class RealtimeSession:
         actual: Any = None,
         message: str = "",
     ) -> Failure:
-        """A Failure with the session's requirement, the websocat reproduction line and, as
+        """A Failure with the websocat reproduction line and, as
         the body excerpt, the types of the server events received so far."""
         seen = _types(self.events)
         shown = ", ".join(seen[-40:]) + (f" (last 40 of {len(seen)})" if len(seen) > 40 else "")
         failure = Failure(
             title=title,
             check=check,
-            requirement=self.requirement,
-            level=self.level,
             operation=OPERATION,
             pointer=pointer,
             expected=None if expected is None else str(expected),

@@ -282,7 +282,7 @@ def _assemble(
         if unknown:
             raise UsageError(
                 f"{sources.get('features', 'features')}: unknown feature(s) {', '.join(unknown)}"
-                " (known features are listed in openai_conformance/target/profiles.py FEATURES)"
+                " (known features are declared in suites/*/feature.yaml)"
             )
     expectations = {}
     deadlines = {}

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..contract.features import registry
 from ..errors import ConformanceError, UsageError
 from ..wire.redact import Secret
 from ..wire.settings import Timeouts
@@ -54,31 +55,19 @@ class Route:
     headers: tuple[tuple[str, str], ...] = ()
 
 
-ROUTES: tuple[Route, ...] = (
-    Route("models", "GET", "/models"),
-    Route("chat", "POST", "/chat/completions"),
-    Route("completions", "POST", "/completions"),
-    Route("embeddings", "POST", "/embeddings"),
-    Route("responses", "POST", "/responses"),
-    Route("moderations", "POST", "/moderations"),
-    Route("files", "GET", "/files"),
-    Route("uploads", "POST", "/uploads"),
-    Route("batches", "GET", "/batches"),
-    Route("fine_tuning", "GET", "/fine_tuning/jobs"),
-    Route("vector_stores", "GET", "/vector_stores"),
-    Route("assistants", "GET", "/assistants", (("OpenAI-Beta", "assistants=v2"),)),
-    Route("containers", "GET", "/containers"),
-    Route("evals", "GET", "/evals"),
-    Route("videos", "GET", "/videos"),
-    Route("audio.speech", "POST", "/audio/speech"),
-    Route("audio.transcription", "POST", "/audio/transcriptions"),
-    Route("audio.translation", "POST", "/audio/translations"),
-    Route("images.generation", "POST", "/images/generations"),
-    Route("images.edit", "POST", "/images/edits"),
-    Route("images.variation", "POST", "/images/variations"),
-)
-#: Resource features implied by any of their sub-features.
-PARENTS = {"audio": "audio.", "images": "images.", "realtime": "realtime."}
+def _routes() -> tuple[Route, ...]:
+    """The ``routes`` of every feature in suites/*/feature.yaml; ``GET /models`` first (the
+    chat probe needs a real model id from it)."""
+    found = [
+        Route(f.name, r.method, r.path, tuple(r.headers.items()))
+        for f in registry()
+        for r in f.routes
+        if r.kind == "http"
+    ]
+    return tuple(sorted(found, key=lambda r: r.feature != "models"))
+
+
+ROUTES = _routes()
 ROLE_HINTS = (  # (role, substrings of a model id), first match wins; chat is the fallback
     ("embeddings", ("embed",)),
     ("moderation", ("moderation",)),
@@ -325,9 +314,10 @@ class Prober:
         self.options()
         self.embeddings_base64()
         self.realtime()
-        for parent, prefix in PARENTS.items():
-            if any(f.startswith(prefix) for f in self.result.features):
-                self.result.features.add(parent)
+        for name in list(self.result.features):  # a sub-feature implies its resource
+            feature = registry().get(name)
+            if feature is not None and feature.parent:
+                self.result.features.add(feature.parent)
         return self.result
 
 

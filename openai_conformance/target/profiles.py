@@ -25,43 +25,21 @@ from typing import Any
 
 import jsonschema
 
+from ..contract.features import registry
 from ..errors import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "reports" / "schema" / "profile.schema.json"
 DEFAULT_PROFILES_DIR = REPO_ROOT / "targets"
 
-# Resource names as in spec/operations.yaml (the `resource` of each operation), plus `core`:
-# the cross-cutting suite (suites/core: auth, errors, headers) that `--resources core` selects.
-RESOURCES = frozenset(
-    {
-        "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers", "core",
-        "conversations", "embeddings", "evals", "files", "fine_tuning", "images", "models",
-        "moderations", "organization", "realtime", "responses", "skills", "uploads",
-        "vector_stores", "videos",
-    }
-)  # fmt: skip
-# Feature vocabulary a profile can claim: every resource, plus finer-grained capabilities the
-# scenario suites gate on. Add names here (one place) when a suite needs a new one.
-SUB_FEATURES = frozenset(
-    {
-        "chat.streaming", "chat.stream-usage", "chat.tools", "chat.parallel-tool-calls",
-        "chat.structured-outputs", "chat.json-mode", "chat.logprobs", "chat.n", "chat.stored",
-        "chat.developer-role", "chat.image-input",
-        "responses.streaming", "responses.background", "responses.tools",
-        "responses.structured-outputs", "responses.stored", "responses.input-tokens",
-        "responses.compact",
-        "embeddings.base64", "embeddings.dimensions",
-        "audio.speech", "audio.transcription", "audio.translation",
-        "audio.transcription-streaming", "audio.speech-streaming", "moderations.multimodal",
-        "images.generation", "images.edit", "images.variation", "images.streaming",
-        "realtime.websocket", "realtime.client-secrets", "realtime.transcription",
-    }
-)  # fmt: skip
-# `core` (error envelope, auth, headers) is part of every target's contract: it is selectable
-# with --resources but never claimed or disclaimed by a profile.
-ALWAYS_CLAIMED = frozenset({"core"})
-FEATURES = (RESOURCES - ALWAYS_CLAIMED) | SUB_FEATURES
+# The feature vocabulary is declared once, in suites/*/feature.yaml (contract/features.py):
+# RESOURCES are the spec/operations.yaml resources the features own plus `core` (the
+# cross-cutting suite `--resources core` selects); a profile claims any resource feature or
+# sub-feature; `core` (error envelope, auth, headers) is every target's contract, never claimed.
+_REGISTRY = registry()
+RESOURCES = _REGISTRY.resources
+ALWAYS_CLAIMED = _REGISTRY.always_claimed
+FEATURES = _REGISTRY.claimable
 MODEL_ROLES = (
     "chat", "embeddings", "moderation", "tts", "transcription", "image", "fine_tune_base",
     "realtime",
@@ -144,7 +122,7 @@ def validate_profile(data: dict[str, Any], path: Path | str = "<profile>") -> No
             problems.append(
                 f"{path}: unknown feature {feature!r}"
                 + (f" (did you mean {close[0]!r}?)" if close else "")
-                + "; known features are listed in openai_conformance/profiles.py FEATURES"
+                + "; known features are declared in suites/*/feature.yaml"
             )
     if problems:
         raise UsageError(

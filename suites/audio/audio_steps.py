@@ -16,7 +16,6 @@ from typing import Any
 
 from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
-from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import parse_wav, sniff_audio
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
@@ -78,13 +77,10 @@ def json_events(events: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def failures(
-    requirement: str, operation: str, exchange: Any, problems: list[Problem]
-) -> list[Failure]:
-    check = requirement.split("/", 1)[1].replace("-", "_") + "_conformance"
+def failures(check: str, operation: str, exchange: Any, problems: list[Problem]) -> list[Failure]:
     return [
-        lc.lifecycle_failure(
-            check, title, requirement=requirement, operation=operation, pointer=pointer,
+        Failure.of(
+            check, title, operation=operation, pointer=pointer,
             expected=expected, actual=actual, exchange=exchange,
         )
         for pointer, title, expected, actual in problems

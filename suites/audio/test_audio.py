@@ -22,7 +22,7 @@ from audio_steps import (
 )
 
 from openai_conformance.checks import (
-    assert_unsupported_or_conforms,
+    assert_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
@@ -53,8 +53,8 @@ def test_speech_bytes_match_the_response_format(
     exchange = client.request(
         "POST", "/audio/speech", json=_speech_request(oaic_config, response_format=fmt)
     )
-    assert_unsupported_or_conforms(exchange, SPEECH, feature="audio.speech")
-    lc.fail(failures("audio/speech-format", SPEECH, exchange, speech_problems(fmt, exchange)))
+    assert_conforms(exchange, SPEECH)
+    lc.fail(failures("speech_format_conformance", SPEECH, exchange, speech_problems(fmt, exchange)))
 
 
 @pytest.mark.requirement("audio/speech-stream")
@@ -65,7 +65,7 @@ def test_speech_stream_sends_audio_deltas_then_done(
     body = _speech_request(oaic_config, stream_format="sse", response_format="pcm")
     exchange, events = read_stream(client, "/audio/speech", json=body)
     if exchange.status != 200:
-        assert_unsupported_or_conforms(exchange, SPEECH, feature="audio.speech-streaming")
+        assert_conforms(exchange, SPEECH)
     raise_failures(stream_event_schema_conformance(exchange, SPEECH, check_ctx))
     kinds: list[Any] = []
     audio, problems = b"", list[Problem]()
@@ -82,7 +82,7 @@ def test_speech_stream_sends_audio_deltas_then_done(
                          "speech.audio.delta... then speech.audio.done", kinds[-5:]))  # fmt: skip
     if not audio:
         problems.append(("/events", "the deltas carry no audio", "> 0 bytes", 0))
-    lc.fail(failures("audio/speech-stream", SPEECH, exchange, problems))
+    lc.fail(failures("speech_stream_conformance", SPEECH, exchange, problems))
 
 
 @pytest.mark.requirement("audio/transcription-formats")
@@ -92,9 +92,9 @@ def test_transcription_answers_each_response_format(
 ) -> None:
     require_claim(oaic_config, "audio.transcription")
     exchange = transcribe("/audio/transcriptions", response_format=fmt)
-    assert_unsupported_or_conforms(exchange, STT, feature="audio.transcription")
+    assert_conforms(exchange, STT)
     problems = transcript_problems(fmt, exchange, "transcribe")
-    lc.fail(failures("audio/transcription-formats", STT, exchange, problems))
+    lc.fail(failures("transcription_formats_conformance", STT, exchange, problems))
 
 
 @pytest.mark.requirement("audio/translation-formats")
@@ -104,9 +104,9 @@ def test_translation_answers_each_response_format(
 ) -> None:
     require_claim(oaic_config, "audio.translation")
     exchange = transcribe("/audio/translations", response_format=fmt)
-    assert_unsupported_or_conforms(exchange, TRANSLATE, feature="audio.translation")
+    assert_conforms(exchange, TRANSLATE)
     problems = transcript_problems(fmt, exchange, "translate")
-    lc.fail(failures("audio/translation-formats", TRANSLATE, exchange, problems))
+    lc.fail(failures("translation_formats_conformance", TRANSLATE, exchange, problems))
 
 
 def timing_problems(items: Any, kind: str, duration: float) -> list[Problem]:
@@ -136,12 +136,12 @@ def test_verbose_transcription_has_segment_and_word_timestamps(
         response_format="verbose_json",
         **{"timestamp_granularities[]": ["segment", "word"]},
     )
-    body = assert_unsupported_or_conforms(exchange, STT, feature="audio.transcription")
+    body = assert_conforms(exchange, STT)
     duration = float(body.get("duration") or 0)
     problems = timing_problems(body.get("segments"), "segments", duration)
     if (body.get("text") or "").strip():  # a silent clip may have no words at all
         problems += timing_problems(body.get("words"), "words", duration)
-    lc.fail(failures("audio/transcription-timestamps", STT, exchange, problems))
+    lc.fail(failures("transcription_timestamps_conformance", STT, exchange, problems))
 
 
 @pytest.mark.requirement("audio/transcription-stream")
@@ -153,7 +153,7 @@ def test_streamed_transcript_deltas_concatenate_to_done_text(
     files = {"file": ("tone.wav", tone_wav, "audio/wav")}
     exchange, events = read_stream(client, "/audio/transcriptions", data=data, files=files)
     if exchange.status != 200:
-        assert_unsupported_or_conforms(exchange, STT, feature="audio.transcription-streaming")
+        assert_conforms(exchange, STT)
     raise_failures(stream_event_schema_conformance(exchange, STT, check_ctx))
     payloads = json_events(events)
     kinds = [p.get("type") for p in payloads]
@@ -168,4 +168,4 @@ def test_streamed_transcript_deltas_concatenate_to_done_text(
     elif deltas != done[0].get("text"):
         problems.append((f"/events/{len(events) - 1}/text", "deltas do not concatenate to the "
                          "done text", done[0].get("text"), deltas))  # fmt: skip
-    lc.fail(failures("audio/transcription-stream", STT, exchange, problems))
+    lc.fail(failures("transcription_stream_conformance", STT, exchange, problems))

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from batch_steps import FinishedBatch, chat_input, create_batch, run_to_end
 
-from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
@@ -39,9 +38,3 @@ def finished_batch(
     batch, _ = create_batch(client, session_cleanup, oaic_config, data)
     seen = run_to_end(client, oaic_config, batch)
     return FinishedBatch(seen.body, seen, ids)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _batches_supported(client: ConformanceClient) -> None:
-    """Every test is UNSUPPORTED when the target does not implement batches."""
-    lc.require_feature(client, "batches")

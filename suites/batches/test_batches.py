@@ -11,6 +11,7 @@ from batch_steps import FinishedBatch, chat_input, embeddings_input, output_line
 
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
+from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.target.config import RunConfig
@@ -37,10 +38,9 @@ def test_create_returns_batch_in_initial_state_echoing_request(
             problems.append((f"/{key}", json.dumps(want), batch.get(key)))
     lc.fail(
         [
-            lc.lifecycle_failure(
+            Failure.of(
                 "batch_create_conformance",
                 f"created batch: unexpected {p[1:]}",
-                requirement="batches/create-initial-state",
                 operation="POST /batches",
                 pointer=p,
                 expected=w,
@@ -58,7 +58,6 @@ def test_polled_states_follow_legal_transitions(finished_batch: FinishedBatch) -
         finished_batch.seen.states,
         lc.BATCH,
         operation=GET,
-        requirement="batches/legal-transitions",
         exchange=finished_batch.seen.exchange,
     )
 
@@ -74,7 +73,6 @@ def test_timestamps_appear_as_states_are_reached(finished_batch: FinishedBatch) 
         reached,
         lc.BATCH,
         operation=GET,
-        requirement="batches/timestamps",
         exchange=finished_batch.seen.exchange,
     )
 
@@ -88,10 +86,9 @@ def test_request_counts_total_equals_completed_plus_failed(finished_batch: Finis
         total == n and isinstance(done, int) and isinstance(failed, int) and total == done + failed
     ):
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "request_counts_conformance",
                 "request_counts are inconsistent",
-                requirement="batches/request-counts",
                 operation=GET,
                 pointer="/request_counts",
                 expected=f"total = completed + failed = {n} input lines",
@@ -115,10 +112,9 @@ def test_output_lines_validate_against_request_output_schema(
         )
         for v in violations:
             failures.append(
-                lc.lifecycle_failure(
+                Failure.of(
                     "batch_output_schema_conformance",
                     f"{kind} line {number} does not match BatchRequestOutput",
-                    requirement="batches/output-lines-validate",
                     operation="GET /files/{file_id}/content",
                     pointer=getattr(v, "pointer", ""),
                     message=str(v),
@@ -141,10 +137,9 @@ def test_each_custom_id_appears_exactly_once_across_output_and_error_files(
     extra = sorted({str(c) for c in seen if c not in finished_batch.custom_ids})
     if wrong or extra:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "custom_id_conformance",
                 "custom_ids do not appear exactly once across output and error files",
-                requirement="batches/custom-id-once",
                 operation="GET /files/{file_id}/content",
                 expected="each input custom_id exactly once",
                 actual=f"counts {wrong}; unknown {extra}",
@@ -174,10 +169,9 @@ def test_each_response_body_validates_against_endpoint_schema(
             continue
         for v in ctx.validator.validate(response.get("body"), schema):
             failures.append(
-                lc.lifecycle_failure(
+                Failure.of(
                     "batch_response_body_conformance",
                     f"output line {number}: response.body does not match {endpoint}",
-                    requirement="batches/response-body-validates",
                     operation="GET /files/{file_id}/content",
                     pointer="/response/body" + v.pointer,
                     message=str(v),
@@ -213,10 +207,9 @@ def test_invalid_line_is_reported_with_its_line_number(
     ]
     if 3 not in lines and f"{oaic_config.name_prefix}bad" not in in_error_file:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "invalid_line_conformance",
                 "the invalid input line is not reported",
-                requirement="batches/invalid-lines-reported",
                 operation=GET,
                 pointer="/errors",
                 expected="errors.data[].line == 3 or the line's custom_id in the error file",
@@ -240,10 +233,9 @@ def test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled(
     )
     if body.get("status") not in ("cancelling", "cancelled"):
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "cancel_conformance",
                 "cancel did not move the batch to cancelling",
-                requirement="batches/cancel",
                 operation="POST /batches/{batch_id}/cancel",
                 pointer="/status",
                 expected="cancelling|cancelled",
@@ -259,12 +251,8 @@ def test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled(
         fast=lc.is_reference(oaic_config),
         start=seen,
     )
-    lc.reached_conformance(
-        seen, lc.BATCH, {"cancelled"}, operation=GET, requirement="batches/cancel"
-    )
-    lc.legal_transitions_conformance(
-        seen.states, lc.BATCH, operation=GET, requirement="batches/cancel", exchange=seen.exchange
-    )
+    lc.reached_conformance(seen, lc.BATCH, {"cancelled"}, operation=GET)
+    lc.legal_transitions_conformance(seen.states, lc.BATCH, operation=GET, exchange=seen.exchange)
 
 
 @pytest.mark.requirement("batches/list-pagination")
@@ -276,9 +264,7 @@ def test_list_pagination_walks_created_batches_once(
     data, _ = chat_input(oaic_config, 1)
     ids = [make_batch(data)[0]["id"] for _ in range(3)]
     walk = lc.walk_list(client, "/batches", limit=2, stop_after=ids)
-    lc.pagination_walk_conformance(
-        walk, ids[::-1], operation="GET /batches", requirement="batches/list-pagination", limit=2
-    )
+    lc.pagination_walk_conformance(walk, ids[::-1], operation="GET /batches", limit=2)
 
 
 @pytest.mark.requirement("batches/retrieve-unknown-404")
@@ -287,7 +273,6 @@ def test_retrieve_unknown_batch_answers_404_envelope(client: ConformanceClient) 
         client.request("GET", "/batches/batch_oaic_does_not_exist"),
         status=404,
         op=GET,
-        requirement="batches/retrieve-unknown-404",
     )
 
 
@@ -309,9 +294,7 @@ def test_create_from_file_with_wrong_purpose_is_rejected(
         },
     )
     _undo_if_created(client, cleanup, exchange)
-    assert_error(
-        exchange, status=400, op="POST /batches", requirement="batches/input-purpose-enforced"
-    )
+    assert_error(exchange, status=400, op="POST /batches")
 
 
 @pytest.mark.requirement("batches/unknown-endpoint-rejected")
@@ -336,7 +319,6 @@ def test_create_with_unknown_endpoint_is_rejected_naming_endpoint(
         status=400,
         param="endpoint",
         op="POST /batches",
-        requirement="batches/unknown-endpoint-rejected",
     )
 
 
@@ -354,7 +336,7 @@ def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
         files={"file": ("bad.jsonl", raw, "application/jsonl")},
     )
     if up.status >= 400:  # rejected at upload: the documented failure mode, with an envelope
-        assert_error(up, status=400, op="POST /files", requirement="batches/malformed-jsonl")
+        assert_error(up, status=400, op="POST /files")
         return
     file_id = assert_conforms(up, "POST /files")["id"]
     lc.register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", "bad.jsonl")
@@ -368,9 +350,7 @@ def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
         },
     )
     if exchange.status >= 400:
-        assert_error(
-            exchange, status=400, op="POST /batches", requirement="batches/malformed-jsonl"
-        )
+        assert_error(exchange, status=400, op="POST /batches")
         return
     batch = assert_conforms(exchange, "POST /batches")
     _undo_if_created(client, cleanup, exchange)
@@ -378,10 +358,9 @@ def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
     lines = [e.get("line") for e in (done.get("errors") or {}).get("data") or []]
     if done.get("status") != "failed" or 2 not in lines:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "malformed_jsonl_conformance",
                 "a malformed input line neither failed creation nor the batch",
-                requirement="batches/malformed-jsonl",
                 operation=GET,
                 pointer="/errors",
                 expected="status failed with errors.data[].line == 2",

@@ -1,11 +1,11 @@
 """Requests and assertions the chat suite shares.
 
-* ``complete(client, body, requirement)``: a valid non-streamed request must succeed (200) and
+* ``complete(client, body)``: a valid non-streamed request must succeed (200) and
   conform (returns ``(exchange, body)``); a rejection is a FAIL naming the error received.
-* ``stream(client, body, requirement)``: the same request streamed; returns the recorded
+* ``stream(client, body)``: the same request streamed; returns the recorded
   exchange and its assembly (``streams.assemble_chat_stream``). A non-200 answer fails the
   same way; a hung stream raises ``StreamTimeout`` (FAIL with the events so far).
-* ``fail_if(issues, requirement, exchange)``: ``(pointer, message, expected, actual)`` issues
+* ``fail_if(issues, exchange)``: ``(pointer, message, expected, actual)`` issues
   of the shared helpers (``streams.tools``) as Failures.
 * Tool definitions (``WEATHER``, ``CLOCK``) whose names the prompts mention, so a real model
   asked to use them does, and a reference model (which calls mentioned tools) does too.
@@ -67,7 +67,7 @@ def require_claim(config: RunConfig, feature: str) -> None:
         raise Disabled(f"the profile does not claim {feature}")
 
 
-def _rejected(exchange: Any, requirement: str, level: str) -> ConformanceFailure:
+def _rejected(exchange: Any) -> ConformanceFailure:
     try:
         body: Any = exchange.json()
     except ValueError:
@@ -76,8 +76,6 @@ def _rejected(exchange: Any, requirement: str, level: str) -> ConformanceFailure
         Failure(
             title=f"a valid request was rejected with {exchange.status}",
             check="accepted_conformance",
-            requirement=requirement,
-            level=level,
             operation=OP,
             message="the request is valid per the contract and must succeed",
             expected="200",
@@ -86,26 +84,22 @@ def _rejected(exchange: Any, requirement: str, level: str) -> ConformanceFailure
     )
 
 
-def complete(
-    client: ConformanceClient, body: dict[str, Any], requirement: str, level: str = "MUST"
-) -> tuple[Any, dict[str, Any]]:
+def complete(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """POST a valid request; (exchange, body) when 200 and conforming, else FAIL."""
     exchange = client.request("POST", "/chat/completions", json=body)
     if exchange.status != 200:
-        raise _rejected(exchange, requirement, level)
+        raise _rejected(exchange)
     result: dict[str, Any] = assert_conforms(exchange, OP)
     return exchange, result
 
 
-def stream(
-    client: ConformanceClient, body: dict[str, Any], requirement: str, level: str = "MUST"
-) -> tuple[Any, ChatStream]:
+def stream(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, ChatStream]:
     """Stream a valid request to its end; (recorded exchange, assembly)."""
     with client.stream("POST", "/chat/completions", json={**body, "stream": True}) as s:
         if s.status != 200:
             s.read()
             s.finish()
-            raise _rejected(s.exchange, requirement, level)
+            raise _rejected(s.exchange)
         for _ in s.events():
             pass
     return s.exchange, assemble_chat_stream(s.exchange.events)
@@ -113,20 +107,16 @@ def stream(
 
 def fail_if(
     issues: list[tuple[str, str, Any, Any]],
-    requirement: str,
     exchange: Any,
     *,
     prefix: str = "",
     check: str,
-    level: str = "MUST",
 ) -> None:
     raise_failures(
         [
             Failure(
                 title=message,
                 check=check,
-                requirement=requirement,
-                level=level,
                 operation=OP,
                 pointer=prefix + pointer,
                 message=message,
@@ -141,7 +131,6 @@ def fail_if(
 
 def expect(
     condition: bool,
-    requirement: str,
     exchange: Any,
     title: str,
     *,
@@ -149,7 +138,6 @@ def expect(
     pointer: str | None = None,
     expected: Any = None,
     actual: Any = None,
-    level: str = "MUST",
 ) -> None:
     """FAIL with a structured Failure unless ``condition`` holds."""
     if condition:
@@ -158,8 +146,6 @@ def expect(
         Failure.of(
             check,
             title,
-            requirement=requirement,
-            level=level,
             operation=OP,
             pointer=pointer,
             expected=expected,

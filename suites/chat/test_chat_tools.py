@@ -46,12 +46,10 @@ def _calls(body: dict[str, Any]) -> list[dict[str, Any]]:
 def test_tool_choice_required_forces_a_tool_call(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/tool-choice-required"
     body = _ask(chat_body, "Say hello.", tools=[WEATHER, CLOCK], tool_choice="required")
-    exchange, got = complete(client, body, req)
+    exchange, got = complete(client, body)
     expect(
         bool(_calls(got)),
-        req,
         exchange,
         "tool_choice 'required' answered without a tool call",
         check=CHECK,
@@ -65,14 +63,12 @@ def test_tool_choice_required_forces_a_tool_call(
 def test_named_tool_choice_calls_exactly_that_function(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/tool-choice-named"
     named = {"type": "function", "function": {"name": "get_time"}}
     body = _ask(chat_body, ASK_WEATHER, tools=[WEATHER, CLOCK], tool_choice=named)
-    exchange, got = complete(client, body, req)
+    exchange, got = complete(client, body)
     names = [c.get("function", {}).get("name") for c in _calls(got)]
     expect(
         names == ["get_time"],
-        req,
         exchange,
         "a named tool_choice did not call exactly get_time",
         check=CHECK,
@@ -86,13 +82,11 @@ def test_named_tool_choice_calls_exactly_that_function(
 def test_tool_choice_none_answers_in_text(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/tool-choice-none"
     body = _ask(chat_body, ASK_WEATHER, tools=[WEATHER], tool_choice="none")
-    exchange, got = complete(client, body, req)
+    exchange, got = complete(client, body)
     message = got["choices"][0]["message"]
     expect(
         not _calls(got) and bool(message.get("content")),
-        req,
         exchange,
         "tool_choice 'none' answered with a tool call",
         check=CHECK,
@@ -102,11 +96,9 @@ def test_tool_choice_none_answers_in_text(
     )
 
 
-def _auto_call(
-    client: ConformanceClient, chat_body: dict[str, Any], req: str, text: str
-) -> tuple[Any, Any]:
+def _auto_call(client: ConformanceClient, chat_body: dict[str, Any], text: str) -> tuple[Any, Any]:
     body = _ask(chat_body, text, tools=[WEATHER, CLOCK], tool_choice="auto")
-    exchange, got = complete(client, body, req)
+    exchange, got = complete(client, body)
     if not _calls(got):  # auto lets the model decide: nothing to judge, never a false FAIL
         raise Disabled("the model answered in text under tool_choice auto; no call to judge")
     return exchange, got
@@ -116,12 +108,10 @@ def _auto_call(
 def test_tool_call_finishes_with_tool_calls(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/finish-reason-tool-calls"
-    exchange, got = _auto_call(client, chat_body, req, ASK_WEATHER)
+    exchange, got = _auto_call(client, chat_body, ASK_WEATHER)
     reason = got["choices"][0].get("finish_reason")
     expect(
         reason == "tool_calls",
-        req,
         exchange,
         "a choice with tool calls does not finish with 'tool_calls'",
         check="finish_reason_conformance",
@@ -135,14 +125,12 @@ def test_tool_call_finishes_with_tool_calls(
 def test_tool_arguments_are_a_json_string_valid_for_the_tool(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/tool-arguments-json-string"
-    exchange, got = _auto_call(client, chat_body, req, ASK_WEATHER)
+    exchange, got = _auto_call(client, chat_body, ASK_WEATHER)
     issues = [
         i for i in tool_call_problems(_calls(got), schemas(WEATHER, CLOCK)) if "/id" not in i[0]
     ]
     fail_if(
         issues,
-        req,
         exchange,
         prefix="/choices/0/message/tool_calls",
         check="tool_arguments_conformance",
@@ -154,7 +142,6 @@ def test_parallel_tool_calls_carry_unique_ids(
     client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.parallel-tool-calls")
-    req = "chat/parallel-tool-call-ids"
     body = _ask(
         chat_body,
         ASK_BOTH,
@@ -162,14 +149,13 @@ def test_parallel_tool_calls_carry_unique_ids(
         tool_choice="required",
         parallel_tool_calls=True,
     )
-    exchange, got = complete(client, body, req)
+    exchange, got = complete(client, body)
     calls = _calls(got)
     if len(calls) < 2:
         raise Disabled(f"the model made {len(calls)} call(s); parallel ids need two")
     issues = [i for i in tool_call_problems(calls) if i[0].endswith("/id")]
     fail_if(
         issues,
-        req,
         exchange,
         prefix="/choices/0/message/tool_calls",
         check="tool_call_ids_conformance",
@@ -180,7 +166,6 @@ def test_parallel_tool_calls_carry_unique_ids(
 def test_tool_result_follow_up_is_answered_in_text(
     client: ConformanceClient, chat_body: dict[str, Any]
 ) -> None:
-    req = "chat/tool-result-follow-up"
     call = {
         "id": "call_oaic_weather_1",
         "type": "function",
@@ -191,11 +176,10 @@ def test_tool_result_follow_up_is_answered_in_text(
         {"role": "assistant", "content": None, "tool_calls": [call]},
         {"role": "tool", "tool_call_id": call["id"], "content": '{"temperature": 18}'},
     ]
-    exchange, got = complete(client, {**chat_body, "messages": messages, "tools": [WEATHER]}, req)
+    exchange, got = complete(client, {**chat_body, "messages": messages, "tools": [WEATHER]})
     message = got["choices"][0]["message"]
     expect(
         bool(message.get("content")) and not message.get("tool_calls"),
-        req,
         exchange,
         "the tool result was not answered in text",
         check="tool_result_conformance",
@@ -205,14 +189,13 @@ def test_tool_result_follow_up_is_answered_in_text(
     )
 
 
-def _json_content(exchange: Any, got: dict[str, Any], req: str) -> Any:
+def _json_content(exchange: Any, got: dict[str, Any]) -> Any:
     content = got["choices"][0]["message"].get("content")
     try:
         return json.loads(content or "")
     except ValueError:
         expect(
             False,
-            req,
             exchange,
             "the content is not JSON although response_format asks for it",
             check="response_format_conformance",
@@ -227,17 +210,15 @@ def test_json_object_response_format_returns_a_json_object(
     client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.json-mode")
-    req = "chat/json-mode"
     body = _ask(
         chat_body,
         "Reply in JSON with a key 'answer' naming a colour.",
         response_format={"type": "json_object"},
     )
-    exchange, got = complete(client, body, req)
-    value = _json_content(exchange, got, req)
+    exchange, got = complete(client, body)
+    value = _json_content(exchange, got)
     expect(
         isinstance(value, dict),
-        req,
         exchange,
         "json_object mode returned JSON that is no object",
         check="response_format_conformance",
@@ -264,19 +245,15 @@ def test_json_schema_response_format_output_validates(
     client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
     require_claim(oaic_config, "chat.structured-outputs")
-    req = "chat/structured-outputs"
     fmt = {
         "type": "json_schema",
         "json_schema": {"name": "colour", "strict": True, "schema": COLOUR_SCHEMA},
     }
-    exchange, got = complete(
-        client, _ask(chat_body, "Describe a colour.", response_format=fmt), req
-    )
-    value = _json_content(exchange, got, req)
+    exchange, got = complete(client, _ask(chat_body, "Describe a colour.", response_format=fmt))
+    value = _json_content(exchange, got)
     errors = list(jsonschema.Draft202012Validator(COLOUR_SCHEMA).iter_errors(value))
     expect(
         not errors,
-        req,
         exchange,
         "the output does not validate against the json_schema",
         check="response_format_conformance",

@@ -9,7 +9,7 @@ import pytest
 from completion_steps import OP, PROMPT
 
 from openai_conformance.checks import (
-    assert_unsupported_or_conforms,
+    assert_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
@@ -19,11 +19,8 @@ from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.wire.client import ConformanceClient
 
 
-def _problem(req: str, title: str, exchange: Any, **kw: Any) -> Failure:
-    check = req.split("/", 1)[1].replace("-", "_") + "_conformance"
-    return lc.lifecycle_failure(
-        check, title, requirement=req, operation=OP, exchange=exchange, **kw
-    )
+def _problem(check: str, title: str, exchange: Any, **kw: Any) -> Failure:
+    return Failure.of(check, title, operation=OP, exchange=exchange, **kw)
 
 
 def _choices(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -40,7 +37,7 @@ def test_completion_returns_text_without_the_prompt(
     if body.get("object") != "text_completion" or not isinstance(text, str) or not text.strip():
         lc.fail(
             _problem(
-                "completions/text", "no text_completion with generated text", exchange,
+                "text_conformance", "no text_completion with generated text", exchange,
                 pointer="/choices/0/text", expected="object text_completion, non-empty text",
                 actual=f"object {body.get('object')!r}, text {text!r}",
             )
@@ -48,7 +45,7 @@ def test_completion_returns_text_without_the_prompt(
     if text.startswith(PROMPT):
         lc.fail(
             _problem(
-                "completions/text", "the prompt is echoed although echo is not set", exchange,
+                "text_conformance", "the prompt is echoed although echo is not set", exchange,
                 pointer="/choices/0/text", expected="the generated text only",
                 actual=text[:80],
             )
@@ -64,7 +61,7 @@ def test_n_returns_n_choices_with_distinct_indexes(
     if indexes != [0, 1, 2]:
         lc.fail(
             _problem(
-                "completions/n", "n=3 did not give three choices", exchange,
+                "n_conformance", "n=3 did not give three choices", exchange,
                 pointer="/choices", expected="indexes [0, 1, 2]", actual=f"indexes {indexes}",
             )
         )  # fmt: skip
@@ -79,14 +76,14 @@ def test_stop_sequence_never_appears_in_the_text(
     first, _ = complete()
     words = ((_choices(first) or [{}])[0].get("text") or "").split()
     if len(words) < 4:
-        lc.fail(_problem("completions/stop", "the answer is too short to pick a stop", None))
+        lc.fail(_problem("stop_conformance", "the answer is too short to pick a stop", None))
     stop = " " + words[len(words) // 2 + 1]
     body, exchange = complete(stop=[stop])
     text = (_choices(body) or [{}])[0].get("text") or ""
     if stop in text:
         lc.fail(
             _problem(
-                "completions/stop", "the stop sequence appears in the text", exchange,
+                "stop_conformance", "the stop sequence appears in the text", exchange,
                 pointer="/choices/0/text", expected=f"text without {stop!r}", actual=text[:120],
             )
         )  # fmt: skip
@@ -102,7 +99,7 @@ def test_max_tokens_cuts_the_text_with_finish_reason_length(
     if choice.get("finish_reason") != "length" or not isinstance(used, int) or used > 3:
         lc.fail(
             _problem(
-                "completions/max-tokens", "max_tokens=3 did not cut the answer", exchange,
+                "max_tokens_conformance", "max_tokens=3 did not cut the answer", exchange,
                 pointer="/choices/0/finish_reason",
                 expected="finish_reason length, completion_tokens <= 3",
                 actual=f"finish_reason {choice.get('finish_reason')!r}, completion_tokens {used}",
@@ -119,7 +116,7 @@ def test_usage_totals_add_up(complete: Callable[..., tuple[dict[str, Any], Any]]
     if not ints or p <= 0 or c <= 0 or t != p + c:
         lc.fail(
             _problem(
-                "completions/usage", "usage does not add up", exchange, pointer="/usage",
+                "usage_conformance", "usage does not add up", exchange, pointer="/usage",
                 expected="prompt_tokens > 0, completion_tokens > 0, total = prompt + completion",
                 actual=usage,
             )
@@ -138,14 +135,14 @@ def test_stream_sends_chunks_and_ends_with_done(
             events = []
     exchange = s.exchange
     if exchange.status != 200:
-        assert_unsupported_or_conforms(exchange, OP, feature="completions")
+        assert_conforms(exchange, OP)
     raise_failures(stream_event_schema_conformance(exchange, OP, check_ctx))
     # Each chunk validates against the chunk schema (overlay 043) in the check above.
     failures = []
     if not events or not events[-1].is_done:
         failures.append(
             _problem(
-                "completions/stream", "the stream does not end with data: [DONE]", exchange,
+                "stream_conformance", "the stream does not end with data: [DONE]", exchange,
                 pointer="/events", expected="data: [DONE] last",
                 actual=events[-1].data[:80] if events else "(no events)",
             )
@@ -168,7 +165,7 @@ def test_logprobs_have_the_legacy_shape(
         if len(lengths) != 1 or -1 in lengths or 0 in lengths or too_many:
             failures.append(
                 _problem(
-                    "completions/logprobs", f"choices[{i}].logprobs is not the legacy shape",
+                    "logprobs_conformance", f"choices[{i}].logprobs is not the legacy shape",
                     exchange, pointer=f"/choices/{i}/logprobs",
                     expected="tokens, token_logprobs, top_logprobs (<= 2 each), text_offset "
                     "of equal non-zero length", actual=str(choice.get("logprobs"))[:160],

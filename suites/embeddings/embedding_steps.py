@@ -10,18 +10,16 @@ import math
 from typing import Any
 
 from openai_conformance.checks.failures import Failure
-from openai_conformance.scenario import lifecycles as lc
 
 OP = "POST /embeddings"
 
 
 def problem(
-    requirement: str, title: str, exchange: Any, *, pointer: str | None = None,
+    check: str, title: str, exchange: Any, *, pointer: str | None = None,
     expected: Any = None, actual: Any = None, message: str = "",
 ) -> Failure:  # fmt: skip
-    check = requirement.split("/", 1)[1].replace("-", "_") + "_conformance"
-    return lc.lifecycle_failure(
-        check, title, requirement=requirement, operation=OP, pointer=pointer,
+    return Failure.of(
+        check, title, operation=OP, pointer=pointer,
         expected=expected, actual=actual, message=message, exchange=exchange,
     )  # fmt: skip
 
@@ -39,14 +37,14 @@ def indexes(body: dict[str, Any]) -> list[Any]:
     return [d.get("index") if isinstance(d, dict) else None for d in body.get("data") or []]
 
 
-def count_problems(body: dict[str, Any], n: int, requirement: str, exchange: Any) -> list[Failure]:
+def count_problems(body: dict[str, Any], n: int, check: str, exchange: Any) -> list[Failure]:
     """``n`` items with float vectors and the indexes 0..n-1 (in any order)."""
     data = body.get("data") or []
     out = []
     if len(data) != n or sorted(i for i in indexes(body) if isinstance(i, int)) != list(range(n)):
         out.append(
             problem(
-                requirement, f"{n} input(s) answered with {len(data)} embedding(s)", exchange,
+                check, f"{n} input(s) answered with {len(data)} embedding(s)", exchange,
                 pointer="/data", expected=f"{n} items with indexes {list(range(n))}",
                 actual=f"{len(data)} items with indexes {indexes(body)}",
             )
@@ -55,7 +53,7 @@ def count_problems(body: dict[str, Any], n: int, requirement: str, exchange: Any
         if float_vector(item) is None:
             out.append(
                 problem(
-                    requirement, f"data[{i}] is not a float vector", exchange,
+                    check, f"data[{i}] is not a float vector", exchange,
                     pointer=f"/data/{i}/embedding", expected="a non-empty array of numbers",
                     actual=str(item.get("embedding"))[:80] if isinstance(item, dict) else item,
                 )

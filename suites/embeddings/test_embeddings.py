@@ -28,7 +28,7 @@ def test_string_input_returns_one_float_vector(
     embed: Callable[..., tuple[dict[str, Any], Any]],
 ) -> None:
     body, exchange = embed("The quick brown fox jumps over the lazy dog.")
-    lc.fail(count_problems(body, 1, "embeddings/string-input", exchange))
+    lc.fail(count_problems(body, 1, "string_input_conformance", exchange))
 
 
 @pytest.mark.requirement("embeddings/array-input")
@@ -36,7 +36,7 @@ def test_array_input_returns_one_embedding_per_item(
     embed: Callable[..., tuple[dict[str, Any], Any]],
 ) -> None:
     body, exchange = embed(TEXTS)
-    lc.fail(count_problems(body, len(TEXTS), "embeddings/array-input", exchange))
+    lc.fail(count_problems(body, len(TEXTS), "array_input_conformance", exchange))
 
 
 @pytest.mark.requirement("embeddings/token-input")
@@ -44,7 +44,7 @@ def test_token_array_input_returns_one_embedding(
     embed: Callable[..., tuple[dict[str, Any], Any]],
 ) -> None:
     body, exchange = embed([464, 2068, 7586, 21831])
-    lc.fail(count_problems(body, 1, "embeddings/token-input", exchange))
+    lc.fail(count_problems(body, 1, "token_input_conformance", exchange))
 
 
 @pytest.mark.requirement("embeddings/token-arrays-input")
@@ -52,7 +52,7 @@ def test_array_of_token_arrays_returns_one_embedding_per_array(
     embed: Callable[..., tuple[dict[str, Any], Any]],
 ) -> None:
     body, exchange = embed([[464, 2068], [7586, 21831, 374], [1115]])
-    lc.fail(count_problems(body, 3, "embeddings/token-arrays-input", exchange))
+    lc.fail(count_problems(body, 3, "token_arrays_input_conformance", exchange))
 
 
 @pytest.mark.requirement("embeddings/dimensions")
@@ -66,7 +66,7 @@ def test_dimensions_sets_the_vector_length(
     if not lengths or any(n != dims for n in lengths):
         lc.fail(
             problem(
-                "embeddings/dimensions", f"dimensions={dims} not honoured", exchange,
+                "dimensions_conformance", f"dimensions={dims} not honoured", exchange,
                 pointer="/data/0/embedding", expected=f"{dims} values per vector",
                 actual=f"vector lengths {lengths}",
             )
@@ -81,15 +81,19 @@ def test_base64_embedding_decodes_to_the_float_vector(
     text = TEXTS[:1]
     floats, _ = embed(text, encoding_format="float")
     encoded, exchange = embed(text, encoding_format="base64")
-    req = "embeddings/base64"
     vector = float_vector((floats.get("data") or [{}])[0])
     raw = ((encoded.get("data") or [{}])[0]).get("embedding")
     if vector is None:
-        lc.fail(problem(req, "the float response has no vector to compare with", exchange))
+        lc.fail(
+            problem(
+                "base64_conformance", "the float response has no vector to compare with", exchange
+            )
+        )
     if not isinstance(raw, str):
         lc.fail(
             problem(
-                req, "encoding_format base64 did not answer a base64 string", exchange,
+                "base64_conformance",
+                "encoding_format base64 did not answer a base64 string", exchange,
                 pointer="/data/0/embedding", expected="a base64 string",
                 actual=str(raw)[:80],
             )
@@ -97,11 +101,19 @@ def test_base64_embedding_decodes_to_the_float_vector(
     try:
         decoded = decode_float32_base64(raw)
     except ValueError as exc:
-        lc.fail(problem(req, "the base64 embedding does not decode", exchange, message=str(exc)))
+        lc.fail(
+            problem(
+                "base64_conformance",
+                "the base64 embedding does not decode",
+                exchange,
+                message=str(exc),
+            )
+        )
     if len(decoded) != len(vector) or not close(decoded, vector, oaic_config.deterministic):
         lc.fail(
             problem(
-                req, "the base64 embedding differs from the float vector", exchange,
+                "base64_conformance",
+                "the base64 embedding differs from the float vector", exchange,
                 pointer="/data/0/embedding",
                 expected=f"{len(vector) * 4} bytes = {len(vector)} float32 equal to the floats",
                 actual=f"{len(decoded) * 4} bytes; first values {decoded[:3]} vs {vector[:3]}",
@@ -117,7 +129,7 @@ def test_usage_counts_prompt_tokens(embed: Callable[..., tuple[dict[str, Any], A
     if not isinstance(prompt, int) or prompt <= 0 or total != prompt:
         lc.fail(
             problem(
-                "embeddings/usage", "usage does not count the prompt", exchange,
+                "usage_conformance", "usage does not count the prompt", exchange,
                 pointer="/usage", expected="prompt_tokens > 0 and total_tokens == prompt_tokens",
                 actual=usage,
             )
@@ -131,7 +143,7 @@ def test_data_is_listed_in_input_order(embed: Callable[..., tuple[dict[str, Any]
     if seen != list(range(len(TEXTS))):
         lc.fail(
             problem(
-                "embeddings/order", "data is not in input order", exchange, pointer="/data",
+                "order_conformance", "data is not in input order", exchange, pointer="/data",
                 expected=f"indexes {list(range(len(TEXTS)))} in this order",
                 actual=f"indexes {seen}",
             )
@@ -145,7 +157,7 @@ def test_unknown_model_returns_404_envelope(
     exchange = client.request(
         "POST", "/embeddings", json={"model": "oaic-no-such-model", "input": "hello"}
     )
-    assert_error(exchange, status=404, op=OP, requirement="embeddings/unknown-model")
+    assert_error(exchange, status=404, op=OP)
 
 
 @pytest.mark.requirement("embeddings/empty-input")
@@ -153,4 +165,4 @@ def test_empty_input_returns_400_envelope(
     client: ConformanceClient, embeddings_model: str, embeddings_served: None
 ) -> None:
     exchange = client.request("POST", "/embeddings", json={"model": embeddings_model, "input": ""})
-    assert_error(exchange, status=400, op=OP, requirement="embeddings/empty-input")
+    assert_error(exchange, status=400, op=OP)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from openai_conformance.checks import assert_conforms, assert_error
+from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.wire.client import ConformanceClient
@@ -45,10 +46,9 @@ PURPOSES = [
 
 def _check_echo(obj: dict[str, Any], purpose: str, filename: str, data: bytes) -> None:
     failures = [
-        lc.lifecycle_failure(
+        Failure.of(
             "file_echo_conformance",
             f"the File object does not echo {field}",
-            requirement="files/upload-each-purpose",
             operation="POST /files",
             pointer=f"/{field}",
             expected=repr(want),
@@ -88,10 +88,9 @@ def test_retrieve_returns_the_uploaded_file(
     stable = ("id", "object", "bytes", "created_at", "filename", "purpose")
     lc.fail(
         [
-            lc.lifecycle_failure(
+            Failure.of(
                 "retrieve_matches_create_conformance",
                 f"retrieved {key} differs from the upload's",
-                requirement="files/retrieve-matches-create",
                 operation="GET /files/{file_id}",
                 pointer=f"/{key}",
                 expected=repr(created.get(key)),
@@ -122,10 +121,9 @@ def test_content_download_is_byte_exact(
     if got != data:
         first = next((i for i, (a, b) in enumerate(zip(got, data, strict=False)) if a != b), None)
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "content_byte_exact_conformance",
                 "downloaded content differs from the uploaded bytes",
-                requirement="files/content-byte-exact",
                 operation="GET /files/{file_id}/content",
                 expected=f"{len(data)} bytes sha256 {lc.sha256(data)}",
                 actual=f"{len(got)} bytes sha256 {lc.sha256(got)}; first diff at byte {first}",
@@ -154,11 +152,9 @@ def test_content_download_has_a_sensible_content_type(
     ctype = (exchange.headers.get("content-type") or "").split(";")[0].strip().lower()
     if not (ctype in SENSIBLE_JSONL_TYPES or ctype.startswith("text/")):
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "content_type_conformance",
                 f"JSONL content served as {ctype or '(no content type)'}",
-                requirement="files/content-type",
-                level="SHOULD",
                 operation="GET /files/{file_id}/content",
                 expected=" | ".join(SENSIBLE_JSONL_TYPES) + " | text/*",
                 actual=ctype or None,
@@ -174,10 +170,9 @@ def test_delete_returns_deleted_true(client: ConformanceClient, cleanup: Cleanup
     body = assert_conforms(exchange, "DELETE /files/{file_id}")
     if body.get("deleted") is not True or body.get("id") != created["id"]:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "delete_conformance",
                 "the deletion object does not confirm the deletion of this file",
-                requirement="files/delete",
                 operation="DELETE /files/{file_id}",
                 pointer="/deleted",
                 expected=f"deleted: true, id: {created['id']!r}",
@@ -199,6 +194,4 @@ def test_deleted_file_answers_404_for_retrieve_content_and_delete(
         ("GET", f"/files/{file_id}/content", "GET /files/{file_id}/content"),
         ("DELETE", f"/files/{file_id}", "DELETE /files/{file_id}"),
     ):
-        assert_error(
-            client.request(method, path), status=404, op=op, requirement="files/deleted-is-gone"
-        )
+        assert_error(client.request(method, path), status=404, op=op)

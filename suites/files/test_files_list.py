@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from openai_conformance.checks import assert_conforms
+from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.wire.client import ConformanceClient
@@ -38,10 +39,9 @@ def test_list_with_purpose_filter_returns_only_that_purpose(
     wrong = [f.get("id") for f in page.get("data") or [] if f.get("purpose") != "assistants"]
     if wrong or mine[0] in [f.get("id") for f in page.get("data") or []]:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "purpose_filter_conformance",
                 "purpose=assistants returned files of another purpose",
-                requirement="files/list-purpose-filter",
                 operation=OP,
                 pointer="/data",
                 expected="only files with purpose 'assistants'",
@@ -69,10 +69,9 @@ def test_list_order_asc_and_desc_follow_creation_order(
     for order, want in (("asc", ids), ("desc", ids[::-1])):
         if seen[order] != want:
             failures.append(
-                lc.lifecycle_failure(
+                Failure.of(
                     "list_order_conformance",
                     f"order={order} does not list files in {order}ending creation order",
-                    requirement="files/list-order",
                     operation=OP,
                     pointer="/data",
                     expected=want,
@@ -91,9 +90,7 @@ def test_list_pagination_walks_every_file_exactly_once(
     walk = lc.walk_list(
         client, "/files", limit=2, params={"purpose": "user_data", "order": "desc"}, stop_after=ids
     )
-    lc.pagination_walk_conformance(
-        walk, ids[::-1], operation=OP, requirement="files/list-pagination", limit=2
-    )
+    lc.pagination_walk_conformance(walk, ids[::-1], operation=OP, limit=2)
 
 
 @pytest.mark.requirement("files/list-envelope-consistent")
@@ -114,10 +111,9 @@ def test_list_has_more_and_first_last_ids_agree_with_the_page(
         (full, lc.list_envelope_problems(full_page, last_page=True if complete else None)),
     ):
         failures += [
-            lc.lifecycle_failure(
+            Failure.of(
                 "list_envelope_conformance",
                 "inconsistent list envelope",
-                requirement="files/list-envelope-consistent",
                 operation=OP,
                 message=problem,
                 exchange=exchange,

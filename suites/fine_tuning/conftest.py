@@ -28,12 +28,6 @@ def succeeded_job(
     return seen
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _fine_tuning_supported(client: ConformanceClient) -> None:
-    """Every test is UNSUPPORTED when the target does not implement fine_tuning."""
-    lc.require_feature(client, "fine_tuning")
-
-
 @pytest.fixture
 def allow_destructive(oaic_config: RunConfig) -> None:
     """Request it before ``succeeded_job`` so a disallowed test costs no fine-tuning run."""

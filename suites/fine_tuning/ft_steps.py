@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai_conformance.checks import assert_unsupported_or_conforms
+from openai_conformance.checks import assert_conforms
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
@@ -43,7 +43,7 @@ def create_job(
     exchange = client.request("POST", "/fine_tuning/jobs", json=payload)
     if exchange.status >= 400 and exchange.status not in (404, 501):
         return {}, exchange
-    job = assert_unsupported_or_conforms(exchange, "POST /fine_tuning/jobs", feature=FEATURE)
+    job = assert_conforms(exchange, "POST /fine_tuning/jobs")
     jid = job["id"]
     lc.register_cancel(
         cleanup, client, "fine_tuning.job", f"/fine_tuning/jobs/{jid}", lc.FINE_TUNING, "job"

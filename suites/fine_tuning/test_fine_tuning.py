@@ -10,21 +10,19 @@ from ft_steps import GET, create_job, run_until
 
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.context import default_context
+from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 
-def _check(
-    cond: bool, req: str, title: str, op: str, ptr: str, exp: Any, act: Any, ex: Any = None
-) -> None:
+def _check(cond: bool, title: str, op: str, ptr: str, exp: Any, act: Any, ex: Any = None) -> None:
     if not cond:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "fine_tuning_conformance",
                 title,
-                requirement=req,
                 operation=op,
                 pointer=ptr,
                 expected=exp,
@@ -43,7 +41,6 @@ def test_create_supervised_job_returns_initial_state_echoing_request(
     op = "POST /fine_tuning/jobs"
     _check(
         job.get("status") in lc.FINE_TUNING.initial | {"running"},
-        "fine_tuning/create-supervised",
         "job not in an initial state",
         op,
         "/status",
@@ -53,7 +50,6 @@ def test_create_supervised_job_returns_initial_state_echoing_request(
     )
     _check(
         (job.get("method") or {}).get("type") == "supervised",
-        "fine_tuning/create-supervised",
         "method not echoed",
         op,
         "/method/type",
@@ -63,7 +59,6 @@ def test_create_supervised_job_returns_initial_state_echoing_request(
     )
     _check(
         job.get("metadata") == oaic_config.tag({"suite": "fine_tuning"}),
-        "fine_tuning/create-supervised",
         "metadata not echoed",
         op,
         "/metadata",
@@ -73,7 +68,6 @@ def test_create_supervised_job_returns_initial_state_echoing_request(
     )
     _check(
         job.get("seed") == 42,
-        "fine_tuning/create-supervised",
         "seed not echoed",
         op,
         "/seed",
@@ -91,7 +85,6 @@ def test_create_dpo_job_echoes_dpo_method(
     assert_conforms(ex, "POST /fine_tuning/jobs")
     _check(
         (job.get("method") or {}).get("type") == "dpo",
-        "fine_tuning/create-dpo",
         "dpo method not echoed",
         "POST /fine_tuning/jobs",
         "/method/type",
@@ -107,7 +100,6 @@ def test_polled_states_follow_legal_transitions(succeeded_job: lc.Observed) -> N
         succeeded_job.states,
         lc.FINE_TUNING,
         operation=GET,
-        requirement="fine_tuning/legal-transitions",
         exchange=succeeded_job.exchange,
     )
 
@@ -122,7 +114,6 @@ def test_succeeded_job_has_model_finish_time_tokens_and_results(succeeded_job: l
         missing.append("result_files")
     _check(
         job.get("status") == "succeeded" and not missing,
-        "fine_tuning/success-fields",
         "succeeded job lacks its outputs",
         GET,
         "/",
@@ -141,13 +132,10 @@ def test_events_page_newest_first_each_valid_each_once(
     full = assert_conforms(client.request("GET", path, params={"limit": 100}), op)
     ids = [e["id"] for e in full.get("data") or []]
     walk = lc.walk_list(client, path, limit=2, max_pages=60)
-    lc.pagination_walk_conformance(
-        walk, ids, operation=op, requirement="fine_tuning/events", limit=2
-    )
+    lc.pagination_walk_conformance(walk, ids, operation=op, limit=2)
     stamps = [e.get("created_at") for e in full.get("data") or []]
     _check(
         stamps == sorted(stamps, reverse=True),
-        "fine_tuning/events",
         "events are not newest first",
         op,
         "/data",
@@ -160,7 +148,6 @@ def test_events_page_newest_first_each_valid_each_once(
     ]
     _check(
         not bad,
-        "fine_tuning/events",
         "an event does not match FineTuningJobEvent",
         op,
         "/data",
@@ -180,7 +167,6 @@ def test_checkpoints_list_belongs_to_the_job(
     foreign = [c.get("id") for c in data if c.get("fine_tuning_job_id") != jid]
     _check(
         bool(data) and not foreign,
-        "fine_tuning/checkpoints",
         "checkpoints missing or of another job",
         op,
         "/data",
@@ -200,7 +186,6 @@ def test_result_files_are_downloadable(
         assert_conforms(ex, "GET /files/{file_id}/content")
         _check(
             bool(ex.content),
-            "fine_tuning/result-files",
             "result file is empty",
             "GET /files/{file_id}/content",
             "",
@@ -219,7 +204,6 @@ def test_fine_tuned_model_is_listed_and_retrievable(
     listed = [m.get("id") for m in assert_conforms(ex, "GET /models").get("data") or []]
     _check(
         model in listed,
-        "fine_tuning/model-listed",
         "fine-tuned model not in GET /models",
         "GET /models",
         "/data",
@@ -230,7 +214,6 @@ def test_fine_tuned_model_is_listed_and_retrievable(
     got = assert_conforms(client.request("GET", f"/models/{model}"), "GET /models/{model}")
     _check(
         got.get("id") == model,
-        "fine_tuning/model-listed",
         "GET /models/{model} answers another model",
         "GET /models/{model}",
         "/id",
@@ -256,9 +239,7 @@ def test_cancel_moves_running_job_to_cancelled(
         fast=lc.is_reference(oaic_config),
         start=seen,
     )
-    lc.reached_conformance(
-        seen, lc.FINE_TUNING, {"cancelled"}, operation=GET, requirement="fine_tuning/cancel"
-    )
+    lc.reached_conformance(seen, lc.FINE_TUNING, {"cancelled"}, operation=GET)
 
 
 @pytest.mark.requirement("fine_tuning/pause-resume")
@@ -273,7 +254,6 @@ def test_pause_moves_running_job_to_paused_and_resume_to_running(
     now = assert_conforms(client.request("GET", f"/fine_tuning/jobs/{jid}"), GET)
     _check(
         paused.get("status") == "paused" and now.get("status") == "paused",
-        "fine_tuning/pause-resume",
         "pause did not pause the job",
         "POST /fine_tuning/jobs/{fine_tuning_job_id}/pause",
         "/status",
@@ -285,7 +265,6 @@ def test_pause_moves_running_job_to_paused_and_resume_to_running(
     resumed = assert_conforms(ex, "POST /fine_tuning/jobs/{fine_tuning_job_id}/resume")
     _check(
         resumed.get("status") == "running",
-        "fine_tuning/pause-resume",
         "resume did not restart the job",
         "POST /fine_tuning/jobs/{fine_tuning_job_id}/resume",
         "/status",
@@ -301,15 +280,12 @@ def test_invalid_training_file_is_rejected_or_fails_with_error(
 ) -> None:
     job, ex = create_job(client, cleanup, oaic_config, data=lc.invalid_training_jsonl())
     if not job:
-        assert_error(
-            ex, status=400, op="POST /fine_tuning/jobs", requirement="fine_tuning/failure-has-error"
-        )
+        assert_error(ex, status=400, op="POST /fine_tuning/jobs")
         return
     seen = run_until(client, oaic_config, job)
     err = seen.body.get("error") or {}
     _check(
         seen.body.get("status") == "failed" and bool(err.get("code")) and bool(err.get("message")),
-        "fine_tuning/failure-has-error",
         "a job with an invalid training file did not fail with error populated",
         GET,
         "/error",
@@ -328,7 +304,6 @@ def test_create_with_unknown_base_model_is_rejected(
         ex,
         status=(400, 403, 404),
         op="POST /fine_tuning/jobs",
-        requirement="fine_tuning/unknown-model-rejected",
     )
 
 
@@ -354,7 +329,6 @@ def test_checkpoint_permissions_can_be_created_listed_and_deleted(
     listed = assert_conforms(client.request("GET", base), f"GET {op}")
     _check(
         perm in [p.get("id") for p in listed.get("data") or []],
-        "fine_tuning/checkpoint-permissions",
         "created permission not listed",
         f"GET {op}",
         "/data",
@@ -366,7 +340,6 @@ def test_checkpoint_permissions_can_be_created_listed_and_deleted(
     )
     _check(
         deleted.get("deleted") is True,
-        "fine_tuning/checkpoint-permissions",
         "permission deletion not confirmed",
         f"DELETE {op}/{{permission_id}}",
         "/deleted",
@@ -385,7 +358,6 @@ def test_fine_tuned_model_is_deletable(
     body = assert_conforms(ex, "DELETE /models/{model}")
     _check(
         body.get("deleted") is True,
-        "fine_tuning/model-deletable",
         "model deletion not confirmed",
         "DELETE /models/{model}",
         "/deleted",
@@ -397,5 +369,4 @@ def test_fine_tuned_model_is_deletable(
         client.request("GET", f"/models/{model}"),
         status=404,
         op="GET /models/{model}",
-        requirement="fine_tuning/model-deletable",
     )

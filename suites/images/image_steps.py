@@ -8,7 +8,6 @@ from typing import Any
 
 from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled
-from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import data_url_bytes, decode_base64, sniff_image
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
@@ -58,13 +57,10 @@ def data_problems(body: Any, n: int) -> list[Problem]:
     return [p for i, item in enumerate(data) for p in image_problems(item, f"/data/{i}")]
 
 
-def failures(
-    requirement: str, operation: str, exchange: Any, problems: list[Problem]
-) -> list[Failure]:
-    check = requirement.split("/", 1)[1].replace("-", "_") + "_conformance"
+def failures(check: str, operation: str, exchange: Any, problems: list[Problem]) -> list[Failure]:
     return [
-        lc.lifecycle_failure(
-            check, title, requirement=requirement, operation=operation, pointer=pointer,
+        Failure.of(
+            check, title, operation=operation, pointer=pointer,
             expected=expected, actual=actual, exchange=exchange,
         )
         for pointer, title, expected, actual in problems

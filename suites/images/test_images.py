@@ -7,7 +7,7 @@ import pytest
 from image_steps import data_problems, failures, image_problems, read_stream, require_claim
 
 from openai_conformance.checks import (
-    assert_unsupported_or_conforms,
+    assert_conforms,
     raise_failures,
     stream_event_schema_conformance,
 )
@@ -28,8 +28,8 @@ def test_generation_returns_png_images(
     require_claim(oaic_config, "images.generation")
     body = {"model": image_model, "prompt": PROMPT, "n": 1, "size": "1024x1024"}
     exchange = client.request("POST", "/images/generations", json=body)
-    answer = assert_unsupported_or_conforms(exchange, GEN, feature="images.generation")
-    lc.fail(failures("images/generation", GEN, exchange, data_problems(answer, 1)))
+    answer = assert_conforms(exchange, GEN)
+    lc.fail(failures("generation_conformance", GEN, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/edit")
@@ -40,8 +40,8 @@ def test_edit_of_a_png_returns_png_images(
     files = {"image": ("square.png", png_square(256), "image/png")}
     data = {"model": image_model, "prompt": PROMPT, "n": "1", "size": "1024x1024"}
     exchange = client.request("POST", "/images/edits", data=data, files=files)
-    answer = assert_unsupported_or_conforms(exchange, EDIT, feature="images.edit")
-    lc.fail(failures("images/edit", EDIT, exchange, data_problems(answer, 1)))
+    answer = assert_conforms(exchange, EDIT)
+    lc.fail(failures("edit_conformance", EDIT, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/variation")
@@ -52,8 +52,8 @@ def test_variation_of_a_png_returns_png_images(
     files = {"image": ("square.png", png_square(256), "image/png")}
     data = {"model": image_model, "n": "1", "size": "256x256", "response_format": "b64_json"}
     exchange = client.request("POST", "/images/variations", data=data, files=files)
-    answer = assert_unsupported_or_conforms(exchange, VARY, feature="images.variation")
-    lc.fail(failures("images/variation", VARY, exchange, data_problems(answer, 1)))
+    answer = assert_conforms(exchange, VARY)
+    lc.fail(failures("variation_conformance", VARY, exchange, data_problems(answer, 1)))
 
 
 @pytest.mark.requirement("images/streaming")
@@ -64,7 +64,7 @@ def test_generation_stream_sends_partials_then_one_completed(
     body = {"model": image_model, "prompt": PROMPT, "stream": True, "partial_images": 2}
     exchange, events = read_stream(client, "/images/generations", json=body)
     if exchange.status != 200:
-        assert_unsupported_or_conforms(exchange, GEN, feature="images.streaming")
+        assert_conforms(exchange, GEN)
     raise_failures(stream_event_schema_conformance(exchange, GEN, check_ctx))
     payloads = [e.json() for e in events]
     kinds = [p.get("type") for p in payloads]
@@ -81,4 +81,4 @@ def test_generation_stream_sends_partials_then_one_completed(
                          "partials then image_generation.completed", kinds[-5:]))  # fmt: skip
     for i, payload in enumerate(payloads):
         problems += image_problems(payload, f"/events/{i}", payload.get("output_format") or "png")
-    lc.fail(failures("images/streaming", GEN, exchange, problems))
+    lc.fail(failures("streaming_conformance", GEN, exchange, problems))

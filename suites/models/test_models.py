@@ -19,11 +19,8 @@ RETRIEVE_CAP = 10
 ENTRY = (("id", str), ("object", str), ("created", int), ("owned_by", str))
 
 
-def _problem(req: str, op: str, title: str, exchange: Any, **kw: Any) -> Failure:
-    check = req.split("/", 1)[1].replace("-", "_") + "_conformance"
-    return lc.lifecycle_failure(
-        check, title, requirement=req, operation=op, exchange=exchange, **kw
-    )
+def _problem(check: str, op: str, title: str, exchange: Any, **kw: Any) -> Failure:
+    return Failure.of(check, title, operation=op, exchange=exchange, **kw)
 
 
 def entry_problems(model: Any) -> list[tuple[str, str, Any]]:
@@ -46,24 +43,28 @@ def entry_problems(model: Any) -> list[tuple[str, str, Any]]:
 @pytest.mark.requirement("models/list-shape")
 def test_list_is_a_list_object_of_model_entries(model_list: tuple[dict[str, Any], Any]) -> None:
     body, exchange = model_list
-    req = "models/list-shape"
     failures = []
     assert_conforms(exchange, LIST)
     if not isinstance(body, dict) or body.get("object") != "list" or "data" not in body:
         lc.fail(
             _problem(
-                req, LIST, "the model list is not {object: list, data: [...]}", exchange,
+                "list_shape_conformance",
+                LIST, "the model list is not {object: list, data: [...]}", exchange,
                 pointer="", expected="{object: list, data: [...]}",
                 actual=str(body)[:120],
             )
         )  # fmt: skip
     if not body["data"]:
-        failures.append(_problem(req, LIST, "the model list is empty", exchange, pointer="/data"))
+        failures.append(
+            _problem(
+                "list_shape_conformance", LIST, "the model list is empty", exchange, pointer="/data"
+            )
+        )
     for i, model in enumerate(body["data"]):
         for pointer, expected, actual in entry_problems(model):
             failures.append(
                 _problem(
-                    req, LIST, f"data[{i}]{pointer} is wrong", exchange,
+                    "list_shape_conformance", LIST, f"data[{i}]{pointer} is wrong", exchange,
                     pointer=f"/data/{i}{pointer}", expected=expected, actual=actual,
                 )
             )  # fmt: skip
@@ -86,7 +87,8 @@ def test_each_listed_model_is_retrievable(
         if exchange.status != 200:
             failures.append(
                 _problem(
-                    "models/retrieve-listed", GET, f"listed {model['id']!r} is not retrievable",
+                    "retrieve_listed_conformance",
+                    GET, f"listed {model['id']!r} is not retrievable",
                     exchange, expected="200 with the Model object", actual=exchange.status_line(),
                 )
             )  # fmt: skip
@@ -96,7 +98,8 @@ def test_each_listed_model_is_retrievable(
             if got.get(key) != model.get(key):
                 failures.append(
                     _problem(
-                        "models/retrieve-listed", GET, f"retrieved {key} differs from the list",
+                        "retrieve_listed_conformance",
+                        GET, f"retrieved {key} differs from the list",
                         exchange, pointer=f"/{key}", expected=model.get(key),
                         actual=got.get(key),
                     )
@@ -109,4 +112,4 @@ def test_unknown_model_id_returns_404_envelope(
     client: ConformanceClient, model_list: tuple[dict[str, Any], Any]
 ) -> None:
     exchange = client.request("GET", "/models/oaic-no-such-model-0")
-    assert_error(exchange, status=404, op=GET, requirement="models/unknown-404")
+    assert_error(exchange, status=404, op=GET)

@@ -1,10 +1,10 @@
 """Steps the realtime scenarios share: connecting (with the feature gates), a generated PCM16
 tone, turning server VAD off, adding a user message and running one response.
 
-``connect(client, config, requirement, intent=None, feature=...)`` is a context manager yielding
+``connect(client, config, intent=None, feature=...)`` is a context manager yielding
 a ``RealtimeSession`` (``openai_conformance.scenario.realtime``): DISABLED when the profile does not
-claim ``feature`` or names no realtime model, UNSUPPORTED when the target has no realtime endpoint
-(handshake answered 404, or refused and a plain GET of the URL answered 404: see ``_absent``).
+claim ``feature`` or names no realtime model. (A target without the realtime WebSocket never
+gets here: the plugin's absence rule probes it, from suites/realtime/feature.yaml.)
 Every wait is bounded: ``reply_s`` (the stream idle deadline) per reply,
 ``response_s`` (the whole-stream deadline) for a full response.
 """
@@ -16,14 +16,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.checks.outcomes import Disabled, Unsupported
-from openai_conformance.contract.requirements import Requirement
+from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import pcm16_tone
 from openai_conformance.scenario.realtime import OPERATION, RealtimeSession
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
-from openai_conformance.wire.exchange import WebSocketRejected
 
 RATE = 24000  # the GA default input format: audio/pcm at 24 kHz, mono, 16-bit little endian
 PCM_FORMAT = {"type": "audio/pcm", "rate": RATE}
@@ -41,7 +39,6 @@ def response_s(config: RunConfig) -> float:
 def connect(
     client: ConformanceClient,
     config: RunConfig,
-    requirement: Requirement | None,
     *,
     intent: str | None = None,
     feature: str = "realtime.websocket",
@@ -51,44 +48,8 @@ def connect(
         raise Disabled(f"the profile does not claim {feature}")
     params = {"intent": intent} if intent else {"model": lc.model_for(config, "realtime")}
     with contextlib.ExitStack() as stack:
-        try:
-            ws = stack.enter_context(client.websocket("/realtime", params, operation=OPERATION))
-        except WebSocketRejected as exc:
-            if exc.status == 404:
-                raise Unsupported(f"{feature}: the WebSocket handshake was answered 404") from None
-            absent = _absent(client, params)
-            if absent:
-                raise Unsupported(
-                    f"{feature}: the WebSocket handshake was answered {exc.status} and {absent}"
-                ) from None
-            raise
-        yield RealtimeSession(
-            ws,
-            reply_s=reply_s(config),
-            requirement=getattr(requirement, "id", None),
-            level=getattr(requirement, "level", "MUST"),
-        )
-
-
-def _absent(client: ConformanceClient, params: dict[str, str]) -> str | None:
-    """Why the target has no realtime endpoint at all, or None.
-
-    Web frameworks refuse a WebSocket upgrade to a route they do not have with 403 (starlette,
-    uvicorn), which a client cannot tell from an auth refusal. A plain GET of the same URL
-    tells them apart: a target without the route answers it 404 with the error envelope, a
-    target that refused our credentials answers 401/403."""
-    from openai_conformance.checks import envelope_problems
-
-    exchange = client.request("GET", "/realtime", params=params)
-    if exchange.status not in (404, 501):
-        return None
-    try:
-        body = exchange.json()
-    except ValueError:
-        return None
-    if envelope_problems(body):
-        return None
-    return f"GET /realtime answers {exchange.status} ({body['error'].get('message') or ''})"
+        ws = stack.enter_context(client.websocket("/realtime", params, operation=OPERATION))
+        yield RealtimeSession(ws, reply_s=reply_s(config))
 
 
 def append_tone(rt: RealtimeSession, ms: int = 300) -> None:

@@ -1,7 +1,7 @@
 """Requests and assertions the responses suite shares.
 
-``create(client, body, requirement)`` POSTs a valid request: 200 and a conforming ``Response``
-or FAIL (a rejection names the error received). ``stream(client, body, requirement)`` streams
+``create(client, body)`` POSTs a valid request: 200 and a conforming ``Response``
+or FAIL (a rejection names the error received). ``stream(client, body)`` streams
 it to the end and returns ``(exchange, replay)`` (``streams.replay_responses_stream``).
 ``expect(...)`` raises a structured Failure unless a condition holds.
 """
@@ -19,7 +19,7 @@ from openai_conformance.wire.client import ConformanceClient
 OP = "POST /responses"
 
 
-def _rejected(exchange: Any, requirement: str) -> ConformanceFailure:
+def _rejected(exchange: Any) -> ConformanceFailure:
     try:
         body: Any = exchange.json()
     except ValueError:
@@ -28,7 +28,6 @@ def _rejected(exchange: Any, requirement: str) -> ConformanceFailure:
         Failure(
             title=f"a valid request was rejected with {exchange.status}",
             check="accepted_conformance",
-            requirement=requirement,
             operation=OP,
             message="the request is valid per the contract and must succeed",
             expected="200",
@@ -37,24 +36,20 @@ def _rejected(exchange: Any, requirement: str) -> ConformanceFailure:
     )
 
 
-def create(
-    client: ConformanceClient, body: dict[str, Any], requirement: str
-) -> tuple[Any, dict[str, Any]]:
+def create(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     exchange = client.request("POST", "/responses", json=body)
     if exchange.status != 200:
-        raise _rejected(exchange, requirement)
+        raise _rejected(exchange)
     result: dict[str, Any] = assert_conforms(exchange, OP)
     return exchange, result
 
 
-def stream(
-    client: ConformanceClient, body: dict[str, Any], requirement: str
-) -> tuple[Any, ResponsesStream]:
+def stream(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, ResponsesStream]:
     with client.stream("POST", "/responses", json={**body, "stream": True}) as s:
         if s.status != 200:
             s.read()
             s.finish()
-            raise _rejected(s.exchange, requirement)
+            raise _rejected(s.exchange)
         for _ in s.events():
             pass
     return s.exchange, replay_responses_stream(s.exchange.events)
@@ -62,7 +57,6 @@ def stream(
 
 def expect(
     condition: bool,
-    requirement: str,
     exchange: Any,
     title: str,
     *,
@@ -71,7 +65,6 @@ def expect(
     pointer: str | None = None,
     expected: Any = None,
     actual: Any = None,
-    level: str = "MUST",
 ) -> None:
     if condition:
         return
@@ -79,8 +72,6 @@ def expect(
         Failure.of(
             check,
             title,
-            requirement=requirement,
-            level=level,
             operation=operation,
             pointer=pointer,
             expected=expected,

@@ -67,57 +67,51 @@ def _bodies(text_body: dict[str, Any], config: RunConfig) -> list[dict[str, Any]
 def test_stream_starts_with_response_created(
     client: ConformanceClient, text_body: dict[str, Any]
 ) -> None:
-    req = "responses/stream-first-event"
-    exchange, replay = stream(client, text_body, req)
-    raise_failures(responses_stream_first_event_conformance(exchange, replay, requirement=req))
+    exchange, replay = stream(client, text_body)
+    raise_failures(responses_stream_first_event_conformance(exchange, replay))
 
 
 @pytest.mark.requirement("responses/stream-sequence")
 def test_stream_sequence_numbers_strictly_increase(
     client: ConformanceClient, text_body: dict[str, Any]
 ) -> None:
-    req = "responses/stream-sequence"
-    exchange, replay = stream(client, text_body, req)
-    raise_failures(responses_stream_sequence_conformance(exchange, replay, requirement=req))
+    exchange, replay = stream(client, text_body)
+    raise_failures(responses_stream_sequence_conformance(exchange, replay))
 
 
 @pytest.mark.requirement("responses/stream-nesting")
 def test_stream_items_and_parts_nest_with_consistent_indexes(
     client: ConformanceClient, text_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
-    req = "responses/stream-nesting"
     for body in _bodies(text_body, oaic_config):
-        exchange, replay = stream(client, body, req)
-        raise_failures(responses_stream_completed_conformance(exchange, replay, requirement=req))
-        raise_failures(responses_stream_nesting_conformance(exchange, replay, requirement=req))
+        exchange, replay = stream(client, body)
+        raise_failures(responses_stream_completed_conformance(exchange, replay))
+        raise_failures(responses_stream_nesting_conformance(exchange, replay))
 
 
 @pytest.mark.requirement("responses/stream-deltas")
 def test_stream_deltas_concatenate_to_done_values_and_final_output(
     client: ConformanceClient, text_body: dict[str, Any], oaic_config: RunConfig
 ) -> None:
-    req = "responses/stream-deltas"
     for body in _bodies(text_body, oaic_config):
-        exchange, replay = stream(client, body, req)
-        raise_failures(responses_stream_completed_conformance(exchange, replay, requirement=req))
-        raise_failures(responses_stream_deltas_conformance(exchange, replay, requirement=req))
+        exchange, replay = stream(client, body)
+        raise_failures(responses_stream_completed_conformance(exchange, replay))
+        raise_failures(responses_stream_deltas_conformance(exchange, replay))
 
 
 @pytest.mark.requirement("responses/stream-terminal-event")
 def test_stream_ends_with_exactly_one_terminal_event(
     client: ConformanceClient, text_body: dict[str, Any]
 ) -> None:
-    req = "responses/stream-terminal-event"
-    exchange, replay = stream(client, text_body, req)
-    raise_failures(responses_stream_terminal_conformance(exchange, replay, requirement=req))
+    exchange, replay = stream(client, text_body)
+    raise_failures(responses_stream_terminal_conformance(exchange, replay))
 
 
 @pytest.mark.requirement("responses/stream-event-schema")
 def test_stream_events_and_final_response_validate(
     client: ConformanceClient, text_body: dict[str, Any], check_ctx: CheckContext
 ) -> None:
-    req = "responses/stream-event-schema"
-    exchange, replay = stream(client, text_body, req)
+    exchange, replay = stream(client, text_body)
     failures = stream_event_schema_conformance(exchange, OP, check_ctx)
     if replay.final is not None:
         for v in check_ctx.validator.validate(replay.final, "Response"):
@@ -127,7 +121,6 @@ def test_stream_events_and_final_response_validate(
                 Failure(
                     title="the final response violates the Response schema",
                     check="stream_event_schema_conformance",
-                    requirement=req,
                     operation=OP,
                     pointer=f"/final{v.pointer}",
                     message=v.message,

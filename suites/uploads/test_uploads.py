@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.checks import assert_conforms, assert_error, assert_unsupported_or_conforms
+from openai_conformance.checks import assert_conforms, assert_error
+from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.wire.client import ConformanceClient
@@ -31,7 +32,7 @@ def _create(
             "purpose": "assistants",
         },
     )
-    body = assert_unsupported_or_conforms(exchange, "POST /uploads", feature="uploads")
+    body = assert_conforms(exchange, "POST /uploads")
     up_id = body["id"]
     lc.register_undo(cleanup, client, "upload", up_id, "POST", f"/uploads/{up_id}/cancel", filename)
     return body, exchange
@@ -79,13 +80,12 @@ def _complete(
     return exchange
 
 
-def _status_failure(req: str, op: str, want: str, got: Any, exchange: Any) -> None:
+def _status_failure(op: str, want: str, got: Any, exchange: Any) -> None:
     if got != want:
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "upload_status_conformance",
                 f"upload status is {got!r}, expected {want!r}",
-                requirement=req,
                 operation=op,
                 pointer="/status",
                 expected=repr(want),
@@ -100,9 +100,7 @@ def test_create_returns_pending_upload_with_expires_at(
     client: ConformanceClient, cleanup: CleanupRegistry
 ) -> None:
     body, exchange = _create(client, cleanup, 10, "p.txt")
-    _status_failure(
-        "uploads/create-pending", "POST /uploads", "pending", body.get("status"), exchange
-    )
+    _status_failure("POST /uploads", "pending", body.get("status"), exchange)
     expires, created = body.get("expires_at"), body.get("created_at")
     problems = []
     if not (isinstance(expires, int) and isinstance(created, int) and expires > created):
@@ -112,10 +110,9 @@ def test_create_returns_pending_upload_with_expires_at(
             problems.append((f"/{field}", repr(want), body.get(field)))
     lc.fail(
         [
-            lc.lifecycle_failure(
+            Failure.of(
                 "upload_create_conformance",
                 f"created upload has an unexpected {ptr[1:]}",
-                requirement="uploads/create-pending",
                 operation="POST /uploads",
                 pointer=ptr,
                 expected=want,
@@ -146,19 +143,16 @@ def test_complete_assembles_parts_in_part_ids_order(
     expected, exchange = _assemble(client, cleanup, md5=False)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     op = "POST /uploads/{upload_id}/complete"
-    _status_failure(
-        "uploads/complete-assembles-in-order", op, "completed", body.get("status"), exchange
-    )
+    _status_failure(op, "completed", body.get("status"), exchange)
     nested = body.get("file") or {}
     content = client.request("GET", f"/files/{nested.get('id')}/content")
     assert_conforms(content, "GET /files/{file_id}/content")
     got = bytes(content.content)
     if got != expected or nested.get("bytes") != len(expected):
         lc.fail(
-            lc.lifecycle_failure(
+            Failure.of(
                 "upload_assembly_conformance",
                 "the completed file is not the parts concatenated in part_ids order",
-                requirement="uploads/complete-assembles-in-order",
                 operation=op,
                 pointer="/file",
                 expected=f"{len(expected)} bytes sha256 {lc.sha256(expected)}",
@@ -175,7 +169,6 @@ def test_complete_with_matching_md5_succeeds(
     _, exchange = _assemble(client, cleanup, md5=True)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     _status_failure(
-        "uploads/complete-with-md5",
         "POST /uploads/{upload_id}/complete",
         "completed",
         body.get("status"),
@@ -192,7 +185,6 @@ def test_cancel_moves_pending_upload_to_cancelled(
     got = assert_conforms(exchange, "POST /uploads/{upload_id}/cancel")
     cleanup.discard("upload", body["id"])
     _status_failure(
-        "uploads/cancel",
         "POST /uploads/{upload_id}/cancel",
         "cancelled",
         got.get("status"),
@@ -214,7 +206,6 @@ def test_add_part_to_cancelled_upload_is_rejected(
         exchange,
         status=(400, 404, 409),
         op="POST /uploads/{upload_id}/parts",
-        requirement="uploads/no-parts-after-cancel",
     )
 
 
@@ -229,7 +220,6 @@ def test_complete_with_byte_count_mismatch_is_rejected(
         exchange,
         status=400,
         op="POST /uploads/{upload_id}/complete",
-        requirement="uploads/bytes-mismatch-rejected",
     )
 
 
@@ -248,7 +238,6 @@ def test_complete_with_unknown_part_id_is_rejected(
         exchange,
         status=(400, 404),
         op="POST /uploads/{upload_id}/complete",
-        requirement="uploads/unknown-part-rejected",
     )
 
 
@@ -266,5 +255,4 @@ def test_completing_an_upload_twice_is_rejected(
         again,
         status=(400, 409),
         op="POST /uploads/{upload_id}/complete",
-        requirement="uploads/complete-once",
     )

@@ -8,10 +8,9 @@ from checks_support import CHAT_BODY, ERROR_BODY, MODELS_BODY, FakeExchange
 from openai_conformance.checks import (
     assert_conforms,
     assert_error,
-    assert_unsupported_or_conforms,
     findings,
 )
-from openai_conformance.checks.outcomes import ConformanceFailure, Unsupported
+from openai_conformance.checks.outcomes import ConformanceFailure
 
 
 def test_assert_conforms_returns_the_body_of_a_conformant_exchange(ctx):
@@ -53,17 +52,3 @@ def test_assert_error_checks_param_and_code(ctx):
 
 def test_assert_error_accepts_several_statuses(ctx):
     assert_error(FakeExchange(404, ERROR_BODY), (400, 404), ctx=ctx)
-
-
-def test_assert_unsupported_or_conforms_raises_unsupported_on_enveloped_404(ctx):
-    with pytest.raises(Unsupported, match="responses"):
-        assert_unsupported_or_conforms(
-            FakeExchange(404, ERROR_BODY), "POST /responses", feature="responses", ctx=ctx
-        )
-
-
-def test_assert_unsupported_or_conforms_fails_a_bare_404(ctx):
-    with pytest.raises(ConformanceFailure):
-        assert_unsupported_or_conforms(
-            FakeExchange(404, "Not Found", content_type="text/plain"), "GET /models", ctx=ctx
-        )

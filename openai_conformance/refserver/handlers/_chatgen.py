@@ -38,68 +38,95 @@ STOP_ON_TOOL_CALL = F(
     "chat-finish-reason-stop-on-tool-call",
     "finish_reason is 'stop' although the choice carries tool calls",
     "chat.finish_reason_tool_calls_conformance",
+    breaks=["chat/finish-reason-tool-calls"],
 )
 STOP_ON_LENGTH = F(
     "chat-finish-reason-stop-on-length",
     "finish_reason is 'stop' although max tokens cut the answer",
     "chat.finish_reason_length_conformance",
+    breaks=["chat/max-completion-tokens", "chat/max-tokens"],
 )
 ARGS_OBJECT = F(
     "chat-tool-arguments-object",
     "tool_calls[].function.arguments is a JSON object instead of a JSON string",
     "chat.tool_arguments_conformance",
+    breaks=[
+        "chat/finish-reason-tool-calls",
+        "chat/parallel-tool-call-ids",
+        "chat/stream-tool-call-deltas",
+        "chat/tool-arguments-json-string",
+        "chat/tool-choice-named",
+        "chat/tool-choice-required",
+    ],
 )
 DUPLICATE_IDS = F(
     "chat-duplicate-tool-call-ids",
     "every tool call of a response carries the same id",
     "chat.tool_call_ids_conformance",
+    breaks=["chat/parallel-tool-call-ids"],
 )
 IGNORE_RESPONSE_FORMAT = F(
     "chat-ignore-response-format",
     "response_format json_object/json_schema is accepted and ignored (plain text answer)",
     "chat.response_format_conformance",
+    breaks=["chat/json-mode", "chat/structured-outputs"],
 )
 IGNORE_TOOL_CHOICE = F(
     "chat-ignore-tool-choice",
     "tool_choice is ignored (always behaves as 'auto')",
     "chat.tool_choice_conformance",
+    breaks=["chat/tool-choice-named", "chat/tool-choice-none", "chat/tool-choice-required"],
 )
-IGNORE_STOP = F("chat-ignore-stop", "stop sequences are ignored", "chat.stop_conformance")
-IGNORE_N = F("chat-ignore-n", "n > 1 returns a single choice", "chat.n_conformance")
+IGNORE_STOP = F(
+    "chat-ignore-stop", "stop sequences are ignored", "chat.stop_conformance", breaks=["chat/stop"]
+)
+IGNORE_N = F(
+    "chat-ignore-n",
+    "n > 1 returns a single choice",
+    "chat.n_conformance",
+    breaks=["chat/n-choices", "chat/stream-finish-reason"],
+)
 IGNORE_MAX_COMPLETION = F(
     "chat-ignore-max-completion-tokens",
     "max_completion_tokens is ignored (max_tokens still honoured)",
     "chat.max_completion_tokens_conformance",
+    breaks=["chat/max-completion-tokens"],
 )
 REJECT_DEVELOPER = F(
     "chat-reject-developer-role",
     "messages with role 'developer' are rejected with 400",
     "chat.developer_role_conformance",
+    breaks=["chat/developer-role"],
 )
 REJECT_PARTS = F(
     "chat-reject-content-parts",
     "message content given as an array of parts is rejected with 400",
     "chat.content_parts_conformance",
+    breaks=["chat/content-parts", "chat/image-input"],
 )
 REJECT_STREAM_OPTIONS = F(
     "chat-reject-stream-options",
     "stream_options is rejected as an unknown field (400)",
     "chat.stream_options_accepted_conformance",
+    breaks=["chat/newer-fields-accepted", "chat/stream-include-usage"],
 )
 LOGPROBS_LEGACY = F(
     "chat-logprobs-completions-shape",
     "chat logprobs use the legacy Completions shape (tokens/token_logprobs/top_logprobs)",
     "chat.logprobs_shape_conformance",
+    breaks=["chat/logprobs-shape"],
 )
 USAGE_WRONG_TOTAL = F(
     "chat-usage-wrong-total",
     "usage.total_tokens is prompt + completion + 1",
     "chat.usage_totals_conformance",
+    breaks=["chat/stream-include-usage", "chat/usage-totals"],
 )
 USAGE_PROMPT_TIMES_N = F(
     "chat-usage-prompt-times-n",
     "usage.prompt_tokens is multiplied by n",
     "chat.usage_totals_conformance",
+    breaks=["chat/usage-prompt-once"],
 )
 
 
@@ -107,6 +134,7 @@ REJECT_MESSAGE_NAME = F(
     "chat-reject-message-name",
     "messages[].name is rejected as an unknown field (400)",
     "chat.newer_fields_accepted_conformance",
+    breaks=["chat/newer-fields-accepted"],
 )
 
 

@@ -29,51 +29,61 @@ SPEECH_WRONG_CONTENT_TYPE = declare(
     "speech-wrong-content-type",
     "speech audio is sent as application/json whatever response_format asks",
     "audio.speech_content_type_conformance",
+    breaks=["audio/speech-format"],
 )
 VERBOSE_NO_SEGMENTS = declare(
     "transcription-verbose-json-missing-segments",
     "verbose_json transcriptions lack segments/words even when timestamp_granularities asks",
     "audio.transcription_verbose_json_conformance",
+    breaks=["audio/transcription-timestamps"],
 )
 SPEECH_WAV_NO_HEADER = declare(
     "speech-wav-without-header",
     "response_format wav answers raw PCM samples without the RIFF/WAVE header",
     "audio/speech-format",
+    breaks=["audio/speech-format[wav]"],
 )
 SPEECH_STREAM_NO_DONE = declare(
     "speech-stream-no-done",
     "the speech SSE stream ends without its speech.audio.done event",
     "audio/speech-stream",
+    breaks=["audio/speech-stream"],
 )
 JSON_AS_TEXT = declare(
     "transcript-json-as-text",
     "response_format json answers the bare transcript as text/plain",
     "audio/transcription-formats, audio/translation-formats",
+    breaks=["audio/transcription-formats[json]", "audio/translation-formats[json]"],
 )
 TEXT_AS_JSON = declare(
     "transcript-text-as-json",
     "response_format text answers a JSON object {text} instead of plain text",
     "audio/transcription-formats, audio/translation-formats",
+    breaks=["audio/transcription-formats[text]", "audio/translation-formats[text]"],
 )
 SRT_MALFORMED = declare(
     "srt-malformed",
     "srt captions lack cue numbers and use '.' instead of ',' in timestamps",
     "audio/transcription-formats, audio/translation-formats",
+    breaks=["audio/transcription-formats[srt]", "audio/translation-formats[srt]"],
 )
 VTT_NO_HEADER = declare(
     "vtt-missing-header",
     "vtt captions lack the WEBVTT header line",
     "audio/transcription-formats, audio/translation-formats",
+    breaks=["audio/transcription-formats[vtt]", "audio/translation-formats[vtt]"],
 )
 VERBOSE_NO_LANGUAGE = declare(
     "transcript-verbose-json-missing-language",
     "verbose_json transcripts and translations lack the language field",
     "audio/transcription-formats, audio/translation-formats",
+    breaks=["audio/transcription-formats[verbose_json]", "audio/translation-formats[verbose_json]"],
 )
 STREAM_DELTA_MISMATCH = declare(
     "transcription-stream-delta-mismatch",
     "streamed transcript deltas skip the last word, so they do not concatenate to the done text",
     "audio/transcription-stream",
+    breaks=["audio/transcription-stream"],
 )
 
 CONTENT_TYPES = {

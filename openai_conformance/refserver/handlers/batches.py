@@ -61,48 +61,57 @@ OUTPUT_NO_CUSTOM_ID = declare(
     "batches-output-missing-custom-id",
     "Batch output lines lack custom_id.",
     "batches: every custom_id appears exactly once across output and error files",
+    breaks=["batches/custom-id-once", "batches/output-lines-validate"],
 )
 GOES_BACKWARDS = declare(
     "batches-state-goes-backwards",
     "During the second half of finalizing the batch reports in_progress again.",
     "batches: only legal status transitions",
+    breaks=["batches/legal-transitions"],
 )
 SKIP_TIMESTAMPS = declare(
     "batches-skip-timestamps",
     "The batch never reports in_progress_at or finalizing_at, although it passed those states.",
     "batches: timestamps appear as states are reached",
+    breaks=["batches/timestamps"],
 )
 COUNTS_INCONSISTENT = declare(
     "batches-request-counts-inconsistent",
     "request_counts.total is one more than completed + failed once the batch is terminal.",
     "batches: request_counts total = completed + failed",
+    breaks=["batches/request-counts"],
 )
 DUPLICATE_CUSTOM_ID = declare(
     "batches-duplicate-custom-id",
     "The first output line is written twice, so its custom_id appears twice.",
     "batches: every custom_id appears exactly once across output and error files",
+    breaks=["batches/custom-id-once"],
 )
 CANCEL_IGNORED = declare(
     "batches-cancel-ignored",
     "POST /batches/{id}/cancel answers the batch but does not cancel it.",
     "batches: cancel moves the batch to cancelling then cancelled",
+    breaks=["batches/cancel"],
 )
 ACCEPT_WRONG_PURPOSE = declare(
     "batches-accept-wrong-purpose",
     "POST /batches accepts an input file whose purpose is not batch.",
     "batches: input file must have purpose batch",
+    breaks=["batches/input-purpose-enforced"],
 )
 ACCEPT_UNKNOWN_ENDPOINT = declare(
     "batches-accept-unknown-endpoint",
     "POST /batches creates a batch for an endpoint that does not exist instead of a 400 "
     "naming `endpoint`.",
     "batches/unknown-endpoint-rejected",
+    breaks=["batches/unknown-endpoint-rejected"],
 )
 DROP_INVALID_LINE = declare(
     "batches-drop-invalid-line",
     "An input line lacking custom_id, method, url or body is skipped silently: it is neither "
     "in errors.data nor in the error file.",
     "batches/invalid-lines-reported",
+    breaks=["batches/invalid-lines-reported"],
 )
 
 

@@ -27,72 +27,122 @@ NO_DONE = declare(
     "chat-stream-no-done",
     "the chat stream ends without data: [DONE]",
     "chat.stream_done_conformance",
+    breaks=["chat/stream-terminal-signal"],
 )
 DATA_NO_SPACE = declare(
     "chat-stream-data-no-space",
     "chat stream lines are 'data:{json}' without the space (legal SSE; a SHOULD finding)",
     "sse.framing_conformance",
+    breaks=["chat/stream-sse-framing", "core/sse-framing"],
 )
 WRONG_CONTENT_TYPE = declare(
     "chat-stream-wrong-content-type",
     "the chat stream is sent as text/plain instead of text/event-stream",
     "sse.content_type_conformance",
+    breaks=["chat/stream-content-type", "core/stream-event-schema"],
 )
 TOOL_CALL_NO_INDEX = declare(
     "chat-stream-tool-call-no-index",
     "streamed tool-call deltas lack 'index'",
     "chat.stream_tool_call_deltas_conformance",
+    breaks=["chat/stream-tool-call-deltas"],
 )
 ROLE_MISSING = declare(
     "chat-stream-role-missing",
     "the first delta of each choice does not carry the role",
     "chat.stream_first_delta_role_conformance",
+    breaks=["chat/stream-first-delta-role"],
 )
 INCONSISTENT_ID = declare(
     "chat-stream-inconsistent-id",
     "chunks after the first carry a different id",
     "chat.stream_consistent_ids_conformance",
+    breaks=["chat/stream-chunk-identity"],
 )
 USAGE_CHOICES_NULL = declare(
     "chat-stream-usage-choices-null",
     "the usage chunk has choices: null instead of []",
     "chat.stream_usage_chunk_conformance",
+    breaks=["chat/stream-include-usage"],
 )
 USAGE_ALWAYS = declare(
     "chat-stream-usage-always",
     "the usage chunk is sent although stream_options.include_usage was not set",
     "chat.stream_usage_chunk_conformance",
+    breaks=["chat/stream-usage-only-when-asked"],
 )
 USAGE_NEVER = declare(
     "chat-stream-usage-never",
     "no usage chunk although stream_options.include_usage is true",
     "chat.stream_usage_chunk_conformance",
+    breaks=["chat/stream-include-usage"],
 )
 CONTENT_AFTER_DONE = declare(
     "chat-stream-content-after-done",
     "another chunk is sent after data: [DONE]",
     "chat.stream_done_conformance",
+    breaks=[
+        "chat/stream-finish-reason",
+        "chat/stream-include-usage",
+        "chat/stream-terminal-signal",
+        "core/stream-event-schema",
+    ],
 )
 HANG = declare(
     "chat-stream-hang",
     f"the chat stream stops after two chunks and stays open ~{int(sse.HANG_SECONDS)} s",
     "sse.idle_deadline_conformance",
+    breaks=[
+        "chat/newer-fields-accepted",
+        "chat/reasoning-standard-fields",
+        "chat/stream-chunk-identity",
+        "chat/stream-content-matches",
+        "chat/stream-content-type",
+        "chat/stream-finish-reason",
+        "chat/stream-first-delta-role",
+        "chat/stream-include-usage",
+        "chat/stream-no-stall",
+        "chat/stream-sse-framing",
+        "chat/stream-terminal-signal",
+        "chat/stream-tool-call-deltas",
+        "chat/stream-usage-only-when-asked",
+    ],
 )
 MIDSTREAM_ERROR = declare(
     "chat-stream-midstream-error",
     'after two chunks the stream sends data: {"error": {...}} and ends',
     "chat.stream_midstream_error_conformance",
+    breaks=[
+        "chat/reasoning-standard-fields",
+        "chat/stream-chunk-identity",
+        "chat/stream-content-matches",
+        "chat/stream-finish-reason",
+        "chat/stream-first-delta-role",
+        "chat/stream-include-usage",
+        "chat/stream-no-stall",
+        "chat/stream-tool-call-deltas",
+        "chat/stream-usage-only-when-asked",
+    ],
 )
 
 MIDSTREAM_ERROR_FLAT = declare(
     "chat-stream-midstream-error-flat",
     'after two chunks the stream sends data: {"message": ...} (no error envelope) and ends',
     "chat.stream_terminal_conformance",
+    breaks=[
+        "chat/stream-chunk-identity",
+        "chat/stream-content-matches",
+        "chat/stream-finish-reason",
+        "chat/stream-include-usage",
+        "chat/stream-terminal-signal",
+        "chat/stream-tool-call-deltas",
+    ],
 )
 REASONING_CONTENT = declare(
     "chat-reasoning-content",
     "messages and deltas carry a non-standard reasoning_content field",
     "chat.reasoning_fields_conformance",
+    breaks=["chat/reasoning-standard-fields"],
 )
 
 _ARG_PIECES = 3

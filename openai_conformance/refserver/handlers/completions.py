@@ -20,26 +20,43 @@ ECHO_PROMPT = declare(
     "completions-echo-prompt",
     "the prompt is echoed in front of the text although echo is not set",
     "completions/text",
+    breaks=["completions/text"],
 )
-N_IGNORED = declare("completions-n-ignored", "n > 1 returns a single choice", "completions/n")
-STOP_IGNORED = declare("completions-stop-ignored", "stop sequences are ignored", "completions/stop")
+N_IGNORED = declare(
+    "completions-n-ignored",
+    "n > 1 returns a single choice",
+    "completions/n",
+    breaks=["completions/n"],
+)
+STOP_IGNORED = declare(
+    "completions-stop-ignored",
+    "stop sequences are ignored",
+    "completions/stop",
+    breaks=["completions/stop"],
+)
 MAX_TOKENS_IGNORED = declare(
     "completions-max-tokens-ignored",
     "max_tokens is ignored: the whole text comes back with finish_reason stop",
     "completions/max-tokens",
+    breaks=["completions/max-tokens"],
 )
 USAGE_WRONG_TOTAL = declare(
     "completions-usage-wrong-total",
     "usage.total_tokens counts the completion tokens only",
     "completions/usage",
+    breaks=["completions/usage"],
 )
 NO_DONE = declare(
-    "completions-no-done", "the completion stream ends without data: [DONE]", "completions/stream"
+    "completions-no-done",
+    "the completion stream ends without data: [DONE]",
+    "completions/stream",
+    breaks=["completions/stream"],
 )
 LOGPROBS_CHAT_SHAPE = declare(
     "completions-logprobs-chat-shape",
     "legacy logprobs come in the Chat Completions shape ({content: [...]})",
     "completions/logprobs",
+    breaks=["completions/logprobs"],
 )
 
 

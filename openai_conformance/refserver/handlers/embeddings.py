@@ -28,51 +28,61 @@ BASE64_UNSUPPORTED = declare(
     "embeddings-base64-unsupported",
     "encoding_format base64 is rejected with 400",
     "embeddings.base64_conformance",
+    breaks=["embeddings/base64"],
 )
 WRONG_DIMENSIONS = declare(
     "embeddings-wrong-dimensions",
     "the 'dimensions' parameter is ignored (vectors keep the default length)",
     "embeddings.dimensions_conformance",
+    breaks=["embeddings/dimensions"],
 )
 UNORDERED = declare(
     "embeddings-unordered",
     "data[] is sent in reverse input order (index values still correct)",
     "embeddings.order_conformance",
+    breaks=["embeddings/order"],
 )
 STRING_SPLIT = declare(
     "embeddings-string-input-split",
     "a single string input is embedded word by word (one vector per word)",
     "embeddings/string-input",
+    breaks=["embeddings/string-input"],
 )
 ARRAY_TRUNCATED = declare(
     "embeddings-array-input-truncated",
     "an array of strings is answered with the embedding of its first item only",
     "embeddings/array-input",
+    breaks=["embeddings/array-input", "embeddings/order"],
 )
 TOKENS_REJECTED = declare(
     "embeddings-token-input-rejected",
     "token-array inputs (arrays of integers) are rejected with 400",
     "embeddings/token-input, embeddings/token-arrays-input",
+    breaks=["embeddings/token-arrays-input", "embeddings/token-input"],
 )
 BASE64_MISMATCH = declare(
     "embeddings-base64-mismatch",
     "base64 embeddings carry float64 bytes (8 per value) instead of float32",
     "embeddings/base64",
+    breaks=["embeddings/base64"],
 )
 USAGE_ZERO = declare(
     "embeddings-usage-zero",
     "usage reports prompt_tokens 0 and total_tokens 0",
     "embeddings/usage",
+    breaks=["embeddings/usage"],
 )
 UNKNOWN_MODEL_ACCEPTED = declare(
     "embeddings-unknown-model-accepted",
     "an unknown model is served with the default embedding model instead of a 404",
     "embeddings/unknown-model",
+    breaks=["embeddings/unknown-model"],
 )
 EMPTY_INPUT_ACCEPTED = declare(
     "embeddings-empty-input-accepted",
     "an empty string input is embedded instead of being rejected with 400",
     "embeddings/empty-input",
+    breaks=["embeddings/empty-input"],
 )
 
 

@@ -42,56 +42,67 @@ CONTENT_CORRUPT = declare(
     "files-content-corrupt",
     "GET /files/{id}/content changes one byte in the middle of the stored content.",
     "files: content download is byte-exact",
+    breaks=["files/content-byte-exact"],
 )
 DELETE_NOOP = declare(
     "files-delete-does-not-delete",
     "DELETE /files/{id} answers deleted: true but keeps the file retrievable.",
     "files: deleted file answers 404",
+    breaks=["files/deleted-is-gone"],
 )
 IGNORE_PURPOSE = declare(
     "files-ignore-purpose-filter",
     "GET /files ignores the purpose query parameter.",
     "files: list purpose filter",
+    breaks=["files/list-purpose-filter"],
 )
 CURSOR_IGNORED = declare(
     "files-pagination-cursor-ignored",
     "GET /files ignores `after`, so every page is the first page.",
     "files: pagination walks every file exactly once",
+    breaks=["files/list-pagination"],
 )
 HAS_MORE_WRONG = declare(
     "files-list-has-more-wrong",
     "GET /files always answers has_more: false, even when a page is cut by `limit`.",
     "files: has_more is true exactly when more pages exist",
+    breaks=["files/list-envelope-consistent"],
 )
 ACCEPT_BAD_PURPOSE = declare(
     "files-accept-invalid-purpose",
     "POST /files stores a file with an undocumented purpose instead of a 400 naming `purpose`.",
     "files: invalid purpose is a 400 naming param purpose",
+    breaks=["files/invalid-purpose-rejected"],
 )
 ACCEPT_EMPTY = declare(
     "files-accept-empty-file",
     "POST /files stores an empty file instead of answering 400.",
     "files/empty-file-rejected",
+    breaks=["files/empty-file-rejected"],
 )
 ORDER_IGNORED = declare(
     "files-list-order-ignored",
     "GET /files ignores `order` and always lists newest first.",
     "files/list-order",
+    breaks=["files/list-order"],
 )
 RETRIEVE_DIFFERS = declare(
     "files-retrieve-differs",
     "GET /files/{id} answers the file with another filename than the one it was created with.",
     "files/retrieve-matches-create",
+    breaks=["files/retrieve-matches-create"],
 )
 DELETE_UNCONFIRMED = declare(
     "files-delete-not-confirmed",
     "DELETE /files/{id} deletes the file but answers deleted: false.",
     "files/delete",
+    breaks=["files/delete"],
 )
 WRONG_CONTENT_TYPE = declare(
     "files-wrong-content-type",
     "GET /files/{id}/content serves the stored bytes as image/png.",
     "files/content-type",
+    breaks=["files/content-type"],
 )
 # Declared here, where the upload is refused, and honoured by handlers/batches.py as well.
 ACCEPT_MALFORMED_JSONL = declare(
@@ -99,6 +110,7 @@ ACCEPT_MALFORMED_JSONL = declare(
     "POST /files accepts a batch file with a line that is not JSON, and a batch on it "
     "skips that line silently and completes.",
     "batches/malformed-jsonl",
+    breaks=["batches/malformed-jsonl"],
 )
 
 

@@ -77,56 +77,67 @@ CANCEL_IGNORED = declare(
     "fine-tuning-cancel-ignored",
     "POST /fine_tuning/jobs/{id}/cancel answers the job but does not cancel it.",
     "fine_tuning/cancel",
+    breaks=["fine_tuning/cancel"],
 )
 GOES_BACKWARDS = declare(
     "fine-tuning-state-goes-backwards",
     "During the second half of running the job reports queued again.",
     "fine_tuning: only legal status transitions",
+    breaks=["fine_tuning/legal-transitions"],
 )
 MODEL_NOT_LISTED = declare(
     "fine-tuning-model-not-listed",
     "A succeeded job's fine_tuned_model never appears in GET /models.",
     "fine_tuning: fine-tuned model visible in /models",
+    breaks=["fine_tuning/model-deletable", "fine_tuning/model-listed"],
 )
 EVENTS_UNORDERED = declare(
     "fine-tuning-events-unordered",
     "GET .../events swaps the first two events of each page (not newest first).",
     "fine_tuning: events are ordered newest first",
+    breaks=["fine_tuning/events"],
 )
 NO_ERROR = declare(
     "fine-tuning-no-error-on-failure",
     "A failed job reports error: null.",
     "fine_tuning: a failed job has error populated",
+    breaks=["fine_tuning/failure-has-error"],
 )
 PAUSE_IGNORED = declare(
     "fine-tuning-pause-ignored",
     "POST .../pause answers the job but leaves it running.",
     "fine_tuning: pause moves a running job to paused",
+    breaks=["fine_tuning/pause-resume"],
 )
 NO_TRAINED_TOKENS = declare(
     "fine-tuning-success-fields-missing",
     "A succeeded job reports trained_tokens: null.",
     "fine_tuning/success-fields",
+    breaks=["fine_tuning/success-fields"],
 )
 RESULT_FILE_EMPTY = declare(
     "fine-tuning-result-file-empty",
     "A succeeded job's result file is written with no content (0 bytes).",
     "fine_tuning/result-files",
+    breaks=["fine_tuning/result-files"],
 )
 FOREIGN_CHECKPOINTS = declare(
     "fine-tuning-checkpoints-foreign-job",
     "GET .../checkpoints answers checkpoints whose fine_tuning_job_id names another job.",
     "fine_tuning/checkpoints",
+    breaks=["fine_tuning/checkpoints"],
 )
 ACCEPT_UNKNOWN_MODEL = declare(
     "fine-tuning-accept-unknown-model",
     "POST /fine_tuning/jobs creates a job on a base model that does not exist.",
     "fine_tuning/unknown-model-rejected",
+    breaks=["fine_tuning/unknown-model-rejected"],
 )
 PERMISSION_NOT_LISTED = declare(
     "fine-tuning-permission-not-listed",
     "GET .../permissions leaves out the most recently created checkpoint permission.",
     "fine_tuning/checkpoint-permissions",
+    breaks=["fine_tuning/checkpoint-permissions"],
 )
 
 

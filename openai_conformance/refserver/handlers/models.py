@@ -26,21 +26,25 @@ LIST_BARE_ARRAY = declare(
     "models-list-bare-array",
     "GET /models answers a bare JSON array instead of {object: list, data: [...]}",
     "models.list_shape_conformance",
+    breaks=["core/models-list", "models/list-shape"],
 )
 OWNER_FIELD = declare(
     "models-owner-field",
     "Model objects carry 'owner' instead of 'owned_by'",
     "models.list_shape_conformance, models.retrieve_conformance",
+    breaks=["core/models-list", "models/list-shape", "models/retrieve-listed"],
 )
 RETRIEVE_404 = declare(
     "models-retrieve-404",
     "GET /models/{model} answers 404 for models that GET /models lists",
     "models/retrieve-listed",
+    breaks=["models/retrieve-listed"],
 )
 RETRIEVE_UNKNOWN_ECHO = declare(
     "models-retrieve-unknown-echo",
     "GET /models/{model} invents a model object for any unknown id instead of a 404",
     "models/unknown-404",
+    breaks=["models/unknown-404"],
 )
 
 # The reference family; OpenAI ids used by SDK defaults are aliases served the same way.

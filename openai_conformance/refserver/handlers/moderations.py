@@ -21,26 +21,36 @@ MISSING_CATEGORY = declare(
     "moderation-missing-category",
     "results lack the 'illicit/violent' category in categories and category_scores",
     "moderations/categories",
+    breaks=[
+        "moderations/categories",
+        "moderations/flagged-consistent",
+        "moderations/multi-input",
+        "moderations/multimodal",
+    ],
 )
 SCORES_PERCENT = declare(
     "moderation-scores-percent",
     "category_scores are percentages (0-100) instead of probabilities (0-1)",
     "moderations/categories",
+    breaks=["moderations/categories"],
 )
 FLAGGED_INCONSISTENT = declare(
     "moderation-flagged-inconsistent",
     "flagged is always false, even when a category is true",
     "moderations/flagged-consistent",
+    breaks=["moderations/flagged-consistent"],
 )
 RESULTS_REVERSED = declare(
     "moderation-results-reversed",
     "results of an array input come in reverse input order",
     "moderations/multi-input",
+    breaks=["moderations/multi-input"],
 )
 IMAGE_IGNORED = declare(
     "moderation-image-ignored",
     "image parts of a multi-modal input are ignored (no category applied to image input)",
     "moderations/multimodal",
+    breaks=["moderations/multimodal"],
 )
 
 CATEGORIES = (

@@ -39,31 +39,37 @@ FORGET_PREVIOUS = F(
     "responses-forget-previous-response",
     "previous_response_id is never found (404), as on a stateless server",
     "responses.function_call_round_trip_conformance",
+    breaks=["responses/function-call-round-trip"],
 )
 CANCEL_IGNORED = F(
     "responses-cancel-ignored",
     "cancel answers 200 but the background response keeps running",
     "responses.background_cancel_conformance",
+    breaks=["responses/background-cancel"],
 )
 USAGE_WRONG_TOTAL = F(
     "responses-usage-wrong-total",
     "usage.total_tokens is input + output + 1",
     "responses.usage_totals_conformance",
+    breaks=["responses/usage-totals"],
 )
 DELETE_IGNORED = F(
     "responses-delete-ignored",
     "delete answers deleted: true but the response stays retrievable",
     "responses.stored_lifecycle_conformance",
+    breaks=["responses/stored-lifecycle"],
 )
 INPUT_TOKENS_WRONG = F(
     "responses-input-tokens-wrong",
     "input_tokens counts 5 tokens more than usage.input_tokens of the same input",
     "responses.input_tokens_conformance",
+    breaks=["responses/input-tokens"],
 )
 CONVERSATION_NOT_APPENDED = F(
     "responses-conversation-not-appended",
     "a response created in a conversation does not append its items to it",
     "responses.conversations_conformance",
+    breaks=["responses/conversations"],
 )
 
 QUEUED_S = 2.0

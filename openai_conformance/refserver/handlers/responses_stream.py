@@ -26,37 +26,48 @@ SEQUENCE_NOT_INCREASING = declare(
     "responses-sequence-not-increasing",
     "the third streamed event repeats the sequence_number of the second",
     "responses.stream_sequence_conformance",
+    breaks=["responses/stream-sequence"],
 )
 NO_TERMINAL = declare(
     "responses-no-terminal-event",
     "the Responses stream ends without response.completed/failed/incomplete",
     "responses.stream_terminal_event_conformance",
+    breaks=[
+        "responses/stream-deltas",
+        "responses/stream-nesting",
+        "responses/stream-terminal-event",
+    ],
 )
 DELTA_MISMATCH = declare(
     "responses-delta-mismatch",
     "the last output_text.delta is dropped, so deltas do not concatenate to the done text",
     "responses.stream_deltas_conformance",
+    breaks=["responses/stream-deltas"],
 )
 WRONG_TYPE = declare(
     "responses-event-wrong-type",
     "output_text.delta events are typed 'response.text.delta' (a name not in the contract)",
     "responses.stream_event_schema_conformance",
+    breaks=["responses/stream-deltas", "responses/stream-event-schema"],
 )
 OUTPUT_INDEX_MISMATCH = declare(
     "responses-output-index-mismatch",
     "text delta events carry output_index + 1 of the item they belong to",
     "responses.stream_nesting_conformance",
+    breaks=["responses/stream-nesting"],
 )
 IGNORE_TEXT_FORMAT = declare(
     "responses-ignore-text-format",
     "text.format json_object/json_schema is accepted and ignored (plain text answer)",
     "responses.text_format_conformance",
+    breaks=["responses/text-format"],
 )
 
 NO_CREATED = declare(
     "responses-stream-no-created",
     "the Responses stream starts with response.in_progress (no response.created)",
     "responses.stream_first_event_conformance",
+    breaks=["responses/stream-first-event"],
 )
 
 _ARG_PIECES = 3

@@ -38,31 +38,37 @@ WRONG_ORDER = declare(
     "uploads-complete-wrong-order",
     "Completing an upload concatenates parts in the order they were added, not part_ids order.",
     "uploads: completed file equals the parts in part_ids order",
+    breaks=["uploads/complete-assembles-in-order", "uploads/complete-with-md5"],
 )
 ACCEPT_MISMATCH = declare(
     "uploads-accept-bytes-mismatch",
     "Completing an upload succeeds although the parts do not add up to the declared bytes.",
     "uploads: byte count mismatch is a 400",
+    breaks=["uploads/bytes-mismatch-rejected"],
 )
 PARTS_AFTER_CANCEL = declare(
     "uploads-parts-after-cancel",
     "Adding a part to a cancelled upload succeeds.",
     "uploads: a cancelled upload accepts no parts",
+    breaks=["uploads/no-parts-after-cancel"],
 )
 ACCEPT_FOREIGN_PART = declare(
     "uploads-accept-foreign-part",
     "Completing an upload accepts a part id of another upload (and uses its bytes).",
     "uploads/unknown-part-rejected",
+    breaks=["uploads/unknown-part-rejected"],
 )
 COMPLETE_TWICE = declare(
     "uploads-complete-twice",
     "Completing an already completed upload succeeds again (and creates a second file).",
     "uploads: an upload cannot be completed twice",
+    breaks=["uploads/complete-once"],
 )
 CANCEL_IGNORED = declare(
     "uploads-cancel-ignored",
     "POST /uploads/{id}/cancel answers the upload still pending and leaves it pending.",
     "uploads/cancel",
+    breaks=["uploads/cancel", "uploads/no-parts-after-cancel"],
 )
 
 

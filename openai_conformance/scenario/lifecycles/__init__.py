@@ -2,8 +2,9 @@
 
 Import it as ``from openai_conformance import lifecycles as lc``; everything is re-exported:
 
-* ``machines``: the documented state machines (``BATCH``, ``FINE_TUNING``, ``UPLOAD``) with the
-  timestamp field each batch state sets, and the checks over a polled state timeline
+* ``machines``: the documented state machines (``BATCH``, ``FINE_TUNING``, ``UPLOAD``, built by
+  ``machine(feature)`` from suites/<feature>/feature.yaml) with the timestamp field each batch
+  state sets, and the checks over a polled state timeline
   (``legal_transitions_conformance``: only documented moves, never backwards;
   ``timestamps_conformance``: a reached state's timestamp exists and they never decrease).
 * ``listing``: ``walk_list`` (limit/after), ``pagination_walk_conformance`` (every item exactly
@@ -11,11 +12,12 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
 * ``jsonl``: batch input lines, supervised and DPO training files, digests.
 * ``target``: profile-driven deadlines and submit-only, the ``costly`` gate, cleanup
   registration, ``upload_file``, ``observe`` (poll with evidence of every state),
-  ``reached_conformance`` and ``require_feature`` (UNSUPPORTED for a target without it).
-* ``failing``: ``lifecycle_failure`` / ``fail`` for invariants no generic check covers.
+  ``reached_conformance``. (UNSUPPORTED for a target without the feature is the plugin's
+  absence rule, from the feature registry.)
+* ``failing``: ``fail`` raises the failures of invariants no generic check covers.
 """
 
-from .failing import fail, lifecycle_failure
+from .failing import fail
 from .jsonl import (
     MIN_TRAINING_EXAMPLES,
     batch_line,
@@ -38,12 +40,12 @@ from .machines import (
     collapse,
     illegal_moves,
     legal_transitions_conformance,
+    machine,
     render_timeline,
     timestamps_conformance,
 )
 from .target import (
     DEFAULT_DEADLINES,
-    FEATURE_PROBES,
     REFERENCE_DEADLINE_S,
     Observed,
     allowed,
@@ -55,7 +57,6 @@ from .target import (
     register_cancel,
     register_undo,
     require_allowed,
-    require_feature,
     submit_only,
     upload_file,
 )
@@ -63,7 +64,6 @@ from .target import (
 __all__ = [
     "BATCH",
     "DEFAULT_DEADLINES",
-    "FEATURE_PROBES",
     "FINE_TUNING",
     "MIN_TRAINING_EXAMPLES",
     "REFERENCE_DEADLINE_S",
@@ -84,8 +84,8 @@ __all__ = [
     "is_reference",
     "jsonl",
     "legal_transitions_conformance",
-    "lifecycle_failure",
     "list_envelope_problems",
+    "machine",
     "md5",
     "model_for",
     "observe",
@@ -96,7 +96,6 @@ __all__ = [
     "register_undo",
     "render_timeline",
     "require_allowed",
-    "require_feature",
     "sft_training_jsonl",
     "sha256",
     "submit_only",

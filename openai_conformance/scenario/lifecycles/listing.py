@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...checks.failures import Failure, show
-from .failing import fail, lifecycle_failure
+from .failing import fail
 
 
 def list_envelope_problems(page: Mapping[str, Any], *, last_page: bool | None) -> list[str]:
@@ -57,7 +57,6 @@ def pagination_walk_conformance(
     expected_ids: Sequence[str],
     *,
     operation: str,
-    requirement: str | None = None,
     limit: int,
     check_envelope: bool = True,
 ) -> None:
@@ -75,10 +74,9 @@ def pagination_walk_conformance(
     missing = [i for i in expected_ids if i not in visited]
     if dupes or missing:
         failures.append(
-            lifecycle_failure(
+            Failure.of(
                 "pagination_walk_conformance",
                 "walking the list with limit/after does not visit every item exactly once",
-                requirement=requirement,
                 operation=operation,
                 pointer="/data",
                 expected=f"{len(expected_ids)} created items, each once (limit={limit})",
@@ -88,10 +86,9 @@ def pagination_walk_conformance(
         )
     elif visited != list(expected_ids):
         failures.append(
-            lifecycle_failure(
+            Failure.of(
                 "pagination_walk_conformance",
                 "pages do not continue where the previous page ended",
-                requirement=requirement,
                 operation=operation,
                 pointer="/data",
                 expected=show(list(expected_ids)),
@@ -104,10 +101,9 @@ def pagination_walk_conformance(
             # has_more is not judged here: the walk may stop early on a shared account.
             for problem in list_envelope_problems(page, last_page=None):
                 failures.append(
-                    lifecycle_failure(
+                    Failure.of(
                         "list_envelope_conformance",
                         f"page {n + 1} of {len(walk.pages)}: inconsistent list envelope",
-                        requirement=requirement,
                         operation=operation,
                         message=problem,
                         exchange=walk.exchanges[n] if n < len(walk.exchanges) else None,

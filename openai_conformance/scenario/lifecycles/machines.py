@@ -1,5 +1,9 @@
 """The documented lifecycles as state machines, and the checks over a polled state timeline.
 
+The machines themselves are declared in ``suites/<feature>/feature.yaml`` (``machine:``);
+``machine(feature)`` builds one, and ``BATCH``/``FINE_TUNING``/``UPLOAD`` name the three the
+lifecycle suites use.
+
 A "timeline" is the ordered list of states observed by consecutive polls (duplicates allowed:
 a poll that saw the same state twice is normal). Observation is sampled, so a state machine may
 legally *skip* intermediate states between two polls; ``StateMachine.legal`` therefore allows
@@ -15,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...checks.failures import Failure
-from .failing import fail, lifecycle_failure
+from ...contract.features import registry
+from .failing import fail
 
 
 @dataclass(frozen=True)
@@ -51,54 +56,22 @@ class StateMachine:
         return frozenset(out)
 
 
-def _fs(*names: str) -> frozenset[str]:
-    return frozenset(names)
+def machine(feature: str) -> StateMachine:
+    """The state machine ``suites/<feature>/feature.yaml`` declares (its ``source`` cites the
+    documentation it encodes)."""
+    m = registry().machine(feature)
+    return StateMachine(
+        name=m.name,
+        initial=frozenset(m.initial),
+        moves={k: frozenset(v) for k, v in m.moves.items()},
+        terminal=frozenset(m.terminal),
+        timestamps=dict(m.timestamps),
+    )
 
 
-#: https://platform.openai.com/docs/guides/batch#4-check-the-status-of-a-batch
-BATCH = StateMachine(
-    name="batch",
-    initial=_fs("validating"),
-    moves={
-        "validating": _fs("in_progress", "failed", "cancelling"),
-        "in_progress": _fs("finalizing", "expired", "cancelling", "failed"),
-        "finalizing": _fs("completed", "expired", "cancelling", "failed"),
-        "cancelling": _fs("cancelled"),
-    },
-    terminal=_fs("completed", "failed", "expired", "cancelled"),
-    timestamps={
-        "in_progress": "in_progress_at",
-        "finalizing": "finalizing_at",
-        "completed": "completed_at",
-        "failed": "failed_at",
-        "expired": "expired_at",
-        "cancelling": "cancelling_at",
-        "cancelled": "cancelled_at",
-    },
-)
-
-#: https://platform.openai.com/docs/api-reference/fine-tuning/object (status enum) and the
-#: pause/resume endpoints: a paused job resumes into running. Nothing leads back to queued, so
-#: ``running → queued`` is illegal even when a poll could have missed a pause in between.
-FINE_TUNING = StateMachine(
-    name="fine_tuning.job",
-    initial=_fs("validating_files", "queued"),
-    moves={
-        "validating_files": _fs("queued", "failed", "cancelled"),
-        "queued": _fs("running", "failed", "cancelled"),
-        "running": _fs("succeeded", "failed", "cancelled", "paused"),
-        "paused": _fs("running", "cancelled", "failed"),
-    },
-    terminal=_fs("succeeded", "failed", "cancelled"),
-)
-
-#: https://platform.openai.com/docs/api-reference/uploads/object
-UPLOAD = StateMachine(
-    name="upload",
-    initial=_fs("pending"),
-    moves={"pending": _fs("completed", "cancelled", "expired")},
-    terminal=_fs("completed", "cancelled", "expired"),
-)
+BATCH = machine("batches")
+FINE_TUNING = machine("fine_tuning")
+UPLOAD = machine("uploads")
 
 
 def collapse(states: Iterable[str]) -> list[str]:
@@ -140,7 +113,6 @@ def legal_transitions_conformance(
     machine: StateMachine,
     *,
     operation: str,
-    requirement: str | None = None,
     exchange: Any = None,
 ) -> None:
     """Fail when the polled timeline has a move the machine forbids (e.g. going backwards)."""
@@ -150,10 +122,9 @@ def legal_transitions_conformance(
         problems.append((0, "(start)", states[0]))
     problems += illegal_moves(states, machine)
     failures = [
-        lifecycle_failure(
+        Failure.of(
             "legal_transitions_conformance",
             f"illegal {machine.name} state transition {before} → {after}",
-            requirement=requirement,
             operation=operation,
             pointer="/status",
             expected=(
@@ -176,7 +147,6 @@ def timestamps_conformance(
     machine: StateMachine,
     *,
     operation: str,
-    requirement: str | None = None,
     exchange: Any = None,
 ) -> None:
     """Fail when a reached state's timestamp is missing, or timestamps go back in time.
@@ -190,10 +160,9 @@ def timestamps_conformance(
     for state, fld in machine.timestamps.items():
         if state in seen and not isinstance(obj.get(fld), int):
             failures.append(
-                lifecycle_failure(
+                Failure.of(
                     "timestamps_conformance",
                     f"{machine.name} reached {state!r} but {fld} is not set",
-                    requirement=requirement,
                     operation=operation,
                     pointer=f"/{fld}",
                     expected="a Unix timestamp (integer)",
@@ -209,10 +178,9 @@ def timestamps_conformance(
             continue
         if previous and value < previous[1]:
             failures.append(
-                lifecycle_failure(
+                Failure.of(
                     "timestamps_conformance",
                     f"{fld} is earlier than {previous[0]}",
-                    requirement=requirement,
                     operation=operation,
                     pointer=f"/{fld}",
                     expected=f">= {previous[1]} ({previous[0]})",

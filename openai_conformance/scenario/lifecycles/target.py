@@ -2,7 +2,8 @@
 
 Everything here goes through the project's client (``client.request``), checks
 (``assert_conforms``), polling (``polling.poll``) and cleanup registry; the suites never build
-a second HTTP stack. ``require_feature`` turns a target without the feature into UNSUPPORTED.
+a second HTTP stack. Whether the target implements a feature at all is decided before a test
+runs, by the plugin's absence rule from the feature registry (plugin/absence.py).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .failing import fail, lifecycle_failure
+from ...checks.failures import Failure
+from ...contract.features import registry
+from .failing import fail
 from .listing import operation_template
 from .machines import StateMachine, render_timeline
 
-#: Deadlines (seconds) when the profile names none: generous but bounded for real providers.
-DEFAULT_DEADLINES = {"files": 120.0, "uploads": 120.0, "batches": 3600.0, "fine_tuning": 7200.0}
+#: Deadlines (seconds) when the profile names none: each lifecycle feature's ``deadline_s`` in
+#: suites/<x>/feature.yaml, generous but bounded for real providers.
+DEFAULT_DEADLINES = registry().deadlines()
 #: On the reference server lifecycles run on a fast clock; a minute of wall time is plenty.
 REFERENCE_DEADLINE_S = 60.0
 
@@ -97,9 +101,10 @@ def upload_file(
 ) -> dict[str, Any]:
     """``POST /files`` (multipart), checked, registered for deletion; returns the File object.
 
-    A target without the files API (404/501 envelope) makes the calling test UNSUPPORTED.
+    A target without the files API never gets here: features that upload declare
+    ``needs: [files]`` and the plugin makes their tests UNSUPPORTED.
     """
-    from ...checks import assert_unsupported_or_conforms
+    from ...checks import assert_conforms
 
     exchange = client.request(
         "POST",
@@ -107,7 +112,7 @@ def upload_file(
         data={"purpose": purpose},
         files={"file": (filename, data, content_type)},
     )
-    body = assert_unsupported_or_conforms(exchange, "POST /files", feature="files")
+    body = assert_conforms(exchange, "POST /files")
     file_id = str(body["id"])
     register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", filename)
     return dict(body)
@@ -184,7 +189,6 @@ def reached_conformance(
     want: Iterable[str],
     *,
     operation: str,
-    requirement: str | None = None,
 ) -> None:
     """Fail unless the last observed state is one of ``want`` (timeline in the message)."""
     goal = sorted(want)
@@ -192,10 +196,9 @@ def reached_conformance(
     if last not in goal:
         why = "deadline passed" if seen.timed_out else "stopped"
         fail(
-            lifecycle_failure(
+            Failure.of(
                 "lifecycle_reached_conformance",
                 f"{machine.name} never reached {'|'.join(goal)} ({why})",
-                requirement=requirement,
                 operation=operation,
                 pointer="/status",
                 expected="|".join(goal),
@@ -204,39 +207,6 @@ def reached_conformance(
                 exchange=seen.exchange,
             )
         )
-
-
-#: How each lifecycle feature's base route is probed. A target that answers it 404/501 with
-#: the error envelope does not implement the feature: its tests are UNSUPPORTED, not FAIL.
-#: ``POST /uploads {}`` is a harmless probe: an implementation answers 400 (missing fields).
-FEATURE_PROBES: dict[str, tuple[str, str, Any]] = {
-    "files": ("GET", "/files", None),
-    "uploads": ("POST", "/uploads", {}),
-    "batches": ("GET", "/batches", None),
-    "fine_tuning": ("GET", "/fine_tuning/jobs", None),
-}
-_probed: dict[tuple[int, str], str | None] = {}
-
-
-def require_feature(client: Any, feature: str) -> None:
-    """Raise ``Unsupported`` when the target lacks ``feature`` (probed once per client).
-
-    Only 404/501 *with* the error envelope counts as "not implemented"; any other answer
-    (including a malformed 404) lets the tests run and judge it.
-    """
-    from ...checks import absence
-    from ...checks.outcomes import Unsupported
-
-    key = (id(client), feature)
-    if key not in _probed:
-        method, path, body = FEATURE_PROBES[feature]
-        params = {"limit": 1} if method == "GET" else None
-        exchange = client.request(method, path, json=body, params=params)
-        answer = absence(exchange)
-        reason = None if answer is None else f"{feature}: {method} {path} answered {answer}"
-        _probed[key] = reason
-    if _probed[key]:
-        raise Unsupported(str(_probed[key]))
 
 
 def model_for(config: Any, role: str) -> str:

@@ -1,6 +1,6 @@
 """Invariants of a Chat Completions stream, one named check per invariant.
 
-Each ``chat_stream_*_conformance(exchange, stream=None, *, requirement=..., ...)`` takes the
+Each ``chat_stream_*_conformance(exchange, stream=None, ...)`` takes the
 recorded stream exchange (``StreamExchange.exchange``: it carries ``events``), assembles it
 with ``assemble_chat_stream`` unless an assembly is passed, and returns ``list[Failure]``:
 
@@ -39,15 +39,13 @@ def _assembled(exchange: Any, stream: ChatStream | None) -> ChatStream:
     return stream if stream is not None else assemble_chat_stream(events_of(exchange))
 
 
-def _fail(exchange: Any, check: str, requirement: str, level: str = "MUST", **kw: Any) -> Failure:
-    return stream_failure(exchange, check, requirement=requirement, level=level, operation=OP, **kw)
+def _fail(exchange: Any, check: str, **kw: Any) -> Failure:
+    return stream_failure(exchange, check, operation=OP, **kw)
 
 
 def chat_stream_ids_conformance(
     exchange: Any,
     stream: ChatStream | None = None,
-    *,
-    requirement: str = "chat/stream-chunk-identity",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     check = "chat_stream_ids_conformance"
@@ -57,7 +55,6 @@ def chat_stream_ids_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="the stream carried no chunk",
                 expected="chunks",
                 actual=len(s.events),
@@ -71,7 +68,6 @@ def chat_stream_ids_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title=f"chunk {ev.index} has object {p.get('object')!r}",
                     pointer=f"/events/{ev.index}/object",
                     expected=repr(CHUNK),
@@ -84,7 +80,6 @@ def chat_stream_ids_conformance(
                     _fail(
                         exchange,
                         check,
-                        requirement,
                         title=f"chunk {ev.index} changes {name}",
                         pointer=f"/events/{ev.index}/{name}",
                         message=f"every chunk of one completion repeats the first chunk's {name}",
@@ -100,8 +95,6 @@ def chat_stream_ids_conformance(
 def chat_stream_role_conformance(
     exchange: Any,
     stream: ChatStream | None = None,
-    *,
-    requirement: str = "chat/stream-first-delta-role",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     out = []
@@ -111,7 +104,6 @@ def chat_stream_role_conformance(
                 _fail(
                     exchange,
                     "chat_stream_role_conformance",
-                    requirement,
                     title=f"the first delta of choice {idx} does not carry role 'assistant'",
                     pointer=f"/events/{c.first_event}/choices/0/delta/role",
                     expected="'assistant'",
@@ -127,12 +119,11 @@ def chat_stream_tool_call_deltas_conformance(
     stream: ChatStream | None = None,
     *,
     tools: dict[str, dict[str, Any]] | None = None,
-    requirement: str = "chat/stream-tool-call-deltas",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     check = "chat_stream_tool_call_deltas_conformance"
     out = [
-        _fail(exchange, check, requirement, title=p.message, pointer=p.pointer, actual=p.actual)
+        _fail(exchange, check, title=p.message, pointer=p.pointer, actual=p.actual)
         for p in s.problems()
         if "/tool_calls" in p.pointer
     ]
@@ -142,7 +133,6 @@ def chat_stream_tool_call_deltas_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title=f"assembled tool call of choice {idx}: {message}",
                     pointer=f"/assembled/choices/{idx}/tool_calls{pointer}",
                     expected=expected,
@@ -157,12 +147,11 @@ def chat_stream_finish_reason_conformance(
     stream: ChatStream | None = None,
     *,
     allowed: tuple[str, ...] | None = None,
-    requirement: str = "chat/stream-finish-reason",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     check = "chat_stream_finish_reason_conformance"
     out = [
-        _fail(exchange, check, requirement, title=p.message, pointer=p.pointer, actual=p.actual)
+        _fail(exchange, check, title=p.message, pointer=p.pointer, actual=p.actual)
         for p in s.problems()
         if p.pointer.endswith("/finish_reason")
     ]
@@ -171,7 +160,6 @@ def chat_stream_finish_reason_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="the stream carried no choice",
                 expected="at least one choice",
                 actual=0,
@@ -183,7 +171,6 @@ def chat_stream_finish_reason_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title=f"choice {idx} never gets a finish_reason",
                     expected="a finish_reason on the last chunk of the choice",
                     actual=None,
@@ -195,7 +182,6 @@ def chat_stream_finish_reason_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title=f"choice {idx} continues after its finish_reason",
                     pointer=f"/events/{c.after_finish[0]}",
                     message=f"finish_reason came at event {c.finish_event}, deltas follow it",
@@ -209,7 +195,6 @@ def chat_stream_finish_reason_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title=f"choice {idx} finishes with {c.finish_reason!r}",
                     pointer=f"/events/{c.finish_event}/choices/0/finish_reason",
                     message="the choice made tool calls"
@@ -225,8 +210,6 @@ def chat_stream_finish_reason_conformance(
 def chat_stream_terminal_conformance(
     exchange: Any,
     stream: ChatStream | None = None,
-    *,
-    requirement: str = "chat/stream-terminal-signal",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     check = "chat_stream_terminal_conformance"
@@ -238,7 +221,6 @@ def chat_stream_terminal_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title=f"the error event is not the error envelope: {msg}",
                 pointer=f"/events/{err.index}{ptr}",
                 expected="{'error': {message, type, param, code}}",
@@ -252,7 +234,6 @@ def chat_stream_terminal_conformance(
                 _fail(
                     exchange,
                     check,
-                    requirement,
                     title="events follow the error event",
                     pointer=f"/events/{tail[0].index}",
                     expected="the stream ends after the error",
@@ -265,7 +246,6 @@ def chat_stream_terminal_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="the stream ends without data: [DONE]",
                 pointer=f"/events/{last + 1}",
                 message="without the terminator a truncated stream looks complete"
@@ -279,7 +259,6 @@ def chat_stream_terminal_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="events follow data: [DONE]",
                 pointer=f"/events/{s.done_at + 1}",
                 expected="nothing after [DONE]",
@@ -290,7 +269,7 @@ def chat_stream_terminal_conformance(
 
 
 def chat_stream_completed_conformance(
-    exchange: Any, stream: ChatStream | None = None, *, requirement: str
+    exchange: Any, stream: ChatStream | None = None
 ) -> list[Failure]:
     """The stream delivered chunks and no error event (precondition of content checks)."""
     s = _assembled(exchange, stream)
@@ -301,7 +280,6 @@ def chat_stream_completed_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="the stream reported an error after HTTP 200",
                 pointer=f"/events/{err.index}",
                 message="a valid request must stream to completion",
@@ -314,7 +292,6 @@ def chat_stream_completed_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title="the stream carried no chunk",
                 expected="chat.completion.chunk events",
                 actual=f"{len(s.events)} event(s)",
@@ -326,7 +303,6 @@ def chat_stream_completed_conformance(
             _fail(
                 exchange,
                 check,
-                requirement,
                 title=f"event {bad.index} is not a JSON chunk",
                 pointer=f"/events/{bad.index}",
                 expected="a JSON chunk",
@@ -341,12 +317,10 @@ def chat_stream_usage_conformance(
     stream: ChatStream | None = None,
     *,
     include_usage: bool,
-    requirement: str,
-    level: str = "MUST",
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     check = "chat_stream_usage_conformance"
-    f = lambda **kw: _fail(exchange, check, requirement, level, **kw)  # noqa: E731
+    f = lambda **kw: _fail(exchange, check, **kw)  # noqa: E731
     if not include_usage:
         return [
             f(
@@ -401,15 +375,13 @@ def chat_stream_usage_conformance(
 
 
 def chat_stream_reasoning_fields_conformance(
-    exchange: Any, stream: ChatStream | None = None, *, requirement: str
+    exchange: Any, stream: ChatStream | None = None
 ) -> list[Failure]:
     s = _assembled(exchange, stream)
     return [
         _fail(
             exchange,
             "chat_stream_reasoning_fields_conformance",
-            requirement,
-            "MAY",
             title=f"non-standard delta field {name!r}",
             pointer=f"/events/{at}/choices/0/delta/{name}",
             message="reasoning is not part of the documented chat delta; generic clients drop it",

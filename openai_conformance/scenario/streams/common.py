@@ -66,8 +66,6 @@ def stream_failure(
     check: str,
     title: str,
     *,
-    requirement: str,
-    level: str = "MUST",
     operation: str,
     pointer: str | None = None,
     expected: Any = None,
@@ -78,8 +76,6 @@ def stream_failure(
     return Failure.of(
         check,
         title,
-        requirement=requirement,
-        level=level,
         operation=operation,
         pointer=pointer,
         expected=expected,

@@ -1,6 +1,6 @@
 """Invariants of a Responses stream, one named check per category of ``responses_machine``.
 
-``responses_stream_<category>_conformance(exchange, stream=None, *, requirement=...)``
+``responses_stream_<category>_conformance(exchange, stream=None)``
 replays the recorded exchange (or uses the given replay) and returns one Failure per problem
 filed under that category (capped at five; the first is usually the cause).
 ``responses_stream_completed_conformance`` is the precondition of the content checks: the
@@ -25,7 +25,7 @@ def _replayed(exchange: Any, stream: ResponsesStream | None) -> ResponsesStream:
 
 
 def _category(
-    category: str, exchange: Any, stream: ResponsesStream | None, requirement: str, check: str
+    category: str, exchange: Any, stream: ResponsesStream | None, check: str
 ) -> list[Failure]:
     s = _replayed(exchange, stream)
     return [
@@ -33,7 +33,6 @@ def _category(
             exchange,
             check,
             p.message,
-            requirement=requirement,
             operation=OP,
             pointer=p.pointer,
             actual=p.actual,
@@ -43,45 +42,37 @@ def _category(
 
 
 def responses_stream_first_event_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
-    return _category(
-        "first-event", exchange, stream, requirement, "responses_stream_first_event_conformance"
-    )
+    return _category("first-event", exchange, stream, "responses_stream_first_event_conformance")
 
 
 def responses_stream_sequence_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
-    return _category(
-        "sequence", exchange, stream, requirement, "responses_stream_sequence_conformance"
-    )
+    return _category("sequence", exchange, stream, "responses_stream_sequence_conformance")
 
 
 def responses_stream_nesting_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
-    return _category(
-        "nesting", exchange, stream, requirement, "responses_stream_nesting_conformance"
-    )
+    return _category("nesting", exchange, stream, "responses_stream_nesting_conformance")
 
 
 def responses_stream_deltas_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
-    return _category("deltas", exchange, stream, requirement, "responses_stream_deltas_conformance")
+    return _category("deltas", exchange, stream, "responses_stream_deltas_conformance")
 
 
 def responses_stream_terminal_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
-    return _category(
-        "terminal", exchange, stream, requirement, "responses_stream_terminal_conformance"
-    )
+    return _category("terminal", exchange, stream, "responses_stream_terminal_conformance")
 
 
 def responses_stream_completed_conformance(
-    exchange: Any, stream: ResponsesStream | None = None, *, requirement: str
+    exchange: Any, stream: ResponsesStream | None = None
 ) -> list[Failure]:
     s = _replayed(exchange, stream)
     errors = [
@@ -98,7 +89,6 @@ def responses_stream_completed_conformance(
             exchange,
             "responses_stream_completed_conformance",
             "the stream did not complete",
-            requirement=requirement,
             operation=OP,
             message="a valid request must stream to response.completed",
             expected="response.completed",
