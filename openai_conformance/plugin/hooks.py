@@ -12,7 +12,8 @@ Per test, in the process that runs it:
                      ``outcome`` evidence record is written.
 In the controller / single process:
   logreport          collects the TestResults (``result_of(report)``);
-  sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3).
+  sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3);
+  bench (OAIC_BENCH) per-phase and slowest-items table at the end (bench.py).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
         if not sess.worker:
             config.pluginmanager.register(ControllerHooks(sess), "oaic-controller")
+            from .bench import BenchHooks, bench_enabled
+
+            if bench_enabled():  # OAIC_BENCH=1: per-phase and slowest-items table at the end
+                config.pluginmanager.register(BenchHooks(), "oaic-bench")
 
 
 @pytest.hookimpl(tryfirst=True)
