@@ -6,8 +6,10 @@ empty (``OAIC_BENCH=20`` shows the 20 slowest items; default 15). Prints, after 
 summary:
 
 - the run's phases by wall clock: start-up (plugin configure to the first test report:
-  reference server, collection, xdist workers), tests (first to last test report), reports
-  (evidence merge and every report format), and the whole run;
+  reference server, collection, xdist workers), tests (first to last test report), session
+  teardown (last test report to the end of the test loop: session fixtures such as the
+  cleanup of created objects, xdist workers exiting), reports (evidence merge, every report
+  format, the embedded server stopping), and the whole run;
 - per suite: items, summed setup / call / teardown seconds and the slowest item;
 - the slowest items (setup + call + teardown), with the worker that ran each.
 
@@ -53,10 +55,12 @@ class _Item:
 class BenchHooks:
     """Collects per-item phase durations and the run's phase boundaries (controller side)."""
 
-    def __init__(self) -> None:
+    def __init__(self, steps: dict[str, float] | None = None) -> None:
+        self.steps = steps if steps is not None else {}  # end-of-run steps, timed by hooks.py
         self.started = time.monotonic()
         self.first_report: float | None = None
         self.last_report: float | None = None
+        self.loop_ended: float | None = None
         self.finish_started: float | None = None
         self.finish_ended: float | None = None
         self.items: dict[str, _Item] = {}
@@ -74,6 +78,13 @@ class BenchHooks:
         item.worker = str(getattr(gateway, "id", "") or item.worker)
         item.phases[report.when or "call"] = float(report.duration or 0.0)
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        try:
+            return (yield)
+        finally:
+            self.loop_ended = time.monotonic()
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.finish_started = time.monotonic()  # the plugin's report writing runs after this
@@ -89,15 +100,19 @@ class BenchHooks:
         end = self.finish_ended or time.monotonic()
         first = self.first_report or end
         last = self.last_report or first
-        finish = self.finish_started or last
+        loop_end = self.loop_ended or last
+        finish = self.finish_started or loop_end
         out = ["", "=" * 30 + " oaic bench " + "=" * 30, "phase                      wall s"]
         for name, seconds in (
             ("start-up (server, collect)", first - self.started),
             ("tests", last - first),
+            ("session teardown", loop_end - last),
             ("reports", end - finish),
             ("whole run", end - self.started),
         ):
             out.append(f"{name:<26} {seconds:7.1f}")
+            if name == "reports":
+                out += [f"  {step:<24} {secs:7.1f}" for step, secs in self.steps.items()]
         suites: dict[str, list[_Item]] = defaultdict(list)
         for item in self.items.values():
             suites[meta.suite_of(item.nodeid)].append(item)

@@ -18,6 +18,7 @@ In the controller / single process:
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -71,7 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
             from .bench import BenchHooks, bench_enabled
 
             if bench_enabled():  # OAIC_BENCH=1: per-phase and slowest-items table at the end
-                config.pluginmanager.register(BenchHooks(), "oaic-bench")
+                config.pluginmanager.register(BenchHooks(sess.phase_times), "oaic-bench")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -229,12 +230,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     sess = get_session(session.config)
     if sess is None:
         return
+    started = time.monotonic()
     sess.finish_worker_side()
     if sess.worker:
         return
+    timings = sess.phase_times  # shown by bench mode (bench.py)
+    timings["session cleanup (controller)"] = time.monotonic() - started
     try:
+        started = time.monotonic()
         status = finish(sess)
+        timings["evidence merge + reports"] = time.monotonic() - started
     finally:
+        started = time.monotonic()
         sess.stop_server()
+        timings["reference server stop"] = time.monotonic() - started
     if int(exitstatus) in (0, 1) or (int(exitstatus) == 2 and sess.collection_errors):
         session.exitstatus = status if not sess.collection_errors else max(status, 3)

@@ -156,7 +156,13 @@ def test_bench_mode_prints_phases_suites_and_slowest_items(run_suite, oaic_env):
     run = run_suite({"test_requests.py": REQUESTS_SUITE}, "-n", "2")
     assert run.ret == 0
     text = run.result.stdout.str()
-    for phase in ("start-up (server, collect)", "tests", "reports", "whole run"):
+    for phase in (
+        "start-up (server, collect)",
+        "tests",
+        "session teardown",
+        "reports",
+        "whole run",
+    ):
         assert phase in text, phase
     assert "demo                 4" in text  # 4 items of the demo suite
     assert "slowest 3 items (setup + call + teardown)" in text
