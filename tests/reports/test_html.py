@@ -16,8 +16,9 @@ from sample import make_run, make_tests, many_tests, write_evidence
 
 from openai_conformance.reports import html as html_module
 from openai_conformance.reports.html import render_html
-from openai_conformance.reports.model import Results, write_reports
+from openai_conformance.reports.model import Results
 from openai_conformance.reports.text import anchor
+from openai_conformance.reports.writer import write_reports
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
