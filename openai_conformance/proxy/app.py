@@ -215,7 +215,13 @@ async def handle(state: ProxyState, scope: dict[str, Any], receive: Any, send: A
         if hop is None:
             session.done()
         else:
-            state.judge.submit(_judge(state, hop))
+            job = _judge(state, hop)
+            try:
+                state.judge.submit(job)
+            except BaseException:  # never submitted: nothing else will call done()
+                job.close()
+                session.done()
+                raise
 
 
 async def _read_body(receive: Any) -> bytes | None:
