@@ -72,13 +72,18 @@ def profile(name: str | None) -> GenerationProfile:
         raise UsageError(f"unknown hypothesis profile {key!r}; choose one of: {names}") from None
 
 
-def hypothesis_settings(gen: GenerationProfile, phase: str) -> settings:
-    """The ``hypothesis.settings`` for one phase of one operation under ``gen``."""
+def hypothesis_settings(gen: GenerationProfile, phase: str, budget: int | None = None) -> settings:
+    """The ``hypothesis.settings`` for one phase of one operation under ``gen``; ``budget``
+    (at most the profile's count) is what is left of the phase's examples when part of them
+    came from elsewhere (the negative phase's targeted mutations)."""
     phases = [Phase.generate]
     if gen.shrink:
         phases.append(Phase.shrink)
+    count = gen.examples(phase)
+    if budget is not None:
+        count = max(1, min(count, budget))
     return settings(
-        max_examples=gen.examples(phase),
+        max_examples=count,
         deadline=None,
         database=None,
         derandomize=False,  # the seed comes from derive_seed(), applied with hypothesis.seed

@@ -13,11 +13,13 @@ Per test, in the process that runs it:
                      ``outcome`` evidence record is written.
 In the controller / single process:
   logreport          collects the TestResults (``result_of(report)``);
-  sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3).
+  sessionfinish      merges evidence, writes reports, sets the exit status (0 / 1 / 3);
+  bench (OAIC_BENCH) per-phase and slowest-items table at the end (bench.py).
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -71,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
         if not sess.worker:
             config.pluginmanager.register(ControllerHooks(sess), "oaic-controller")
+            from .bench import BenchHooks, bench_enabled
+
+            if bench_enabled():  # OAIC_BENCH=1: per-phase and slowest-items table at the end
+                config.pluginmanager.register(BenchHooks(sess.phase_times), "oaic-bench")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -237,12 +243,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     sess = get_session(session.config)
     if sess is None:
         return
+    started = time.monotonic()
     sess.finish_worker_side()
     if sess.worker:
         return
+    timings = sess.phase_times  # shown by bench mode (bench.py)
+    timings["session cleanup (controller)"] = time.monotonic() - started
     try:
+        started = time.monotonic()
         status = finish(sess)
+        timings["evidence merge + reports"] = time.monotonic() - started
     finally:
+        started = time.monotonic()
         sess.stop_server()
+        timings["reference server stop"] = time.monotonic() - started
     if int(exitstatus) in (0, 1) or (int(exitstatus) == 2 and sess.collection_errors):
         session.exitstatus = status if not sess.collection_errors else max(status, 3)

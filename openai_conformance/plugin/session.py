@@ -114,6 +114,7 @@ class OaicSession:
         self.results: dict[str, TestResult] = {}  # controller: nodeid -> its result
         self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
         self.collection_errors = 0
+        self.phase_times: dict[str, float] = {}  # wall seconds of end-of-run steps (bench.py)
         self.run_config = self._build_config()
         from ..checks.context import CheckContext, set_default
         from ..contract import load_spec

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: Bodies, events and frames are clipped for display; the full record stays in evidence.jsonl.
-BODY_LIMIT = 8 * 1024
-MAX_EVENTS = 200
+#: Bodies, events, frames and curl lines are clipped for display (report.html stays a page one
+#: can open: bench_reports.py measures it); the full record stays in evidence.jsonl.
+BODY_LIMIT = 4 * 1024
+CURL_LIMIT = 2 * 1024
+EVENT_LIMIT = 400
+MAX_EVENTS = 60
 SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "cookie", "set-cookie", "proxy-authorization"}
 )
@@ -99,8 +102,8 @@ def _event(ev: Any) -> dict[str, str]:
                 name = parsed.get("type") if isinstance(parsed, dict) else None
             except ValueError:
                 name = None
-        return {"type": str(name or "message"), "data": clip(data, 600)}
-    return {"type": "message", "data": clip(ev, 600)}
+        return {"type": str(name or "message"), "data": clip(data, EVENT_LIMIT)}
+    return {"type": "message", "data": clip(ev, EVENT_LIMIT)}
 
 
 def _frame(frame: Any) -> dict[str, str]:
@@ -110,8 +113,8 @@ def _frame(frame: Any) -> dict[str, str]:
         name = frame.get("type")
         if name is None and isinstance(data, dict):
             name = data.get("type")
-        return {"direction": direction, "type": str(name or ""), "data": clip(data, 600)}
-    return {"direction": "", "type": "", "data": clip(frame, 600)}
+        return {"direction": direction, "type": str(name or ""), "data": clip(data, EVENT_LIMIT)}
+    return {"direction": "", "type": "", "data": clip(frame, EVENT_LIMIT)}
 
 
 def timeline_view(raw: Any) -> list[dict[str, str]]:
@@ -149,7 +152,7 @@ def exchange_view(rec: dict[str, Any]) -> dict[str, Any]:
         "timeline": timeline_view(rec.get("timeline")),
         "retries": [clip(r, 300) for r in rec.get("retries") or []],
         "error": rec.get("error"),
-        "curl": rec.get("curl"),
+        "curl": clip(rec.get("curl"), CURL_LIMIT) if rec.get("curl") else None,
     }
     if isinstance(resp, dict):
         elapsed = resp.get("elapsed_ms")

@@ -9,19 +9,46 @@ WebSocket transcript, state timeline) and curl, findings, event-type coverage, o
 
 Evidence embedding is bounded (per test and per report) so 5,000 tests stay a fast page; what is
 left out is named by its ``seq`` in evidence.jsonl.
+
+Size: every test's summary line (what the filters search) is always in the page; the details of
+a test (``testbody.html.j2``: requirement, failures, findings, evidence) are inline until
+``INLINE_BODY_BYTES`` are used, failing tests first, and the rest are stored once, as one
+gzip-compressed JSON object (anchor -> the same escaped HTML) in a non-executed ``<script
+type="application/gzip">``; report.js decompresses it with the browser's DecompressionStream and
+fills a test's details when it is opened. The page stays self-contained and a full run's
+report stays small (bench_reports.py measures it); with JavaScript off the inline details show
+and the others say where the evidence is.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from openai_conformance.reports.evidence import exchange_view, load_evidence, timeline_view
-from openai_conformance.reports.model import LEVELS, OUTCOMES, SCORE_RULE, Results, TestResult
+from openai_conformance.reports.evidence import (
+    BODY_LIMIT,
+    CURL_LIMIT,
+    clip,
+    exchange_view,
+    load_evidence,
+    timeline_view,
+)
+from openai_conformance.reports.model import (
+    LEVELS,
+    OUTCOMES,
+    SCORE_RULE,
+    FailureDetail,
+    Results,
+    TestResult,
+)
 from openai_conformance.reports.realtime_coverage import realtime_coverage
 from openai_conformance.reports.text import (
     anchor,
@@ -37,6 +64,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 EVIDENCE_OUTCOMES = frozenset({"FAIL", "ERROR", "XPASS", "XFAIL"})
 MAX_EXCHANGES_PER_TEST = 6
 MAX_EXCHANGES_TOTAL = 2000
+#: Bytes of test details kept inline (failing tests first); the rest go compressed.
+INLINE_BODY_BYTES = 60_000
 
 
 def band(score: float | None) -> str:
@@ -62,7 +91,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         # Every value printed is made printable (control characters, lone surrogates) before
         # autoescaping; markup is never trusted.
-        finalize=lambda v: printable(v) if isinstance(v, str) else v,
+        # Test details rendered by this environment come back as Markup: already escaped.
+        finalize=lambda v: printable(v) if isinstance(v, str) and not isinstance(v, Markup) else v,
     )
     env.filters.update(
         score=fmt_score,
@@ -70,11 +100,23 @@ def _environment() -> jinja2.Environment:
         anchor=anchor,
         band=band,
         pct=_pct,
-        format_failure=_format_failure,
+        format_failure=_failure_text,
+        clip_curl=lambda v: clip(v, CURL_LIMIT),
         failure_header=failure_header,
         is_url=lambda v: isinstance(v, str) and v.startswith(("https://", "http://")),
     )
     return env
+
+
+def _failure_text(f: FailureDetail, with_response: bool = True) -> str:
+    """The failure text without its curl line (shown once, below it), clipped for the page;
+    ``with_response=False`` leaves out the response excerpt a previous failure showed."""
+    from dataclasses import replace
+
+    shown = replace(f, curl=None)
+    if not with_response:
+        shown = replace(shown, status_line=None, body_excerpt=None)
+    return clip(_format_failure(shown), BODY_LIMIT)
 
 
 def _evidence_seqs(t: TestResult) -> list[int]:
@@ -108,6 +150,7 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         for rec in index.outcomes.get(test_id, []):
             if rec.get("timeline"):
                 timelines[test_id] = timeline_view(rec["timeline"])
+    bodies, lazy_blob = _test_bodies(results.tests, evidence, missing, timelines)
     resources = sorted({t.resource for t in results.tests})
     spec_hash = results.run.spec.sha256
     return {
@@ -117,11 +160,10 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "outcomes": OUTCOMES,
         "levels": LEVELS,
         "resources": resources,
-        "evidence": evidence,
-        "evidence_missing": missing,
+        "bodies": bodies,
+        "lazy_blob": lazy_blob,
         "evidence_file": evidence_path is not None and evidence_path.is_file(),
         "malformed_evidence": index.malformed_lines,
-        "timelines": timelines,
         "score_rule": SCORE_RULE,
         "spec_short": spec_hash[:12],
         "rendered_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -130,6 +172,36 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         # The report's own fingerprint, shown in the footer to tell two renderings apart.
         "fingerprint": hashlib.sha256(results.run.id.encode()).hexdigest()[:8],
     }
+
+
+def _test_bodies(
+    tests: list[TestResult],
+    evidence: dict[str, list[dict[str, Any]]],
+    missing: dict[str, list[int]],
+    timelines: dict[str, list[dict[str, str]]],
+) -> tuple[dict[str, Markup], str]:
+    """(inline details by test id, base64 gzip JSON of the others by anchor; "" if none)."""
+    template = _environment().get_template("testbody.html.j2")
+    rendered = {
+        t.id: template.render(t=t, evidence=evidence, evidence_missing=missing, timelines=timelines)
+        for t in tests
+    }
+    first = sorted(tests, key=lambda t: t.outcome not in EVIDENCE_OUTCOMES)  # stable
+    inline: dict[str, Markup] = {}
+    lazy: dict[str, str] = {}
+    budget = INLINE_BODY_BYTES
+    for t in first:
+        html = rendered[t.id]
+        size = len(html.encode("utf-8", "backslashreplace"))
+        if size <= budget:
+            budget -= size
+            inline[t.id] = Markup(html)  # rendered by the autoescaping environment above
+        else:
+            lazy[anchor(t.id)] = html
+    if not lazy:
+        return inline, ""
+    data = json.dumps(lazy, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return inline, base64.b64encode(gzip.compress(data, 9, mtime=0)).decode("ascii")
 
 
 def render_html(results: Results, evidence_path: Path | None = None) -> str:

@@ -149,3 +149,28 @@ def test_run_without_seed_records_one_shared_by_all_workers(run_suite):
         f"--seed {seed}" in (run.run_dir / "REPRODUCE.md").read_text()
         or str(seed) in (run.run_dir / "REPRODUCE.md").read_text()
     )
+
+
+def test_bench_mode_prints_phases_suites_and_slowest_items(run_suite, oaic_env):
+    oaic_env.setenv("OAIC_BENCH", "3")
+    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "-n", "2")
+    assert run.ret == 0
+    text = run.result.stdout.str()
+    for phase in (
+        "start-up (server, collect)",
+        "tests",
+        "session teardown",
+        "reports",
+        "whole run",
+    ):
+        assert phase in text, phase
+    assert "demo                 4" in text  # 4 items of the demo suite
+    assert "slowest 3 items (setup + call + teardown)" in text
+    slowest = [ln for ln in text.splitlines() if "suites/demo/test_requests.py::" in ln]
+    assert len(slowest) == 3 and all(" [gw" in ln for ln in slowest)  # the worker is named
+
+
+def test_bench_table_is_absent_without_bench_mode(run_suite):
+    run = run_suite({"test_requests.py": REQUESTS_SUITE})
+    assert run.ret == 0
+    assert "oaic bench" not in run.result.stdout.str()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 import re
 import shutil
 import subprocess
@@ -9,11 +12,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sample import make_run, many_tests
+from sample import make_run, make_tests, many_tests, write_evidence
 
+from openai_conformance.reports import html as html_module
 from openai_conformance.reports.html import render_html
 from openai_conformance.reports.model import Results
 from openai_conformance.reports.text import anchor
+from openai_conformance.reports.writer import write_reports
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -119,6 +124,46 @@ def test_html_renders_one_details_block_per_test_for_five_thousand_tests() -> No
     assert html.count('<details class="test') == 5000
 
 
+@pytest.fixture(scope="module")
+def lazy_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The crafted run rendered with no inline budget: every test's details go compressed."""
+    d = tmp_path_factory.mktemp("lazy-run")
+    write_evidence(d)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(html_module, "INLINE_BODY_BYTES", 0)
+        write_reports(d, make_run(), make_tests())
+    return d
+
+
+def _lazy_bodies(html: str) -> dict[str, str]:
+    found = re.search(r'<script type="application/gzip" id="lazy-bodies">([^<]*)</script>', html)
+    assert found is not None
+    data: dict[str, str] = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
+    return data
+
+
+def test_html_stores_details_past_the_inline_budget_compressed_and_escaped(
+    lazy_run_dir: Path,
+) -> None:
+    html = (lazy_run_dir / "report.html").read_text("utf-8")
+    bodies = _lazy_bodies(html)
+    assert len(bodies) == html.count('<div class="tbody" data-lazy></div>') == len(make_tests())
+    assert "GET http://127.0.0.1:50123/v1/batches/batch_1" not in html  # only in the blob
+    text = "".join(bodies.values())
+    assert "GET http://127.0.0.1:50123/v1/batches/batch_1" in text
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in text  # escaped like inline
+    assert "<script>alert" not in text and "onerror=alert(1)>" not in text
+    assert html.count("<script>") == 1  # the blob is data (type application/gzip), not a script
+
+
+def test_html_of_a_passing_run_keeps_the_first_details_inline() -> None:
+    tests = many_tests(2000)
+    html = render_html(Results(run=make_run(), tests=tests))
+    inline = html.count('<div class="tbody">')
+    assert 0 < inline < len(tests)
+    assert inline + len(_lazy_bodies(html)) == len(tests)
+
+
 def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     assert CHROMIUM is not None
     return subprocess.run(
@@ -172,3 +217,23 @@ def test_chromium_takes_a_screenshot(run_dir: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.stat().st_size > 20_000  # a blank page is a few KiB
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_chromium_fills_compressed_details_when_a_test_opens(
+    lazy_run_dir: Path, tmp_path: Path
+) -> None:
+    target = anchor(
+        "suites/batches/test_lifecycle.py::test_cancel_moves_in_progress_batch_to_cancelling"
+    )
+    url = (lazy_run_dir / "report.html").as_uri() + f"#{target}"
+    # virtual time lets the asynchronous decompression finish before the DOM is dumped
+    proc = _chromium(tmp_path, url, "--virtual-time-budget=10000", "--dump-dom")
+    dom = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'data-lazy-ready="1"' in dom  # DecompressionStream decoded the blob
+    opened = re.search(rf'<details [^>]*id="{target}"[^>]*open="".*?</details>', dom, re.S)
+    assert opened is not None
+    assert "GET http://127.0.0.1:50123/v1/batches/batch_1" in opened.group(0)
+    assert "data-lazy" not in opened.group(0)  # its details were filled in
+    assert "<script>alert" not in dom

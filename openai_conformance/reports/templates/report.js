@@ -61,6 +61,32 @@
     if (el && el.tagName === "DETAILS") { el.hidden = false; el.open = true; el.scrollIntoView(); }
   }
   window.addEventListener("hashchange", openTarget);
+  // Test details stored compressed (html.py): decompressed once, filled in when a test opens.
+  var lazy = null;
+  function fill(el) {
+    var body = el.open && lazy ? el.querySelector(".tbody[data-lazy]") : null;
+    if (body && Object.prototype.hasOwnProperty.call(lazy, el.id)) {
+      body.innerHTML = lazy[el.id];  // escaped when report.html was rendered
+      body.removeAttribute("data-lazy");
+    }
+  }
+  tests.forEach(function (el) { el.addEventListener("toggle", function () { fill(el); }); });
+  var blob = document.getElementById("lazy-bodies");
+  if (blob && typeof DecompressionStream === "function") {
+    var bin = atob(blob.textContent.trim());
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).text().then(function (text) {
+      lazy = JSON.parse(text);
+      tests.forEach(fill);
+      root.setAttribute("data-lazy-ready", "1");
+    }).catch(function () {
+      root.setAttribute("data-lazy-ready", "error");
+    });
+  } else if (blob) {
+    root.setAttribute("data-lazy-ready", "unsupported");
+  }
   form.hidden = false;
   apply();
   openTarget();
