@@ -167,8 +167,11 @@ def response_schema_conformance(exchange: Any, operation: Any, ctx: CheckContext
     if not content:
         return []
     media = received_media(v.content_type, content)
-    if media is None and JSON in content and v.json_or_none() is not None:
-        media = JSON  # undocumented type (content_type_conformance says so), JSON body: judge it
+    if media is None and JSON in content:
+        # Undocumented type where JSON is documented: a JSON body is judged by its schema; any
+        # other body (an HTML login page with 200) is no JSON document at all, a FAIL here too
+        # (a test that checks only the schema must not pass on it).
+        media = JSON
     if media is None or not is_json_media(media):
         # Judged by type only: a documented binary/text media type has no JSON schema; a
         # non-JSON body of an undocumented type is content_type_conformance's finding alone.

@@ -45,7 +45,34 @@ _FRAMING_TEXT = {
     "event-without-data": "an event with no data line",
     "comment": "comment lines (keep-alives) in the stream",
 }
-_BENIGN = frozenset({"comment"})  # keep-alive comments are normal; not a finding
+# Keep-alive comments are normal; "events-not-kept" is our memory bound, not the target's.
+_BENIGN = frozenset({"comment", "events-not-kept"})
+
+
+def _no_stream(v: Any, op: Any, check: str, requirement: str, level: str) -> Failure | None:
+    """A Failure when there is no event stream to judge at all (a non-2xx answer, another
+    media type, or a 2xx stream without a single event): judging nothing is never a PASS."""
+    status = v.status
+    ok = status is not None and 200 <= status < 300
+    if ok and v.content_type == SSE and v.events:
+        return None
+    if not ok:
+        actual = f"HTTP {status}"
+    elif v.content_type != SSE:
+        actual = v.headers.get("content-type", "(no content type)")
+    else:
+        actual = "0 events"
+    return _failure(
+        v,
+        op,
+        title="no event stream to judge",
+        check=check,
+        requirement=requirement,
+        level=level,
+        message="a streamed request must be answered 2xx text/event-stream with events",
+        expected=f"2xx {SSE} with at least one event",
+        actual=actual,
+    )
 
 
 def _data(event: Any) -> str:
@@ -59,6 +86,9 @@ def sse_framing_conformance(exchange: Any, operation: Any, ctx: CheckContext) ->
     v = view(exchange)
     op = _op(v, operation, ctx)
     out: list[Failure] = []
+    absent = _no_stream(v, op, "sse_framing_conformance", "core/sse-framing", "MUST")
+    if absent is not None:
+        out.append(absent)
     seen: set[str] = set()
     for finding in v.findings:
         kind = str(getattr(finding, "kind", finding))
@@ -107,6 +137,25 @@ def stream_event_schema_conformance(
     schema = (content or {}).get(SSE)
     done_ok = op is not None and op.id in DONE_OPERATIONS
     events = v.events
+    if v.content_type == SSE and not events:
+        absent = _no_stream(v, op, check, req, "MUST")
+        if absent is not None:
+            out.append(absent)
+    dropped = [f for f in v.findings if getattr(f, "kind", None) == "connection-dropped"]
+    if dropped:
+        out.append(
+            _failure(
+                v,
+                op,
+                title="stream cut mid-way",
+                check=check,
+                requirement=req,
+                message="the connection broke before the HTTP body was complete: "
+                + str(getattr(dropped[0], "detail", "")),
+                expected="a complete event stream",
+                actual=f"{len(events)} event(s), then the connection dropped",
+            )
+        )
     for i, event in enumerate(events):
         data = _data(event)
         if data.strip() == DONE:

@@ -34,10 +34,13 @@ import httpx
 
 from .. import __version__
 from ..errors import HarnessError, UsageError
+from .breaker import CircuitBreaker
 from .budget import RequestBudget
+from .deadline import Deadline, deadline, deadline_transport
 from .exchange import (
     Exchange,
     MalformedResponse,
+    RateLimited,
     RequestSummary,
     RequestTimeout,
     RetryRecord,
@@ -76,6 +79,7 @@ class ConformanceClient:
         *,
         base_url: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         url = base_url or config.base_url
         if not url:
@@ -89,17 +93,21 @@ class ConformanceClient:
         self.spec = spec
         self.budget = budget or RequestBudget(config.max_requests)
         self.secrets = config.secrets()
+        self.breaker = breaker or CircuitBreaker()
         self.sleep: Callable[[float], None] = time.sleep  # replaceable in self-tests
         t = config.timeouts
         self._timeout = httpx.Timeout(
             connect=t.connect, read=min(t.read, t.total), write=t.read, pool=t.connect
         )
+        limits = httpx.Limits(max_connections=16, max_keepalive_connections=8)
+        if transport is None:
+            transport = deadline_transport(verify=config.tls_verify, limits=limits, trust_env=False)
         self._http = httpx.Client(
             base_url=self.base_url + "/",
             headers=self._default_headers(),
             params=dict(config.query),  # merged into every request's query (Azure api-version)
             timeout=self._timeout,
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8),
+            limits=limits,
             verify=config.tls_verify,
             follow_redirects=False,
             transport=transport,
@@ -182,14 +190,20 @@ class ConformanceClient:
             extra.setdefault("Accept", "text/event-stream")
         req, summary, curl = self._build(method, path, json, data, files, params, extra, content)
         exchange = self._new_exchange(method, path, operation, summary, curl)
+        self._refuse_if_open(exchange)
         started = time.monotonic()
-        response = self._send_with_retries(req, exchange, started, stream=False)
-        try:
-            exchange.content = self._read_body(response, exchange, started)
-        finally:
-            response.close()
+        # The total deadline covers the whole exchange, headers included (deadline.py); our
+        # own retry waits move it (they are not the target's time).
+        limit = Deadline(started + self.config.timeouts.total)
+        with deadline(limit), self.breaker.watch():
+            response = self._send_with_retries(req, exchange, started, limit, stream=False)
+            try:
+                exchange.content = self._read_body(response, exchange, started, limit)
+            finally:
+                response.close()
         exchange.elapsed_ms = (time.monotonic() - started) * 1000
         self.record(exchange)
+        self._raise_if_rate_limited(exchange)
         return exchange
 
     @contextlib.contextmanager
@@ -219,18 +233,20 @@ class ConformanceClient:
             connect=t.connect, read=idle, write=t.read, pool=t.connect
         ).as_dict()
         exchange = self._new_exchange(method, path, operation, summary, curl)
+        self._refuse_if_open(exchange)
         started = time.monotonic()
-        response = self._send_with_retries(
-            req, exchange, started, stream=True, total=t.stream_total
-        )
-        handle = StreamExchange(
-            exchange, response, started=started, idle_s=idle, total_s=t.stream_total
-        )
-        try:
-            yield handle
-        finally:
-            handle.finish()
-            self.record(exchange)
+        limit = Deadline(started + t.stream_total)
+        with deadline(limit), self.breaker.watch():
+            response = self._send_with_retries(req, exchange, started, limit, stream=True)
+            handle = StreamExchange(
+                exchange, response, started=started, idle_s=idle, total_s=t.stream_total,
+                deadline=limit,
+            )  # fmt: skip
+            try:
+                yield handle
+            finally:
+                handle.finish()
+                self.record(exchange)
 
     def websocket(
         self,
@@ -327,9 +343,9 @@ class ConformanceClient:
         req: httpx.Request,
         exchange: Exchange,
         started: float,
+        limit: Deadline,
         *,
         stream: bool,
-        total: float | None = None,
     ) -> httpx.Response:
         attempt = 0
         while True:
@@ -338,7 +354,7 @@ class ConformanceClient:
                 response = self._http.send(req, stream=True)
             except httpx.HTTPError as exc:
                 exchange.elapsed_ms = (time.monotonic() - started) * 1000
-                raise self._transport_error(exc, exchange) from None
+                raise self._transport_error(exc, exchange, limit) from None
             exchange.status = response.status_code
             exchange.reason = response.reason_phrase
             exchange.headers = response.headers
@@ -350,41 +366,45 @@ class ConformanceClient:
             exchange.retries.append(RetryRecord(response.status_code, retry_after, wait))
             attempt += 1
             self.sleep(wait)
+            limit.extend(wait)  # our wait, not the target's time
 
     def _retry_wait(self, header: str | None, attempt: int) -> float:
         cap = self.config.retry_after_cap
-        if header:
-            try:
-                return round(min(cap, max(0.0, float(header.strip()))), 3)
-            except ValueError:
-                pass
-            try:
-                when = parsedate_to_datetime(header)
-                return round(min(cap, max(0.0, when.timestamp() - time.time())), 3)
-            except (TypeError, ValueError, OverflowError):
-                pass
+        asked = _retry_after_seconds(header)
+        if asked is not None:
+            return round(min(cap, asked), 3)
         return min(cap, 0.5 * 2**attempt)
 
-    def _read_body(self, response: httpx.Response, exchange: Exchange, started: float) -> bytes:
+    def _read_body(
+        self, response: httpx.Response, exchange: Exchange, started: float, limit: Deadline
+    ) -> bytes:
         total = self.config.timeouts.total
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in response.iter_bytes():
-                chunks.append(chunk)
+                # Bounded memory: nothing past MAX_CONTENT is kept (the rest is not read).
                 size += len(chunk)
-                if time.monotonic() - started > total:
+                if size <= MAX_CONTENT:
+                    chunks.append(chunk)
+                if limit.expired():
                     exchange.content = b"".join(chunks)
                     raise self._timeout_error(exchange, f"the whole response took over {total}s")
                 if size > MAX_CONTENT:
-                    exchange.error = f"response body over {MAX_CONTENT} bytes: truncated"
+                    exchange.error = (
+                        f"response body over {MAX_CONTENT} bytes: the first {MAX_CONTENT} kept,"
+                        " the rest not read"
+                    )
                     break
         except httpx.TimeoutException:
             exchange.content = b"".join(chunks)
-            raise self._timeout_error(
-                exchange, f"no data for {self._timeout.read}s (read timeout)"
-            ) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            what = (
+                f"the whole response took over {total}s (total deadline)"
+                if limit.expired()
+                else f"no data for {self._timeout.read}s (read timeout)"
+            )
+            raise self._timeout_error(exchange, what) from None
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
             exchange.content = b"".join(chunks)
             exchange.error = f"connection broke mid-body: {exc}"
             exchange.elapsed_ms = (time.monotonic() - started) * 1000
@@ -405,7 +425,40 @@ class ConformanceClient:
             exchange=exchange,
         )
 
-    def _transport_error(self, exc: httpx.HTTPError, exchange: Exchange) -> Exception:
+    def _raise_if_rate_limited(self, exchange: Exchange) -> None:
+        """429/503 after our retries with a Retry-After beyond ``retry_after_cap``: the
+        target refuses to serve the request within our deadlines (``RateLimited``, FAIL).
+        A short Retry-After stays an answer (pollers wait and ask again)."""
+        if exchange.status not in RETRY_STATUSES:
+            return
+        header = exchange.headers.get("retry-after")
+        cap = self.config.retry_after_cap
+        asked = _retry_after_seconds(header)
+        if asked is None or asked <= cap:
+            return
+        tried = len(exchange.retries)
+        raise RateLimited(
+            f"{exchange.request.method} {exchange.request.url}: HTTP {exchange.status} after "
+            f"{tried} retr{'y' if tried == 1 else 'ies'}, and the target asks to wait "
+            f"{header!r} (over the {cap}s cap): the request was not served",
+            exchange=exchange,
+        )
+
+    def _refuse_if_open(self, exchange: Exchange) -> None:
+        """Fail fast (FAIL, recorded) when the circuit breaker is open for this target."""
+        reason = self.breaker.refusal()
+        if reason is None:
+            return
+        exchange.error = f"not sent: {reason}"
+        self.record(exchange)
+        raise RequestTimeout(
+            f"{exchange.request.method} {exchange.request.url}: not sent: {reason}",
+            exchange=exchange,
+        )
+
+    def _transport_error(
+        self, exc: httpx.HTTPError, exchange: Exchange, limit: Deadline | None = None
+    ) -> Exception:
         where = f"{exchange.request.method} {exchange.request.url}"
         reason = redact_text(str(exc) or exc.__class__.__name__, self.secrets)
         exchange.error = f"{exc.__class__.__name__}: {reason}"
@@ -418,6 +471,10 @@ class ConformanceClient:
                 hint="check --target and that the server is running",
             )
         if isinstance(exc, httpx.TimeoutException):
+            if limit is not None and limit.expired():
+                total = self.config.timeouts.total
+                reason = f"no complete response head within the {total}s total deadline"
+                exchange.error = f"timeout: {reason}"
             return RequestTimeout(f"{where}: target hung: {reason or 'timeout'}", exchange=exchange)
         if isinstance(exc, httpx.ConnectError):
             if _is_tls(exc) or "SSL" in reason or "certificate" in reason.lower():
@@ -453,6 +510,21 @@ class ConformanceClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _retry_after_seconds(header: str | None) -> float | None:
+    """Seconds a ``Retry-After`` (delta-seconds or HTTP date) asks for; None if absent/bad."""
+    if not header:
+        return None
+    try:
+        return max(0.0, float(header.strip()))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(header)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _is_tls(exc: BaseException) -> bool:

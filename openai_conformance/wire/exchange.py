@@ -124,6 +124,7 @@ class Exchange:
     events: list[SSEEvent] | None = None
     findings: list[FramingFinding] | None = None
     websocket: dict[str, Any] | None = None
+    events_dropped: int = 0  # stream events past the kept-bytes bound (counted, not kept)
 
     @property
     def content_type(self) -> str | None:
@@ -170,12 +171,17 @@ class Exchange:
                 "body": summarize_body(self.content, self.content_type, self.secrets),
                 "elapsed_ms": round(self.elapsed_ms, 3),
             }
-        stream = None
+        stream: dict[str, Any] | None = None
         if self.events is not None:
             stream = {
                 "events": [redact_event(e.to_record(), self.secrets) for e in self.events],
-                "findings": [f.to_record() for f in self.findings or []],
+                "findings": [
+                    {**f.to_record(), "detail": redact_text(f.detail, self.secrets)}
+                    for f in self.findings or []
+                ],
             }
+            if self.events_dropped:
+                stream["events_dropped"] = self.events_dropped
         return {
             "kind": "exchange",
             "test_id": self.test_id,
@@ -264,6 +270,11 @@ class RequestTimeout(TargetFailure):
     """No complete response within the read or total timeout (the target hung)."""
 
 
+class RateLimited(TargetFailure):
+    """Still 429/503 after our retries, and the target asks to wait longer than we allow
+    (``Retry-After`` over ``retry_after_cap``): the request was never served (FAIL)."""
+
+
 class StreamTimeout(TargetFailure):
     """A stream exceeded its idle or whole-stream deadline; carries the events so far."""
 
@@ -300,14 +311,22 @@ class TargetTLSError(TargetUnreachable):
     """TLS handshake or certificate verification failed."""
 
 
-class TargetProtocolError(TargetUnreachable):
-    """The peer does not speak HTTP (garbage bytes instead of a status line)."""
+class TargetProtocolError(TargetUnreachable, TargetFailure):
+    """The peer does not speak HTTP (garbage bytes instead of a status line, a response that
+    overruns its Content-Length into the next one). A target fault: the plugin reports FAIL
+    (it is a ``TargetFailure``); the CLI's reachability probe reports it as unreachable."""
+
+
+class WebSocketProtocolError(TargetProtocolError):
+    """The WebSocket handshake broke the protocol (wrong ``Sec-WebSocket-Accept``, a redirect,
+    a malformed 101): a FAIL with the handshake as evidence."""
 
 
 __all__ = [
     "REDACTED",
     "Exchange",
     "MalformedResponse",
+    "RateLimited",
     "RequestSummary",
     "RequestTimeout",
     "RetryRecord",
@@ -316,6 +335,7 @@ __all__ = [
     "TargetProtocolError",
     "TargetTLSError",
     "TargetUnreachable",
+    "WebSocketProtocolError",
     "WebSocketRejected",
     "build_curl",
     "summarize_body",

@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from .deadline import Deadline
 from .exchange import Exchange, StreamTimeout
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -45,6 +46,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _KNOWN_FIELDS = frozenset({"data", "event", "id", "retry"})
 EVENT_STREAM = "text/event-stream"
 _RAW_LIMIT = 8 * 1024 * 1024  # raw stream bytes kept for evidence (records truncate further)
+# Memory bounds whatever the target sends: events kept for the checks and the evidence (the
+# rest are counted), the longest line and the largest event the parser buffers.
+EVENTS_KEPT_BYTES = 4 * 1024 * 1024
+LINE_LIMIT = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class SSEParser:
     _started: bool = False
     _closed: bool = False
     _data: list[str] = field(default_factory=list)
+    _data_size: int = 0
     _event: str | None = None
     _id: str | None = None
     _raw: list[str] = field(default_factory=list)
@@ -140,6 +146,10 @@ class SSEParser:
             text = text[:-1]
         parts = _LINE_END.split(text)
         self._pending = parts.pop() + ("\r" if hold_cr else "")
+        if len(self._pending) > LINE_LIMIT:
+            # A line without end: keep its start (for the finding), drop the rest.
+            self._find("line-too-long", f"a line over {LINE_LIMIT} characters (cut)")
+            self._pending = self._pending[:LINE_LIMIT]
         if "\r" in text:
             self._note_cr(text)
         return self._lines(parts)
@@ -174,6 +184,7 @@ class SSEParser:
 
     def _reset(self) -> None:
         self._data = []
+        self._data_size = 0
         self._event = None
         self._raw = []
 
@@ -185,7 +196,8 @@ class SSEParser:
                 if ev is not None:
                     out.append(ev)
                 continue
-            self._raw.append(line)
+            if len(self._raw) < 100:
+                self._raw.append(line[:1024])
             if line[0] == ":":
                 self._find("comment", f"comment/keep-alive line {line[:80]!r}")
                 continue
@@ -195,7 +207,11 @@ class SSEParser:
             if name == "data":
                 if sep and len(line) > 5 and line[5] != " ":
                     self._find("data-without-space", f"{line[:80]!r} (expected 'data: ...')")
-                self._data.append(value)
+                self._data_size += len(value) + 1
+                if self._data_size <= LINE_LIMIT:  # an event of a million lines: bounded
+                    self._data.append(value)
+                else:
+                    self._find("event-too-large", f"an event over {LINE_LIMIT} characters (cut)")
             elif name == "event":
                 self._event = value
             elif name == "id":
@@ -277,6 +293,7 @@ class StreamExchange:
         idle_s: float,
         total_s: float,
         clock: Callable[[], float] = time.monotonic,
+        deadline: Deadline | None = None,
     ) -> None:
         self.exchange = exchange
         self.response = response
@@ -287,6 +304,9 @@ class StreamExchange:
         self._idle_s = idle_s
         self._total_s = total_s
         self._clock = clock
+        self._deadline = deadline
+        self._kept_bytes = 0
+        self.events_dropped = 0  # events past EVENTS_KEPT_BYTES: counted, not kept
         self._consumed = False
         self._finished = False
         exchange.events = self.events_so_far
@@ -321,6 +341,26 @@ class StreamExchange:
             exchange=self.exchange,
         )
 
+    def _over_total(self) -> bool:
+        if self._deadline is not None:
+            return self._deadline.expired()
+        return self._clock() - self._started > self._total_s
+
+    def _keep(self, ev: SSEEvent) -> None:
+        """Keep the event for the checks and the evidence, within EVENTS_KEPT_BYTES."""
+        size = len(ev.data) + len(ev.raw)
+        if self._kept_bytes + size > EVENTS_KEPT_BYTES:
+            if not self.events_dropped:
+                self.parser._find(
+                    "events-not-kept",
+                    f"the stream exceeded {EVENTS_KEPT_BYTES} bytes of events: later events"
+                    " are counted, not kept",
+                )
+            self.events_dropped += 1
+            return
+        self._kept_bytes += size
+        self.events_so_far.append(ev)
+
     def _chunks(self) -> Iterator[bytes]:
         if self._consumed:
             return
@@ -328,11 +368,15 @@ class StreamExchange:
         try:
             for chunk in self.response.iter_bytes():
                 if len(self._raw) < _RAW_LIMIT:
-                    self._raw += chunk
+                    self._raw += chunk[: _RAW_LIMIT - len(self._raw)]
                 yield chunk
-                if self._clock() - self._started > self._total_s:
+                if self._over_total():
                     raise self._timeout("total", f"exceeded its {self._total_s}s total deadline")
         except httpx.TimeoutException:
+            if self._over_total():
+                raise self._timeout(
+                    "total", f"exceeded its {self._total_s}s total deadline"
+                ) from None
             raise self._timeout(
                 "idle", f"sent nothing for {self._idle_s}s (idle deadline)"
             ) from None
@@ -344,11 +388,11 @@ class StreamExchange:
         """Parse and yield events until the stream ends (see class doc for deadlines)."""
         for chunk in self._chunks():
             for ev in self.parser.feed(chunk):
-                self.events_so_far.append(ev)
+                self._keep(ev)
                 yield ev
         if not self.parser._closed:
             for ev in self.parser.close():
-                self.events_so_far.append(ev)
+                self._keep(ev)
                 yield ev
 
     def read(self) -> bytes:
@@ -370,4 +414,5 @@ class StreamExchange:
         self.response.close()
         self.exchange.content = bytes(self._raw)
         self.exchange.findings = self.parser.findings
+        self.exchange.events_dropped = self.events_dropped
         self.exchange.elapsed_ms = (self._clock() - self._started) * 1000

@@ -113,6 +113,24 @@ class WebSocketSession:
                 return out
 
 
+def _no_redirects_class() -> type:
+    from websockets.sync.client import reconnect
+
+    class NoRedirects(reconnect):
+        """Never follows a handshake redirect: websockets strips only Authorization and
+        Cookie on a cross-origin redirect, so an ``api-key`` header would follow it. A 3xx is
+        reported as the answer it is (``WebSocketRejected``)."""
+
+        def process_redirect(self, exc: Exception) -> Exception | str:
+            return exc
+
+    return NoRedirects
+
+
+def _connecter(uri: str, **kwargs: Any) -> Any:
+    return _no_redirects_class()(uri, **kwargs)
+
+
 @contextlib.contextmanager
 def open_websocket(
     client: ConformanceClient,
@@ -125,10 +143,9 @@ def open_websocket(
     """Connect (spending one budget unit), yield a session, record the transcript on exit."""
     from urllib.parse import urlencode
 
-    from websockets.exceptions import InvalidHandshake, InvalidStatus
-    from websockets.sync.client import connect
+    from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
-    from .exchange import WebSocketRejected
+    from .exchange import WebSocketProtocolError, WebSocketRejected
 
     params = {**client.config.query, **(params or {})}  # target.query (Azure api-version)
     http_url = client.url(path) + (("?" + urlencode(params)) if params else "")
@@ -155,16 +172,17 @@ def open_websocket(
     client.budget.spend()
     session: WebSocketSession | None = None
     try:
-        conn = connect(
+        conn = _connecter(
             ws_url,
             additional_headers=client.auth_headers(),
             user_agent_header=USER_AGENT,
+            proxy=None,  # like the HTTP client (trust_env=False): no proxy from the environment
             open_timeout=t.connect,
             close_timeout=min(5.0, t.connect),
             max_size=16 * 1024 * 1024,
-            subprotocols=subprotocols,  # type: ignore[arg-type]
-        )
-        conn = conn.__enter__()  # websockets >= 17.1 wants context-manager use; same object
+            subprotocols=subprotocols,
+        ).connect()
+        conn.pending_legacy_warning = False
     except InvalidStatus as exc:
         resp = exc.response
         exchange.status, exchange.reason = resp.status_code, resp.reason_phrase
@@ -177,7 +195,15 @@ def open_websocket(
             status=resp.status_code,
             exchange=exchange,
         ) from None
-    except (InvalidHandshake, OSError, TimeoutError) as exc:
+    except (InvalidHandshake, InvalidURI) as exc:
+        # The target answered, but not with a valid WebSocket handshake: its fault (FAIL).
+        exchange.error = redact_text(f"{exc.__class__.__name__}: {exc}", client.secrets)
+        exchange.elapsed_ms = (time.monotonic() - started) * 1000
+        client.record(exchange)
+        raise WebSocketProtocolError(
+            f"WebSocket {shown_url}: invalid handshake: {exchange.error}", exchange=exchange
+        ) from None
+    except (OSError, TimeoutError) as exc:
         exchange.error = redact_text(f"{exc.__class__.__name__}: {exc}", client.secrets)
         client.record(exchange)
         raise TargetUnreachable(

@@ -1,0 +1,87 @@
+"""Hostile targets: every misbehaviour of ``server.HostileServer`` ends as FAIL with evidence
+(never PASS, never ERROR), within its deadlines, without a credential going to another origin
+and without a secret written anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hostile_server import KEY, TIMEOUTS, secret_leaks
+
+JSON = [
+    "suites/core/test_core_responses.py::test_models_list_returns_list_of_model_objects",
+    "suites/core/test_core_responses.py::test_chat_completion_body_matches_its_schema",
+]
+STREAM = [
+    "suites/core/test_core_streaming.py::test_chat_stream_events_match_the_chunk_schema",
+    "suites/core/test_core_streaming.py::test_chat_stream_uses_canonical_sse_framing",
+]
+WS = ["suites/realtime/test_realtime_session.py::test_session_created_is_the_first_server_event"]
+TOTAL = float(TIMEOUTS["OAIC_TIMEOUT_TOTAL"])
+
+# mode -> the suite tests run against it
+CASES: dict[str, list[str]] = {
+    "hang": JSON,
+    "header-drip": JSON,
+    "body-drip": JSON,
+    "sse-drip": STREAM,
+    "garbage": JSON,
+    "html": JSON + STREAM,
+    "huge-body": JSON,
+    "huge-stream": STREAM,
+    "mid-close": JSON + STREAM,
+    "cl-long": JSON,
+    "cl-short": JSON,
+    "retry-after": JSON,
+    "raw": JSON,
+    "redirect": JSON + STREAM,
+    "ws-close": WS,
+    "ws-silent": WS,
+    "ws-bad-accept": WS,
+    "ws-redirect": WS,
+    "ws-redirect-ws": WS,
+}
+
+
+def _assert_hostile_run(run: Any, tests: list[str], hostile: Any) -> None:
+    outcomes = run.outcomes()
+    assert len(outcomes) == len(tests), (outcomes, run.result.outlines[-30:])
+    assert set(outcomes.values()) == {"FAIL"}, outcomes
+    for name in outcomes:
+        entry = run.test(name)
+        assert entry["failures"], f"{name}: a FAIL without its failure"
+        assert entry["evidence"], f"{name}: a FAIL without evidence"
+    assert run.result.ret == 1
+    assert not secret_leaks(run.report_dir, [KEY])
+    assert not [h for h in hostile.sink_heads if KEY.encode() in h], "credential followed"
+    text = run.result.stdout.str() + run.result.stderr.str()
+    assert KEY not in text and "INTERNALERROR" not in text
+
+
+@pytest.mark.parametrize("mode", list(CASES))
+def test_hostile_target_fails_with_evidence_within_deadlines(
+    run_hostile: Any, hostile: Any, mode: str
+) -> None:
+    tests = CASES[mode]
+    env = {"OAIC_FEATURES": "realtime,realtime.websocket"} if tests is WS else {}
+    run = run_hostile(mode, tests, env=env)
+    _assert_hostile_run(run, tests, hostile)
+    # Each test is bounded by its total deadline (+1 s); the run adds plugin overhead.
+    assert run.wall_s < len(tests) * (TOTAL + 1) + 10, run.wall_s
+
+
+def test_header_drip_ends_within_the_total_deadline_plus_a_second(run_hostile: Any) -> None:
+    run = run_hostile("header-drip", JSON[:1])
+    entry = run.test(JSON[0].rsplit("::", 1)[1])
+    assert entry["outcome"] == "FAIL"
+    assert entry["duration_s"] < TOTAL + 1, entry["duration_s"]
+
+
+def test_retry_waits_are_not_charged_to_the_targets_deadline(run_hostile: Any) -> None:
+    env = {"OAIC_RETRIES": "2", "OAIC_RETRY_AFTER_CAP": str(TOTAL)}
+    run = run_hostile("retry-after", JSON[:1], env=env)
+    entry = run.test(JSON[0].rsplit("::", 1)[1])
+    assert entry["outcome"] == "FAIL"
+    assert "hung" not in entry["message"], entry["message"]
+    assert "429" in str(entry["failures"]), entry["failures"]
