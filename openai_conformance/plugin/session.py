@@ -77,7 +77,7 @@ def target_slug(base_url: str | None, embedded: bool) -> str:
     if embedded or not base_url:
         return "reference"
     host = re.sub(r"^[a-z]+://", "", base_url).split("/", 1)[0]
-    return _slug(host)
+    return _slug(host.rsplit("@", 1)[-1])  # never the user-info (user:password@host)
 
 
 def utc_stamp() -> tuple[str, str]:

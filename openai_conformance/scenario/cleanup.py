@@ -19,6 +19,7 @@ removed by hand: ``tag(metadata, run_id)`` adds ``{"oaic_run": run_id}`` to a me
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -131,6 +132,12 @@ class CleanupRegistry:
             else:
                 detail, ok = f"undo answered HTTP {status}", False
             result = CleanupResult(entry.kind, entry.ident, entry.description, ok, detail)
+        # An ident or description may carry what the target sent back (an echoed key).
+        result = dataclasses.replace(
+            result,
+            ident=redact_text(result.ident, secrets),
+            description=redact_text(result.description, secrets),
+        )
         recorder = getattr(self.client, "recorder", None)
         if recorder is not None:
             # a full disk must not stop the other undos

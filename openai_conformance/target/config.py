@@ -30,7 +30,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..errors import UsageError
-from ..wire.redact import Secret
+from ..wire.redact import REDACTED, Secret, redact_url, url_secrets
 from ..wire.settings import Timeouts
 from .options import (
     BY_NAME,
@@ -139,18 +139,21 @@ class RunConfig:
         """Every configured secret value (for redaction)."""
         out = [self.api_key.reveal()] if self.api_key else []
         out += [v.reveal() for v in self.headers.values() if isinstance(v, Secret)]
+        # URL user-info and query values (OAIC_QUERY) are credentials too (a gateway key in
+        # ?key=..., user:password@host): never written raw anywhere.
+        out += url_secrets(self.base_url, self.query)
         return [s for s in out if s]
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-ready view for REPRODUCE.md / results.json: secrets never included."""
         return {
-            "base_url": self.base_url,
+            "base_url": redact_url(self.base_url, self.secrets()) if self.base_url else None,
             "embedded": self.embedded,
             "profile": self.profile,
             "api_key": "[REDACTED]" if self.api_key else None,
             "auth": self.auth,
             "headers": {k: str(v) for k, v in self.headers.items()},
-            "query": dict(self.query),
+            "query": {k: REDACTED if v in self.secrets() else v for k, v in self.query.items()},
             "organization": self.organization,
             "project": self.project,
             "tls_verify": self.tls_verify,

@@ -94,6 +94,33 @@ class Secret:
         return (Secret, (self._value,))
 
 
+# Query parameters known to carry no credential (kept visible: they help reproduce a run).
+PUBLIC_QUERY_PARAMS = frozenset({"api-version", "api_version", "version"})
+
+
+def url_secrets(base_url: str | None, query: Mapping[str, str] | None = None) -> list[str]:
+    """Credential values a target URL and the configured query carry: the user-info's
+    password (or a token given as user name alone), and every query value except
+    ``PUBLIC_QUERY_PARAMS`` (``OAIC_QUERY`` is where gateways put keys; unknown names are
+    treated as secret). A plain user name ("user") is not a secret: replacing it in every text
+    would destroy the evidence; URLs still lose their whole user-info (``redact_url``)."""
+    out: list[str] = []
+    pairs = list((query or {}).items())
+    if base_url:
+        try:
+            parts = urlsplit(base_url)
+            user, password = parts.username, parts.password
+            pairs += parse_qsl(parts.query, keep_blank_values=True)
+        except ValueError:
+            user = password = None
+        if password:
+            out.append(password)
+        elif user and len(user) >= 8:
+            out.append(user)
+    out += [str(v) for k, v in pairs if v and str(k).lower() not in PUBLIC_QUERY_PARAMS]
+    return out
+
+
 def looks_secret(name: str, value: str) -> bool:
     """True when a header (name, value) should be treated as a credential.
 

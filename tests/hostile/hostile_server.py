@@ -307,6 +307,20 @@ class HostileServer:
         await w.drain()
         return False
 
+    async def _mode_echo(self, req: Request, r, w) -> bool:
+        """Echoes the request's credentials back: in a JSON body, and in an event stream as
+        a line with an unknown field (which the SSE reader reports as a framing finding)."""
+        key = req.headers.get("authorization", "") + " " + req.headers.get("api-key", "")
+        if "event-stream" in req.headers.get("accept", ""):
+            w.write(_head(200, "text/event-stream", None))
+            w.write(f"x-echo: {key}\n".encode() + b"data: " + json.dumps(CHUNK).encode())
+            w.write(b"\n\n")
+        else:
+            body = json.dumps({"object": "list", "data": [], "echo": key}).encode()
+            w.write(_response(200, body))
+        await w.drain()
+        return False
+
     # ---- WebSocket modes (the handshake request is any GET with Upgrade: websocket)
 
     def _accept(self, req: Request, bad: bool = False) -> bytes:

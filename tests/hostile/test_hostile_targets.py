@@ -85,3 +85,52 @@ def test_retry_waits_are_not_charged_to_the_targets_deadline(run_hostile: Any) -
     assert entry["outcome"] == "FAIL"
     assert "hung" not in entry["message"], entry["message"]
     assert "429" in str(entry["failures"]), entry["failures"]
+
+
+def test_consecutive_timeouts_open_the_circuit_breaker(run_hostile: Any) -> None:
+    run = run_hostile("hang", JSON + STREAM)
+    names = [t.rsplit("::", 1)[1] for t in JSON + STREAM]
+    assert set(run.outcomes().values()) == {"FAIL"}, run.outcomes()
+    last = run.test(names[-1])
+    assert "circuit breaker" in last["message"], last["message"]
+    assert last["duration_s"] < 0.5, last["duration_s"]
+    assert last["evidence"], "the refused request is recorded as evidence"
+    first = run.test(names[0])
+    assert "circuit breaker" not in first["message"]
+
+
+# A credential that has no sk-/Bearer shape: only the configured-secret redaction catches it.
+PLAIN_KEY = "canary-plain-credential-Zx9q7"
+URL_PASSWORD = "canary-url-password-Hq3"
+QUERY_KEY = "canary-query-value-Lm5"
+
+
+@pytest.mark.parametrize("auth", ["bearer", "api-key"])
+def test_no_credential_follows_a_redirect_to_another_origin(
+    run_hostile: Any, hostile: Any, auth: str
+) -> None:
+    env = {"OAIC_AUTH": auth, "OAIC_API_KEY": PLAIN_KEY}
+    env["OAIC_FEATURES"] = "realtime,realtime.websocket,chat"
+    run = run_hostile("ws-redirect-ws", WS, env=env)
+    assert set(run.outcomes().values()) == {"FAIL"}, run.outcomes()
+    run = run_hostile("redirect", JSON, env=env)
+    assert set(run.outcomes().values()) == {"FAIL"}, run.outcomes()
+    assert not [h for h in hostile.sink_heads if PLAIN_KEY.encode() in h]
+    assert not secret_leaks(run.report_dir, [PLAIN_KEY])
+
+
+def test_url_user_info_query_values_and_echoed_keys_are_never_written(
+    run_hostile: Any, hostile: Any, pytester: Any
+) -> None:
+    base = hostile.base_url("echo").replace("http://", f"http://oaic:{URL_PASSWORD}@")
+    env = {"OAIC_API_KEY": PLAIN_KEY, "OAIC_QUERY": f"key={QUERY_KEY}&api-version=2024-10-21"}
+    run = run_hostile("echo", JSON + STREAM, "--target", base, env=env)
+    assert run.outcomes(), run.result.outlines[-20:]
+    assert run.run_dir is not None and "oaic" not in run.run_dir.name
+    canaries = [PLAIN_KEY, URL_PASSWORD, QUERY_KEY]
+    assert not secret_leaks(run.report_dir, canaries)
+    text = run.result.stdout.str() + run.result.stderr.str()
+    assert not [c for c in canaries if c in text]
+    # The evidence still shows what was harmless: the public api-version, the findings.
+    evidence = (run.run_dir / "evidence.jsonl").read_text()
+    assert "api-version=2024-10-21" in evidence and "unknown-field" in evidence
