@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from ..errors import HarnessError, TargetError, UsageError
 from ..target.options import RUN, Option, cli_value, help_text, offered_on
+from ..wire.redact import redact_url
 from .common import (
     EXIT_FAILURES,
     EXIT_HARNESS,
@@ -92,14 +93,29 @@ def add_parsers(sub: Any) -> None:
 
 def _preflight(args: argparse.Namespace, report_dir: Path) -> None:
     """Fail fast, in one paragraph, on what would otherwise fail inside pytest."""
+    if report_dir.exists() and not report_dir.is_dir():
+        raise UsageError(f"--report-dir {report_dir} exists and is not a directory")
+    _check_writable(report_dir)
     if args.profile:
         _check_profile(args.profile)
     if args.base_url:
         _check_reachable(args.base_url)
     if args.spec_source or args.base_url is None:
         _check_spec(args.spec_source)
-    if report_dir.exists() and not report_dir.is_dir():
-        raise UsageError(f"--report-dir {report_dir} exists and is not a directory")
+
+
+def _check_writable(report_dir: Path) -> None:
+    """The report directory can be created and written (else one message, exit 2)."""
+    probe = report_dir / f".oaic-write-probe-{os.getpid()}"
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(
+            f"--report-dir {report_dir} is not writable ({exc.strerror or type(exc).__name__})",
+            hint="choose a directory you can write with --report-dir DIR (or OAIC_REPORT_DIR)",
+        ) from None
 
 
 def _check_profile(name: str) -> None:
@@ -118,7 +134,13 @@ def _check_profile(name: str) -> None:
 def _check_reachable(url: str) -> None:
     parts = urlsplit(url)
     host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:  # http://host:99999
+        raise UsageError(
+            f"--target {redact_url(url)}: {exc}",
+            hint="give the base URL with a valid port, e.g. http://127.0.0.1:8000/v1",
+        ) from None
     try:
         with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S):
             pass
@@ -141,6 +163,7 @@ def pytest_args(args: argparse.Namespace, report_dir: Path, extra: list[str]) ->
     under the same flag (``--report-dir`` always, resolved; ``-n`` with ``--dist loadgroup``;
     ``--baseline`` stays here)."""
     out = [str(suites_dir()), f"--rootdir={repo_root()}", "-p", "openai_conformance.plugin"]
+    out += ["-p", "no:cacheprovider"]  # a run writes nothing into the checkout (.pytest_cache)
     out += ["--report-dir", str(report_dir)]
     for opt in offered_on(RUN):
         value = getattr(args, opt.name)
@@ -180,6 +203,9 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     argv = pytest_args(args, report_dir, extra)
     started = time.time()
     cwd = Path.cwd()
+    # hypothesis keeps its caches under the report dir, not in the checkout (.hypothesis);
+    # read lazily by hypothesis, and inherited by xdist workers.
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(report_dir / ".hypothesis"))
     os.chdir(repo_root())  # relative paths in profiles and the plugin resolve from the repo
     try:
         code = int(pytest.main(argv, plugins=[]))

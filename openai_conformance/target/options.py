@@ -59,8 +59,14 @@ PYTEST = "pytest"  # ``pytest suites ...`` (the plugin)
 
 
 def _url(v: Any) -> str:
+    from urllib.parse import urlsplit
+
     s = str(v).strip().rstrip("/")
     if not s.startswith(("http://", "https://")) or len(s) <= len("https://"):
+        raise ValueError
+    parts = urlsplit(s)
+    _ = parts.port  # ValueError for a port out of range (http://host:99999)
+    if not parts.hostname:
         raise ValueError
     return s
 

@@ -51,6 +51,7 @@ def test_version_prints_the_suite_version() -> None:
         (("run", "--profile", "no-such-profile"), 2, "unknown profile 'no-such-profile'"),
         (("run", "--target", "ftp://example"), 2, "expected an http(s) base URL"),
         (("run", "--target", "http://127.0.0.1:9/v1"), 1, "cannot connect to the target"),
+        (("run", "--target", "http://127.0.0.1:99999/v1"), 2, "Port out of range"),
         (("run", "--allow", "everything"), 2, "unknown value(s) everything"),
         (("run", "--max-requests", "0"), 2, "expected a positive integer or 'unlimited'"),
         (("run", "-n", "many"), 2, "expected a number of workers"),
@@ -100,6 +101,40 @@ def test_serve_dispatches_to_the_reference_server_cli(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "openai_conformance.refserver.cli", FakeModule)
     assert cli.main(["serve", "--port", "0", "--fault", "wrong-type"]) == 0
     assert seen == [["--port", "0", "--fault", "wrong-type"]]
+
+
+def test_unwritable_report_dir_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    proc = oaic("run", "--target", "http://127.0.0.1:9/v1", "--report-dir", str(blocker / "x"))
+    output = proc.stdout + proc.stderr
+    # The report dir is checked before the target: no connection needed to learn it.
+    assert proc.returncode == 2, output
+    assert "is not writable" in output
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+
+
+def test_run_writes_no_caches_into_the_checkout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    import pytest as pytest_module
+
+    seen: dict[str, object] = {}
+
+    def fake_main(args: list[str], plugins: object = None) -> int:
+        seen["args"] = list(args)
+        seen["storage"] = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+        return 5
+
+    monkeypatch.setenv("HYPOTHESIS_STORAGE_DIRECTORY", "unset")  # restored after the test
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY")
+    monkeypatch.setattr(cli, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(pytest_module, "main", fake_main)
+    cli.main(["run", "--report-dir", str(tmp_path)])
+    assert "no:cacheprovider" in " ".join(seen["args"])  # type: ignore[arg-type]
+    assert str(seen["storage"]).startswith(str(tmp_path.resolve()))
 
 
 def test_run_builds_pytest_arguments_for_the_plugin(tmp_path: Path) -> None:
