@@ -109,7 +109,7 @@ def coerce(spec: Spec, schema: Any, raw: Any) -> Any:
     if types & {"object", "array"} and raw[:1] in ("{", "["):
         try:
             return json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return raw
     return raw
 
@@ -232,15 +232,48 @@ def pick_content_type(op: Operation, ctype: str) -> str:
     )
 
 
+MAX_JSON_DEPTH = 128  # deeper request bodies are refused (400), never a RecursionError (500)
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when arrays/objects nest deeper than ``limit`` (iterative: safe on any value; the
+    validator and handlers recurse, so a deep body must stop here)."""
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _too_deep_error() -> ApiError:
+    return invalid(
+        f"The JSON body of your request is nested too deeply (at most {MAX_JSON_DEPTH} levels"
+        " of arrays and objects are accepted).",
+        code="invalid_json",
+    )
+
+
 def parse_json(raw: bytes) -> Any:
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        raise _too_deep_error() from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid(
             "We could not parse the JSON body of your request. (HINT: This likely means you "
             "aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
             code="invalid_json",
         ) from exc
+    if isinstance(value, dict | list) and too_deep(value):
+        raise _too_deep_error()
+    return value
 
 
 async def parse_form(request: Request, raw: bytes) -> FormData:

@@ -31,7 +31,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from ..contract import requests as dispatch
 from ..contract.envelope import ApiError
@@ -47,7 +47,6 @@ log = logging.getLogger("openai_conformance.refserver")
 PREFIX = "/v1"
 CONTROL_PREFIX = "/__oaic/"
 FAULT_HEADER = "x-oaic-fault"
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 # Rate-limit figures advertised in OpenAI's header format. The reference server does not
 # throttle; the headers are there so clients and checks that read them see the real shape.
@@ -87,17 +86,14 @@ def create_app(config: ServerConfig | None = None, state: ServerState | None = N
     handlers.load_all()
     state = state or ServerState.create(config or ServerConfig())
 
-    async def endpoint(request: Request) -> Response:
-        return await handle_request(state, request)
-
     routes: list[BaseRoute] = [websocket_route()]  # /v1/realtime (refserver/realtime/)
-    routes.append(Route("/{path:path}", endpoint, methods=ALL_METHODS))
     app = Starlette(routes=routes)
     app.state.oaic = state
 
     async def unmatched(scope: Any, receive: Any, send: Any) -> None:
-        # A path the catch-all route cannot match (it contains a newline) still gets the JSON
-        # 404 envelope, never starlette's plain-text "Not Found".
+        # Every HTTP request reaches the dispatcher here (no catch-all Route: a Route limits
+        # its methods, and starlette would answer TRACE or a made-up method with a plain-text
+        # 405); any path and method gets its 404/405 in the JSON error envelope.
         if scope["type"] == "http":
             response = await handle_request(state, Request(scope, receive))
             await response(scope, receive, send)

@@ -97,6 +97,12 @@ ACTION_STATUS = {
 }
 
 
+def _singular(collection: str) -> str:
+    """``organization/projects`` → ``project``, ``containers`` → ``container``."""
+    last = collection.split("/")[-1]
+    return last[:-1] if last.endswith("s") else last
+
+
 def prefix_for(kind: str) -> str:
     last = kind.split("/")[-1]
     if kind.startswith("evals/") and last == "runs":
@@ -165,12 +171,28 @@ class Engine:
     def check_ancestors(self, ctx: Ctx, route: Route) -> None:
         """404 unless every observable ancestor record exists (outer to inner)."""
         for i, (kind, param) in enumerate(route.ancestors):
-            if kind not in self.observable:
-                continue
             parent = self._parent_key(ctx, route.ancestors[:i])
+            if kind not in self.observable:
+                # /projects/{project_id}/roles: "projects" has no operation of its own; the
+                # project lives at /organization/projects/{project_id}. A top-level ancestor
+                # with exactly one observable namesake is that object (else unchecked).
+                alias = self._alias(kind) if i == 0 else None
+                if alias is None:
+                    continue
+                kind, parent = alias, None
             ident = ctx.path_params[param]
             if self._get(kind, ident, parent) is None:
                 raise not_found(kind.split("/")[-1].rstrip("s"), ident, param)
+
+    def _alias(self, kind: str) -> str | None:
+        last = kind.split("/")[-1]
+        found = [
+            k
+            for k in self.observable
+            if k != kind and k.split("/")[-1] == last and k in self.creatable
+            and not any(r.ancestors for r in self.routes.values() if r.collection == k)
+        ]  # fmt: skip
+        return found[0] if len(found) == 1 else None
 
     def load(self, ctx: Ctx, route: Route) -> tuple[dict[str, Any], str | None]:
         """The record an item route names (404 when absent); virtual kinds get a stub."""
@@ -294,6 +316,12 @@ class Engine:
         now = int(self.state.clock.now())
         record: dict[str, Any] = {**fields, **ctx.path_params, "created_at": now, "created": now}
         record["id"] = ident
+        # Fields the response shows under another name than the request gives them; never a
+        # placeholder equal to the field name ("object": "object", "name": "name").
+        record.setdefault("object", _singular(route.collection))
+        for key, value in fields.items():
+            if key.endswith("_name") and isinstance(value, str):
+                record.setdefault("name", value)
         if item_param and not item_param.endswith("_id") and item_param != "id":
             record[item_param] = ident  # /skills/{id}/versions/{version}: the record's own name
         status = self._initial_status(schema)

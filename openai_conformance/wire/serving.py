@@ -107,6 +107,7 @@ class BackgroundServer:
             access_log=False,
             timeout_graceful_shutdown=max(1, int(self.shutdown_timeout)),
             ws="websockets-sansio" if _has_ws_sansio() else "auto",
+            http=_envelope_h11_protocol(),
         )
         self._server = uvicorn.Server(config)
         self._error = None
@@ -152,3 +153,34 @@ class BackgroundServer:
             self._socket = None
         self._server = None
         self._thread = None
+
+
+def _envelope_h11_protocol() -> Any:
+    """uvicorn's h11 protocol, whose own 400 for a malformed request (bad header line, bad
+    request line) is the OpenAI error envelope in JSON instead of plain text."""
+    import json
+
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from ..contract.envelope import invalid
+
+    class EnvelopeH11Protocol(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            body = json.dumps(
+                invalid(f"Invalid HTTP request: {msg}", code="invalid_http_request").envelope()
+            ).encode()
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ]
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=body),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event))
+            self.transport.close()
+
+    return EnvelopeH11Protocol
