@@ -378,7 +378,9 @@ class Engine:
             self.state.store.delete(route.collection, record["id"], parent)
             child_parent = f"{parent}/{record['id']}" if parent else record["id"]
             self.state.store.delete_children(child_parent)
-        return self.render(ctx, {**ctx.path_params, **record, "deleted": True})
+        # The record's own "object" (e.g. "eval") is not the deletion's ("eval.deleted").
+        shown = {k: v for k, v in record.items() if k != "object"}
+        return self.render(ctx, {**ctx.path_params, **shown, "deleted": True})
 
     async def _action(self, ctx: Ctx, route: Route) -> Response:
         record, _ = self.load(ctx, route)

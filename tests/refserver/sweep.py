@@ -102,7 +102,10 @@ class Sweep:
         out, known = [], True
         for i, seg in enumerate(segs):
             if seg.startswith("{"):
-                ident = self.ids.get(kind_of(segs[:i]))
+                kind = kind_of(segs[:i])
+                ident = self.ids.get(kind)
+                if ident is None and i == 1:  # /projects/{id}: the organization/projects one
+                    ident = next((v for k, v in self.ids.items() if k.endswith("/" + kind)), None)
                 if ident is None:
                     known = False
                     ident = UNKNOWN_ID
