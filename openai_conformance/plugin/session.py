@@ -122,6 +122,15 @@ class OaicSession:
         from ..contract.validation import SchemaValidator
 
         self.spec = load_spec(self.run_config.spec_source)
+        if not self.worker and self.run_config.seed is None:
+            # Every run has a seed, recorded in results.json and REPRODUCE.md, so any run can
+            # be replayed with --seed; workers receive the controller's. By default it is
+            # fixed per contract and suite version: the same target gives the same verdicts.
+            from .. import __version__
+            from ..target.options import default_seed
+
+            seed = default_seed(self.spec.sha256, str(__version__))
+            self.run_config = dataclasses.replace(self.run_config, seed=seed)
         self.validator = SchemaValidator(self.spec)
         self.check_ctx = CheckContext(self.spec, self.validator, self.run_config)
         set_default(self.check_ctx)
@@ -131,6 +140,7 @@ class OaicSession:
 
     def _build_config(self) -> RunConfig:
         from ..target.config import build_config
+        from ..target.options import RANDOM_SEED
 
         cli = cli_mapping(self.pytest_config)
         if self.worker:
@@ -146,9 +156,8 @@ class OaicSession:
             config = build_config(cli)
         except ConformanceError as exc:
             raise pytest.UsageError(exc.render().removeprefix("error: ")) from None
-        if not self.worker and config.seed is None:
-            # Every run has a seed, recorded in results.json and REPRODUCE.md, so any run can
-            # be replayed with --seed; workers receive the controller's.
+        if not self.worker and config.seed == RANDOM_SEED:
+            # --seed random explores; the drawn seed is recorded like any other.
             config = dataclasses.replace(config, seed=secrets.randbelow(2**31))
         if self.worker:
             # Workers see the embedded server as a plain base URL; the budget the controller

@@ -38,6 +38,7 @@ def render_console(results: Results, report: Path | None = None, max_rows: int =
     lines.append(
         f"{verdict}: score {fmt_score(s['score']['overall'])} over {s['total']} tests in "
         f"{fmt_duration(run.duration_s)} against {run.target.base_url}"
+        + (f" (seed {run.seed})" if run.seed is not None else "")
     )
     if s["certify"]["enabled"] and s["certify"]["blockers"]:
         lines.append(

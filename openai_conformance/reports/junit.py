@@ -101,6 +101,7 @@ def write_junit(path: Path, results: Results) -> Path:
                 ("spec_sha256", run.spec.sha256),
                 ("suite_version", run.suite_version),
                 ("run_id", run.id),
+                ("seed", None if run.seed is None else str(run.seed)),
                 ("score", str(results.summary["score"]["overall"])),
             ],
         )

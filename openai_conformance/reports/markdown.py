@@ -131,7 +131,8 @@ def _render(
         f"Target `{md(run.target.base_url, 200)}`"
         + (" (embedded reference server)" if run.target.embedded else "")
         + f" · profile **{md(profile)}** · spec {md(spec_v)} · {md(run.started_at)}"
-        + f" · {fmt_duration(run.duration_s)} · openai-conformance {md(run.suite_version)}",
+        + f" · {fmt_duration(run.duration_s)} · openai-conformance {md(run.suite_version)}"
+        + (f" · seed {run.seed}" if run.seed is not None else ""),
         "",
         "| " + " | ".join(OUTCOMES) + " | total |",
         "|" + "---:|" * (len(OUTCOMES) + 1),

@@ -47,6 +47,10 @@ def _pytest_options(cmd: list[str]) -> list[str]:
 def render_reproduce(results: Results, max_tests: int = 10) -> str:
     run = results.run
     cmd = list(run.command)
+    if run.seed is not None:  # --seed random → the seed it drew
+        cmd = [str(run.seed) if a == "random" and cmd[i - 1] == "--seed" else a
+               for i, a in enumerate(cmd)]  # fmt: skip
+        cmd = [f"--seed={run.seed}" if a == "--seed=random" else a for a in cmd]
     if (
         run.seed is not None
         and "--seed" not in cmd

@@ -97,6 +97,27 @@ def _int(v: Any) -> int:
     return int(v)
 
 
+RANDOM_SEED = -1  # ``--seed random``: the session draws a new seed (recorded in the reports)
+
+
+def _seed(v: Any) -> int:
+    if isinstance(v, str) and v.strip().lower() == "random":
+        return RANDOM_SEED
+    n = _int(v)
+    if n < 0:
+        raise ValueError
+    return n
+
+
+def default_seed(spec_sha256: str, suite_version: str) -> int:
+    """The seed of a run without ``--seed``: fixed for one contract and one suite version, so
+    two runs against the same target generate the same requests and give the same verdicts."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{spec_sha256}|{suite_version}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 2**31
+
+
 def _retries(v: Any) -> int:
     n = _int(v)
     if not 0 <= n <= MAX_RETRIES:
@@ -296,9 +317,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("report_dir", "where runs are written", _path, "a directory path",
            env=("OAIC_REPORT_DIR",), profile="run.report_dir", default=Path("reports"),
            flag="--report-dir", on=_BOTH, metavar="DIR"),
-    Option("seed", "seed of the generated tests (reproduces a run)", _int, "an integer",
-           env=("OAIC_SEED",), profile="run.seed", default_doc="random, recorded",
-           flag="--seed", on=_BOTH, metavar="N"),
+    Option("seed", "seed of the generated tests (reproduces a run); 'random' explores", _seed,
+           "an integer or 'random'", env=("OAIC_SEED",), profile="run.seed",
+           default_doc="fixed per contract and suite version, recorded",
+           flag="--seed", on=_BOTH, metavar="N|random"),
     Option("hypothesis_profile", "generated-suite depth: `quick`, `default` or `thorough`",
            _choice(HYPOTHESIS_PROFILES), "one of quick, default, thorough",
            env=("OAIC_HYPOTHESIS_PROFILE",), profile="run.hypothesis_profile",

@@ -310,7 +310,8 @@ class HostileServer:
     async def _mode_echo(self, req: Request, r, w) -> bool:
         """Echoes the request's credentials back: in a JSON body, and in an event stream as
         a line with an unknown field (which the SSE reader reports as a framing finding)."""
-        key = req.headers.get("authorization", "") + " " + req.headers.get("api-key", "")
+        auth = req.headers.get("authorization", "").removeprefix("Bearer ")
+        key = f"{auth} {req.headers.get('api-key', '')}".strip()  # the bare key, no "Bearer"
         if "event-stream" in req.headers.get("accept", ""):
             w.write(_head(200, "text/event-stream", None))
             w.write(f"x-echo: {key}\n".encode() + b"data: " + json.dumps(CHUNK).encode())

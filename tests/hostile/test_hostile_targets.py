@@ -99,10 +99,11 @@ def test_consecutive_timeouts_open_the_circuit_breaker(run_hostile: Any) -> None
     assert "circuit breaker" not in first["message"]
 
 
-# A credential that has no sk-/Bearer shape: only the configured-secret redaction catches it.
-PLAIN_KEY = "canary-plain-credential-Zx9q7"
-URL_PASSWORD = "canary-url-password-Hq3"
-QUERY_KEY = "canary-query-value-Lm5"
+# Credentials that have no sk-/Bearer shape and no secret-sounding name: only the configured
+# secrets catch them. Lower case: a run directory name is a lower-cased slug of the host.
+PLAIN_KEY = "canary-plain-credential-zx9q7"
+URL_PASSWORD = "canary-url-password-hq3"
+QUERY_VALUE = "canary-query-value-lm5"
 
 
 @pytest.mark.parametrize("auth", ["bearer", "api-key"])
@@ -119,18 +120,24 @@ def test_no_credential_follows_a_redirect_to_another_origin(
     assert not secret_leaks(run.report_dir, [PLAIN_KEY])
 
 
-def test_url_user_info_query_values_and_echoed_keys_are_never_written(
-    run_hostile: Any, hostile: Any, pytester: Any
-) -> None:
-    base = hostile.base_url("echo").replace("http://", f"http://oaic:{URL_PASSWORD}@")
-    env = {"OAIC_API_KEY": PLAIN_KEY, "OAIC_QUERY": f"key={QUERY_KEY}&api-version=2024-10-21"}
-    run = run_hostile("echo", JSON + STREAM, "--target", base, env=env)
-    assert run.outcomes(), run.result.outlines[-20:]
-    assert run.run_dir is not None and "oaic" not in run.run_dir.name
-    canaries = [PLAIN_KEY, URL_PASSWORD, QUERY_KEY]
+def test_url_user_info_and_query_values_are_never_written(run_hostile: Any, hostile: Any) -> None:
+    base = hostile.base_url("html").replace("http://", f"http://oaic:{URL_PASSWORD}@")
+    query = f"subscription={QUERY_VALUE}&api-version=2024-10-21"
+    run = run_hostile("html", JSON + STREAM, "--target", base, env={"OAIC_QUERY": query})
+    assert set(run.outcomes().values()) == {"FAIL"}, run.outcomes()
+    assert run.run_dir is not None and "canary" not in run.run_dir.name
+    canaries = [URL_PASSWORD, QUERY_VALUE]
     assert not secret_leaks(run.report_dir, canaries)
     text = run.result.stdout.str() + run.result.stderr.str()
     assert not [c for c in canaries if c in text]
-    # The evidence still shows what was harmless: the public api-version, the findings.
-    evidence = (run.run_dir / "evidence.jsonl").read_text()
-    assert "api-version=2024-10-21" in evidence and "unknown-field" in evidence
+    # What is harmless stays visible: the public api-version helps reproduce.
+    assert "api-version=2024-10-21" in (run.run_dir / "evidence.jsonl").read_text()
+
+
+def test_a_key_the_target_echoes_back_is_never_written(run_hostile: Any) -> None:
+    run = run_hostile("echo", JSON + STREAM, env={"OAIC_API_KEY": PLAIN_KEY})
+    assert run.outcomes(), run.result.outlines[-20:]
+    assert not secret_leaks(run.report_dir, [PLAIN_KEY])
+    assert PLAIN_KEY not in run.result.stdout.str() + run.result.stderr.str()
+    # The framing finding is still reported, with the key replaced.
+    assert "unknown-field" in (run.run_dir / "evidence.jsonl").read_text()
