@@ -68,6 +68,7 @@ def run_info(session: OaicSession) -> RunInfo:
         python=sys.version.split()[0],
         platform=platform.platform(),
         certify=session.certify,
+        interrupted=session.interrupted,
     )
 
 
@@ -96,5 +97,7 @@ def finish(session: OaicSession) -> int:
     tests = collected_results(session)
     write_reports(session.run_dir, run_info(session), tests)
     point_latest(session.run_dir)
+    if session.interrupted:
+        return 2  # as pytest's INTERRUPTED: the partial results say so too
     pairs = [(Outcome(t.outcome), t.level) for t in tests]
     return exit_status(pairs, certify=session.certify)

@@ -249,6 +249,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     timings = sess.phase_times  # shown by bench mode (bench.py)
     timings["session cleanup (controller)"] = time.monotonic() - started
+    sess.interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED)
     try:
         started = time.monotonic()
         status = finish(sess)

@@ -102,6 +102,7 @@ class OaicSession:
             # Before anything loads the contract (this process, its workers, the embedded
             # reference server): the letter of the document, no observed overlays.
             os.environ[STRICT_ENV] = "1"
+        self.interrupted = False  # set at session finish when pytest was interrupted
         self.server: ReferenceServer | None = None
         self.run_dir: Path | None = None
         self.started_at = ""

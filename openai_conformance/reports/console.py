@@ -34,6 +34,8 @@ def render_console(results: Results, report: Path | None = None, max_rows: int =
     totals = " ".join(f"{s['totals'][o]:>5}" for o in OUTCOMES)
     lines.append(f"{'total':<{width}}  {fmt_score(s['score']['overall']):>6}  {totals}")
     verdict = "CONFORMANT" if s["conformant"] else "NOT CONFORMANT"
+    if run.interrupted:
+        verdict = "INTERRUPTED (partial results)"
     lines.append("")
     lines.append(
         f"{verdict}: score {fmt_score(s['score']['overall'])} over {s['total']} tests in "

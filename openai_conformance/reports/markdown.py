@@ -122,6 +122,8 @@ def _render(
     run, s = results.run, results.summary
     score = s["score"]["overall"]
     verdict = "conformant" if s["conformant"] else "NOT conformant"
+    if run.interrupted:
+        verdict = "INTERRUPTED (partial results)"
     icon = "✅" if s["conformant"] else "❌"
     profile = run.target.profile or "none"
     spec_v = f"{run.spec.version} ({run.spec.sha256[:12]})" if run.spec.sha256 else run.spec.version

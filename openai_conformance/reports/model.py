@@ -250,6 +250,8 @@ class RunInfo:
     python: str = ""
     platform: str = ""
     certify: bool = False
+    #: The run was interrupted (Ctrl-C, a stop): its reports are partial; exit code 2.
+    interrupted: bool = False
     #: Versions of the suite's key libraries when the run was made (filled in when absent).
     versions: dict[str, str] = field(default_factory=lambda: library_versions())
 
@@ -349,7 +351,9 @@ def exit_code_for(counts: Mapping[str, int], certify_blockers: int = 0) -> int:
     return 0
 
 
-def summarize(tests: Iterable[TestResult], certify: bool = False) -> dict[str, Any]:
+def summarize(
+    tests: Iterable[TestResult], certify: bool = False, interrupted: bool = False
+) -> dict[str, Any]:
     """Compute the ``summary`` block: totals, scores overall/per resource/per level,
     the per-operation rollup of the generated suite and the event-type coverage.
 
@@ -396,8 +400,11 @@ def summarize(tests: Iterable[TestResult], certify: bool = False) -> dict[str, A
         "total": sum(overall.counts.values()),
         "totals": overall.counts,
         "findings": findings,
-        "conformant": exit_code_for(overall.counts, len(blockers)) == 0,
-        "exit_code": exit_code_for(overall.counts, len(blockers)),
+        # An interrupted run is partial: never conformant; exit 2 like the process (pytest's
+        # INTERRUPTED, which oaic run maps to 2).
+        "conformant": not interrupted and exit_code_for(overall.counts, len(blockers)) == 0,
+        "exit_code": 2 if interrupted else exit_code_for(overall.counts, len(blockers)),
+        "interrupted": interrupted,
         "certify": {"enabled": certify, "blockers": blockers},
         "score": {
             "rule": SCORE_RULE,
@@ -429,7 +436,9 @@ class Results:
         if isinstance(self.run, Mapping):
             self.run = RunInfo.from_dict(self.run)
         self.tests = [TestResult.from_dict(t) if isinstance(t, Mapping) else t for t in self.tests]
-        self.summary = summarize(self.tests, certify=self.run.certify)
+        self.summary = summarize(
+            self.tests, certify=self.run.certify, interrupted=self.run.interrupted
+        )
 
     @property
     def exit_code(self) -> int:
