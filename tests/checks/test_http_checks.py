@@ -93,10 +93,13 @@ def test_schema_check_judges_a_json_download_against_the_json_schema(ctx):
     assert failure.pointer == "" and "string" in failure.message
 
 
-def test_schema_check_leaves_an_undocumented_non_json_body_to_the_content_type_check(ctx):
-    text = FakeExchange(200, "{oops", content_type="text/plain")
-    assert response_schema_conformance(text, CHAT, ctx) == []
-    assert content_type_conformance(text, CHAT, ctx)
+def test_schema_check_fails_an_undocumented_non_json_body_where_json_is_documented(ctx):
+    # A 200 text/html login page is no chat completion: a test that checks only the schema
+    # must not pass on it (issue 14); the content-type check reports the type as well.
+    html = FakeExchange(200, "<html>sign in</html>", content_type="text/html")
+    [failure] = response_schema_conformance(html, CHAT, ctx)
+    assert failure.title == "body is not JSON"
+    assert content_type_conformance(html, CHAT, ctx)
 
 
 def test_schema_check_fails_a_body_that_is_not_json(ctx):
