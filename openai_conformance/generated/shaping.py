@@ -211,9 +211,32 @@ def _drop_unless_id(key: str, real: str | None) -> Change:
 
 def _needs_tools(body: dict[str, Any]) -> None:
     # "tool_choice ... is only allowed when tools are specified" (chat, assistants, responses).
-    if not body.get("tools"):
+    tools = body.get("tools")
+    if not tools:
         body.pop("tool_choice", None)
         body.pop("parallel_tool_calls", None)
+        return
+    # A named tool_choice "forces the model to call that tool": it must name one of `tools`
+    # (chat: {"type": "function", "function": {"name"}}; responses: {"type", "name"}).
+    choice = body.get("tool_choice")
+    if not isinstance(choice, dict) or choice.get("type") not in ("function", "custom"):
+        return
+    kind = choice["type"]
+    names = [_tool_name(t, kind) for t in tools if isinstance(t, dict) and t.get("type") == kind]
+    names = [n for n in names if n]
+    holder = choice[kind] if isinstance(choice.get(kind), dict) else choice
+    if holder.get("name") in names:
+        return
+    if names:
+        holder["name"] = names[0]
+    else:
+        body.pop("tool_choice")
+
+
+def _tool_name(tool: dict[str, Any], kind: str) -> str | None:
+    inner = tool.get(kind)
+    name = inner.get("name") if isinstance(inner, dict) else tool.get("name")
+    return name if isinstance(name, str) else None
 
 
 def _needs_logprobs(body: dict[str, Any]) -> None:

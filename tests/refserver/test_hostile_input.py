@@ -62,3 +62,14 @@ def test_created_objects_carry_no_placeholder_values(api: httpx.Client) -> None:
     role = api.post(f"/projects/{project['id']}/roles", json=body)
     assert role.status_code == 200, role.text[:300]
     assert role.json()["name"] == "oaic-role", role.json()
+
+
+def test_custom_tools_with_tool_choice_are_accepted(api: httpx.Client) -> None:
+    body = {
+        "model": "ref-chat",
+        "messages": [{"role": "user", "content": "Say OK."}],
+        "tools": [{"type": "custom", "custom": {"name": "grammar"}}],
+        "tool_choice": "required",
+    }
+    response = api.post("/chat/completions", json=body)
+    assert response.status_code == 200, response.text[:300]
