@@ -130,9 +130,13 @@ def parse_query(
     deep: dict[str, dict[str, str]] = {}
     for key, raw in items:
         m = _DEEP_KEY.match(key)
-        if m and m.group(2) and m.group(1) in declared:
-            deep.setdefault(m.group(1), {})[m.group(2)] = raw
-            continue
+        # deepObject: metadata[k]=v; metadata[]=v is the key "" of an object parameter (what
+        # a client serialises {"": v} to), but the array form include[]=a of an array one.
+        if m and m.group(1) in declared:
+            types = type_set(spec, declared[m.group(1)].schema)
+            if m.group(2) or ("object" in types and "array" not in types):
+                deep.setdefault(m.group(1), {})[m.group(2)] = raw
+                continue
         grouped.setdefault(key.removesuffix("[]"), []).append(raw)
     out: dict[str, Any] = {}
     for name, values in grouped.items():

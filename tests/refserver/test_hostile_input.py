@@ -73,3 +73,9 @@ def test_custom_tools_with_tool_choice_are_accepted(api: httpx.Client) -> None:
     }
     response = api.post("/chat/completions", json=body)
     assert response.status_code == 200, response.text[:300]
+
+
+def test_deep_object_with_an_empty_key_is_parsed_as_an_object(api: httpx.Client) -> None:
+    # metadata[]=0 is how a client serialises {"": "0"} (deepObject), not an array.
+    response = api.get("/fine_tuning/jobs?metadata[]=0")
+    assert response.status_code == 200, response.text[:300]
