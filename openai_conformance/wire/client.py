@@ -6,14 +6,19 @@ project headers, extra headers, ``User-Agent: openai-conformance/<version>``, ex
 timeouts and connection limits. For every exchange it:
 
 1. spends one unit of the request budget per attempt (``budget.RequestBudget``);
-2. enforces connect/read timeouts (httpx) and a wall-clock total (checked between chunks);
+2. enforces connect/read timeouts (httpx) and a wall-clock total on every socket operation,
+   headers included (``deadline.py``: a header drip ends at the total deadline);
 3. retries 429/503 only, at most ``config.retries`` (≤ 2) times, honouring ``Retry-After``
-   (capped at ``config.retry_after_cap``), each retry recorded on the exchange;
+   (capped at ``config.retry_after_cap``), each retry recorded on the exchange; the waits
+   move the deadline (our time, not the target's); still 429/503 with a Retry-After over the
+   cap raises ``RateLimited`` (FAIL);
+3b. fails fast once the target timed out on a few requests in a row (``breaker.py``);
 4. records the redacted exchange (with a redacted curl line) through the ``EvidenceRecorder``.
 
-An HTML or garbage *body* is data (the checks judge it); not getting HTTP at all raises
-``TargetUnreachable``/``TargetTLSError``/``TargetProtocolError``; a hang raises
-``RequestTimeout`` or ``StreamTimeout`` (FAILs with evidence), never blocks the suite.
+An HTML or garbage *body* is data (the checks judge it); at most ``MAX_CONTENT`` bytes of a
+body are kept. No connection raises ``TargetUnreachable``/``TargetTLSError``; non-HTTP bytes
+or a keep-alive desync raise ``TargetProtocolError`` (a ``TargetFailure``: FAIL); a hang
+raises ``RequestTimeout`` or ``StreamTimeout`` (FAILs with evidence), never blocks the suite.
 
 ``stream()`` yields a ``StreamExchange`` whose ``events()`` parses SSE incrementally
 (``sse.SSEParser``) under the idle and whole-stream deadlines. ``websocket()`` opens a
