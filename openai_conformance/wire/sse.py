@@ -277,9 +277,10 @@ class StreamExchange:
 
     ``events()`` yields ``SSEEvent``s as chunks arrive. The idle deadline is the httpx read
     timeout (``stream_idle``); the whole-stream deadline (``stream_total``) is wall clock,
-    enforced on every read (``deadline``). Memory is bounded whatever the target sends:
-    events past ``EVENTS_KEPT_BYTES`` are counted (``events_dropped``), not kept. Either raises ``StreamTimeout`` carrying the events so far —
-    a FAIL with evidence, never a hang. A connection dropped mid-stream ends the iteration
+    enforced on every read (``deadline``). Either raises ``StreamTimeout`` carrying the
+    events so far — a FAIL with evidence, never a hang. Memory is bounded whatever the target
+    sends: events past ``EVENTS_KEPT_BYTES`` are counted (``events_dropped``), not kept.
+    A connection dropped mid-stream ends the iteration
     with the finding ``connection-dropped`` and ``exchange.error`` set (the checks then see
     the missing terminal event). ``read()``/``json()`` read a non-stream body instead (e.g.
     a 400 error envelope, or a server that ignored ``stream: true``).
