@@ -1,8 +1,9 @@
 """A circuit breaker per target: after a few consecutive timeouts, stop waiting on it.
 
 A hung target costs the read timeout on every request; with hundreds of tests that is hours.
-``CircuitBreaker.watch()`` wraps each exchange: a ``RequestTimeout``/``StreamTimeout`` counts
-one consecutive timeout, any exchange that completes (whatever its status) resets the count.
+``CircuitBreaker.watch()`` wraps each exchange: a ``RequestTimeout``/``StreamTimeout`` before
+any response head counts one consecutive timeout; any exchange that got an answer (whatever
+its status, also one whose stream stalled later) resets the count.
 Once ``threshold`` timeouts happened in a row the breaker is open for the rest of the run:
 ``refusal()`` returns the reason and the client fails the request at once with
 ``RequestTimeout`` (a FAIL with the request as evidence) instead of sending it.
@@ -57,7 +58,12 @@ class CircuitBreaker:
         try:
             yield
         except (RequestTimeout, StreamTimeout) as exc:
-            self.timed_out(str(exc))
+            # Only a timeout with no response head at all counts: a stream or body that
+            # stalls after its status line shows the target alive (one endpoint hangs).
+            if getattr(exc.exchange, "status", None) is None:
+                self.timed_out(str(exc))
+            else:
+                self.answered()
             raise
         except Exception:
             self.answered()
