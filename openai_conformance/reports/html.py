@@ -50,6 +50,7 @@ from openai_conformance.reports.model import (
     TestResult,
 )
 from openai_conformance.reports.realtime_coverage import realtime_coverage
+from openai_conformance.reports.webhook_coverage import webhook_coverage
 from openai_conformance.reports.text import (
     anchor,
     failure_header,
@@ -169,6 +170,8 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "rendered_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "generated_ops": results.summary["operations"],
         "realtime_cov": realtime_coverage(results.summary["coverage"]["realtime_event_types"]),
+        # results.json written before webhook coverage existed has no such key
+        "webhook_cov": webhook_coverage(results.summary["coverage"].get("webhook_event_types")),
         # The report's own fingerprint, shown in the footer to tell two renderings apart.
         "fingerprint": hashlib.sha256(results.run.id.encode()).hexdigest()[:8],
     }

@@ -4,12 +4,21 @@
   ``new_secret``, ``secret_key``; tolerance 300 s.
 * ``events``: ``event_schemas(spec)`` {event type: component}, ``known_event_types``.
 * ``receiver``: ``WebhookReceiver`` (ASGI app + loopback server) and ``Delivery``.
+* ``checks``: the ``*_conformance`` checks over one object's deliveries.
 * ``target``: ``receiver_settings`` (profile ``[webhooks]`` + env) and ``hookup`` (make the
   target deliver to the receiver, or say why it cannot).
 """
 
 from .events import event_schemas, family_types, known_event_types
-from .receiver import ACCEPTED, REFUSED, REJECTED, REPLAY, Delivery, WebhookReceiver
+from .receiver import (
+    ACCEPTED,
+    REFUSED,
+    REJECTED,
+    REPLAY,
+    Delivery,
+    WebhookReceiver,
+    record_deliveries,
+)
 from .signing import (
     SECRET_PREFIX,
     TOLERANCE_S,
@@ -40,6 +49,7 @@ __all__ = [
     "known_event_types",
     "new_secret",
     "receiver_settings",
+    "record_deliveries",
     "secret_key",
     "sign",
     "signature_headers",

@@ -12,8 +12,10 @@ sender posts events (``http://127.0.0.1:PORT/webhooks``). For each POST, in orde
 4. the JSON payload is validated against its event type's schema in the contract
    (``events.event_schemas``); violations are kept on the delivery (a delivery with a bad
    payload is still acknowledged: the signature proved who sent it, the judging is ours);
-5. ``refuse_once(object_id)``: the first verified delivery naming that object is answered 500
-   with verdict ``refused`` (its id is not marked accepted), to make the sender retry;
+5. inside ``with receiver.refusing(event_types):`` the first verified attempt of every new
+   ``webhook-id`` of those types is answered 500 with verdict ``refused`` (its id is not marked
+   accepted), to make the sender retry; a retry under the same id is then accepted. (Scoped
+   by event type, not object id: the event may be sent before the creating call returns.)
 6. otherwise 200 with verdict ``accepted``.
 
 Deliveries are kept in arrival order; ``wait_for(predicate, timeout_s)`` blocks until one
@@ -25,11 +27,12 @@ record the deliveries a test claims, under that test, with ``Delivery.to_record(
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +152,8 @@ class WebhookReceiver:
         self._seq = itertools.count(1)
         self._deliveries: list[Delivery] = []
         self._accepted: set[str] = set()
-        self._refuse: set[str] = set()
+        self._refuse_types: frozenset[str] = frozenset()
+        self._refused_ids: set[str] = set()
         self._server: Any = None
         self.app = self._build_app()
 
@@ -237,11 +241,11 @@ class WebhookReceiver:
                 delivery.verdict, delivery.status = REPLAY, 200
                 delivery.message = "replay of an accepted webhook-id: deduplicated"
                 return
-            object_id = delivery.object_id
-            if object_id is not None and object_id in self._refuse:
-                self._refuse.discard(object_id)
+            wid = str(check.webhook_id)
+            if delivery.event_type in self._refuse_types and wid not in self._refused_ids:
+                self._refused_ids.add(wid)
                 delivery.verdict, delivery.status = REFUSED, 500
-                delivery.message = "refused on purpose (refuse_once) to make the sender retry"
+                delivery.message = "refused on purpose (first attempt) to make the sender retry"
                 return
             self._accepted.add(str(check.webhook_id))
         delivery.verdict, delivery.status = ACCEPTED, 200
@@ -270,10 +274,16 @@ class WebhookReceiver:
 
     # -- reading -------------------------------------------------------------------------
 
-    def refuse_once(self, object_id: str) -> None:
-        """Answer 500 to the first verified delivery naming ``object_id`` (see module doc)."""
+    @contextlib.contextmanager
+    def refusing(self, event_types: Iterable[str]) -> Iterator[None]:
+        """Refuse the first attempt of each new webhook-id of ``event_types`` (module doc)."""
         with self._lock:
-            self._refuse.add(object_id)
+            self._refuse_types = frozenset(event_types)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._refuse_types = frozenset()
 
     def deliveries(self) -> list[Delivery]:
         with self._lock:
@@ -306,3 +316,14 @@ class WebhookReceiver:
 
     def event_types_seen(self) -> list[str]:
         return sorted({d.event_type for d in self.deliveries() if d.verified and d.event_type})
+
+
+def record_deliveries(recorder: Any, deliveries: list[Delivery]) -> None:
+    """Write ``deliveries`` to the evidence under the test running now (kind ``webhook``)."""
+    if recorder is None:
+        return
+    from ...wire.evidence import current_test
+
+    test_id = current_test.get()
+    for d in deliveries:
+        recorder.record(d.to_record(test_id))
