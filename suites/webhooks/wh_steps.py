@@ -4,14 +4,16 @@ deliveries that name it.
 ``FAMILIES`` lists the lifecycles the suite drives (batch, fine-tuning job, background
 response): how to create one cheaply, the feature it belongs to (for UNSUPPORTED and the
 deadline) and which event each terminal status sends. ``run(kind, ...)`` creates the object,
-waits on the receiver until an event of its family names it (or the lifecycle deadline
-passes), lets repeated deliveries arrive for a short settle time, reads the object's status
-once and returns a ``Completion``.
+waits on the receiver until an event of its family names it (``await_event``: polling the
+object meanwhile; at most the lifecycle deadline, or a grace period once the object is
+terminal), lets repeated deliveries arrive for a short settle time, reads the object's status
+once more and returns a ``Completion``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,11 @@ from openai_conformance.scenario.webhooks import Delivery
 
 #: Time to wait after the first delivery for duplicates and retries to arrive.
 SETTLE_S = {"reference": 1.5, "remote": 20.0}
+#: How long after the object is seen terminal its event may still arrive (and how long a
+#: retry may take): deliveries are asynchronous, but not unbounded.
+GRACE_S = {"reference": 3.0, "remote": 300.0}
+#: Status polls while waiting: (first interval, cap) in seconds.
+POLL_S = {"reference": (0.05, 0.5), "remote": (2.0, 30.0)}
 #: Lifecycle deadline of a background response when the profile names none (seconds).
 RESPONSES_DEADLINE_S = 600.0
 
@@ -137,23 +144,62 @@ def create(kind: str, client: Any, cleanup: Any, config: Any) -> str:
     return rid
 
 
+def where(config: Any) -> str:
+    return "reference" if lc.is_reference(config) else "remote"
+
+
+def await_event(
+    client: Any,
+    receiver: Any,
+    family: Family,
+    object_id: str,
+    config: Any,
+    predicate: Callable[[Delivery], bool],
+) -> tuple[Delivery | None, str | None]:
+    """Wait for a delivery matching ``predicate`` while polling the object's status.
+
+    Gives up at the lifecycle deadline, or ``GRACE_S`` after the object was first seen in a
+    terminal state (its event is overdue then). Returns (delivery or None, last status).
+    """
+    start = time.monotonic()
+    deadline = start + deadline_s(config, family.feature)
+    interval, cap = POLL_S[where(config)]
+    status: str | None = None
+    terminal_at: float | None = None
+    while True:
+        found = receiver.wait_for(predicate, interval)
+        if found is not None:
+            return found, status
+        status = read_status(client, family, object_id) or status
+        now = time.monotonic()
+        if status in family.events and terminal_at is None:
+            terminal_at = now
+        if now >= deadline or (terminal_at is not None and now - terminal_at > GRACE_S[where(config)]):
+            return receiver.wait_for(predicate, 0), status
+        interval = min(cap, interval * 1.5)
+
+
+def read_status(client: Any, family: Family, object_id: str) -> str | None:
+    exchange = client.request("GET", family.path.format(id=object_id))
+    if exchange.status != 200:
+        return None
+    try:
+        return str(exchange.json().get("status"))
+    except (ValueError, AttributeError):
+        return None
+
+
 def run(kind: str, client: Any, cleanup: Any, config: Any, receiver: Any) -> Completion:
     family = FAMILIES[kind]
     started = time.monotonic()
     object_id = create(kind, client, cleanup, config)
     types = set(family.events.values())
-    first = receiver.wait_for(
+    first, status = await_event(
+        client, receiver, family, object_id, config,
         lambda d: d.object_id == object_id and d.event_type in types,
-        deadline_s(config, family.feature),
-    )
+    )  # fmt: skip
     waited = time.monotonic() - started
     if first is not None:
-        time.sleep(SETTLE_S["reference" if lc.is_reference(config) else "remote"])
-    exchange = client.request("GET", family.path.format(id=object_id))
-    status = None
-    if exchange.status == 200:
-        try:
-            status = str(exchange.json().get("status"))
-        except (ValueError, AttributeError):
-            status = None
+        time.sleep(SETTLE_S[where(config)])
+        status = read_status(client, family, object_id)
     return Completion(family, object_id, waited, first, receiver.for_object(object_id), status)

@@ -5,7 +5,7 @@
 * ``signature_conformance``: every delivery verified (signature and timestamp);
 * ``payload_schema_conformance``: every payload validates against its event type's schema;
 * ``once_per_event_conformance``: each event id arrived under exactly one webhook-id;
-* ``retry_same_id_conformance``: a refused delivery was retried under its webhook-id.
+* ``retry_same_id_conformance``: a delivery answered non-2xx was retried under its webhook-id.
 
 Each raises ``ConformanceFailure`` (FAIL) naming the delivery (``#seq``, verdict, webhook-id)
 and what was expected; the deliveries are in the test's evidence (kind ``webhook``).
@@ -18,7 +18,7 @@ from typing import Any
 
 from ...checks.failures import Failure
 from ...checks.outcomes import ConformanceFailure
-from .receiver import ACCEPTED, REFUSED, Delivery
+from .receiver import Delivery
 
 WEBHOOKS = "POST {webhook endpoint}"
 
@@ -151,12 +151,12 @@ def retry_same_id_conformance(
     waited_s: float,
     requirement: str = "webhooks/retry-same-id",
 ) -> None:
-    """The first verified delivery was refused (500); one accepted later must share its id."""
-    refused = next((d for d in deliveries if d.verdict == REFUSED), None)
+    """The first delivery answered non-2xx must be followed by an attempt with its id."""
+    refused = next((d for d in deliveries if d.status >= 300), None)
     if refused is None:
         return  # nothing was refused: the caller judges whether anything arrived at all
-    later = [d for d in deliveries if d.seq > refused.seq and d.verified]
-    if any(d.webhook_id == refused.webhook_id and d.verdict == ACCEPTED for d in later):
+    later = [d for d in deliveries if d.seq > refused.seq]
+    if any(d.webhook_id == refused.webhook_id for d in later):
         return
     _raise(
         [
