@@ -37,9 +37,11 @@ class TrackingRecorder(EvidenceRecorder):
             with self._seq_lock:
                 self._seqs[test_id].append(int(rec["seq"]))
                 # verified webhook deliveries feed the report's webhook event coverage
-                if rec.get("kind") == "webhook" and rec.get("event_type") and rec.get(
-                    "verdict"
-                ) in ("accepted", "replay", "refused"):
+                if (
+                    rec.get("kind") == "webhook"
+                    and rec.get("event_type")
+                    and rec.get("verdict") in ("accepted", "replay", "refused")
+                ):
                     self._webhook_types[test_id].add(str(rec["event_type"]))
         return rec
 

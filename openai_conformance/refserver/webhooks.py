@@ -120,13 +120,15 @@ def hub(state: ServerState) -> Hub:
         found = state.extra.get(_KEY)
         if found is None:
             found = state.extra[_KEY] = Hub()
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 def add_endpoint(state: ServerState, body: Any) -> dict[str, Any]:
     """Register an endpoint from a control request body (400 envelope on bad input)."""
     if not isinstance(body, dict):
-        raise ApiError(400, 'Expected a JSON object like {"url": "http://...", "secret": "whsec_..."}.')
+        raise ApiError(
+            400, 'Expected a JSON object like {"url": "http://...", "secret": "whsec_..."}.'
+        )
     url = body.get("url")
     if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
         raise ApiError(400, "'url' must be an http(s) URL.", param="url")
@@ -181,7 +183,7 @@ async def _pump(state: ServerState, h: Hub) -> None:
                 fired = [(w, r) for w, r in due if r is not None]
                 h.watches = [w for w, r in due if r is None]
                 endpoints = list(h.endpoints.values())
-            for w, (event_type, created_at) in fired:  # type: ignore[misc]
+            for w, (event_type, created_at) in fired:
                 if MISSING_EVENT in w.faults:
                     continue
                 event = _event(event_type, w.object_id, created_at, w.faults)

@@ -50,7 +50,6 @@ from openai_conformance.reports.model import (
     TestResult,
 )
 from openai_conformance.reports.realtime_coverage import realtime_coverage
-from openai_conformance.reports.webhook_coverage import webhook_coverage
 from openai_conformance.reports.text import (
     anchor,
     failure_header,
@@ -59,6 +58,7 @@ from openai_conformance.reports.text import (
     printable,
 )
 from openai_conformance.reports.text import format_failure as _format_failure
+from openai_conformance.reports.webhook_coverage import webhook_coverage
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Outcomes whose evidence is embedded (others link to evidence.jsonl by seq).

@@ -14,9 +14,7 @@ from openai_conformance.scenario.webhooks import hookup
 
 
 @pytest.fixture(scope="session")
-def hooked(
-    client: Any, session_cleanup: Any, webhook_receiver: Any, webhook_settings: Any
-) -> Any:
+def hooked(client: Any, session_cleanup: Any, webhook_receiver: Any, webhook_settings: Any) -> Any:
     """The started receiver, once the target delivers to it (see scenario/webhooks/target)."""
     if webhook_settings.public_url and not webhook_settings.secret:
         raise Unsupported(

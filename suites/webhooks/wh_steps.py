@@ -174,7 +174,9 @@ def await_event(
         now = time.monotonic()
         if status in family.events and terminal_at is None:
             terminal_at = now
-        if now >= deadline or (terminal_at is not None and now - terminal_at > GRACE_S[where(config)]):
+        if now >= deadline or (
+            terminal_at is not None and now - terminal_at > GRACE_S[where(config)]
+        ):
             return receiver.wait_for(predicate, 0), status
         interval = min(cap, interval * 1.5)
 

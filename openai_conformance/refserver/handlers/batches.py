@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...contract.envelope import ApiError, invalid, not_found
 from ...contract.requests import violation_error
-from ..context import Ctx, handles
 from .. import webhooks
+from ..context import Ctx, handles
 from ..faults import declare
 from ..store import new_id
 from .files import ACCEPT_MALFORMED_JSONL, create_file, file_bytes, get_file

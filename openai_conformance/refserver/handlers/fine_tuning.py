@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...contract.envelope import invalid, not_found
 from ...contract.schemautil import object_shape
-from ..context import Ctx, handles
 from .. import webhooks
+from ..context import Ctx, handles
 from ..faults import declare
 from ..store import new_id
 from ..synth import Synth

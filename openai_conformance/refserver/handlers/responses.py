@@ -14,8 +14,8 @@ import secrets
 from typing import Any
 
 from ...contract.envelope import ApiError, invalid, not_found
-from ..context import Ctx, handles
 from .. import webhooks
+from ..context import Ctx, handles
 from ..faults import declare
 from ..state import ServerState
 from . import _text

@@ -80,6 +80,10 @@ def completion_delivered_conformance(
         )
 
 
+def _header_of(problem: str | None) -> str:
+    return "webhook-timestamp" if "timestamp" in str(problem) else "webhook-signature"
+
+
 def signature_conformance(
     deliveries: Sequence[Delivery], *, requirement: str = "webhooks/signature-valid"
 ) -> None:
@@ -90,7 +94,7 @@ def signature_conformance(
                 "webhook_signature_conformance",
                 f"delivery #{d.seq} ({d.event_type or '?'}) does not verify: {d.problem}",
                 requirement,
-                pointer=f"/headers/{'webhook-timestamp' if 'timestamp' in str(d.problem) else 'webhook-signature'}",
+                pointer="/headers/" + _header_of(d.problem),
                 expected="a v1 HMAC-SHA256 of id.timestamp.body with the endpoint secret, "
                 "timestamp within 300 s",
                 actual=d.message,

@@ -165,7 +165,11 @@ class WebhookReceiver:
         async def endpoint(request: Request) -> JSONResponse:
             delivery = await self._receive(request)
             return JSONResponse(
-                {"received": delivery.verdict, "delivery": delivery.seq, "problem": delivery.problem},
+                {
+                    "received": delivery.verdict,
+                    "delivery": delivery.seq,
+                    "problem": delivery.problem,
+                },
                 status_code=delivery.status,
             )
 
@@ -292,9 +296,7 @@ class WebhookReceiver:
     def for_object(self, object_id: str) -> list[Delivery]:
         return [d for d in self.deliveries() if d.object_id == object_id]
 
-    def wait_for(
-        self, predicate: Callable[[Delivery], bool], timeout_s: float
-    ) -> Delivery | None:
+    def wait_for(self, predicate: Callable[[Delivery], bool], timeout_s: float) -> Delivery | None:
         """The first delivery matching ``predicate``, waiting up to ``timeout_s``."""
         deadline = time.monotonic() + max(0.0, timeout_s)
         with self._lock:

@@ -127,7 +127,8 @@ def verify(
     if timestamp < current - tolerance_s:
         return Verification(
             STALE_TIMESTAMP,
-            f"webhook-timestamp is {int(current - timestamp)} s old (tolerance {int(tolerance_s)} s)",
+            f"webhook-timestamp is {int(current - timestamp)} s old "
+            f"(tolerance {int(tolerance_s)} s)",
             webhook_id,
             timestamp,
         )
