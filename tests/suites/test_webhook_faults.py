@@ -50,12 +50,14 @@ def test_every_webhook_fault_is_declared_and_covered() -> None:
     assert declared == set(FAULTS)
 
 
+@pytest.mark.slow
 def test_webhook_suite_passes_against_the_reference_server() -> None:
     outcomes = run_suite("webhooks", (), 1000.0)
     assert set(outcomes) == ALL
     assert failing(outcomes) == set(), outcomes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_webhook_check_fails_on_its_fault(fault: str) -> None:
     outcomes = run_suite("webhooks", (fault,), 1000.0)
@@ -63,6 +65,7 @@ def test_webhook_check_fails_on_its_fault(fault: str) -> None:
     assert {o for n, o in outcomes.items() if n in FAULTS[fault]} == {"FAIL"}, outcomes
 
 
+@pytest.mark.slow
 def test_webhook_tests_are_unsupported_when_the_target_cannot_deliver() -> None:
     outcomes = run_suite_against_absent("webhooks")
     assert set(outcomes.values()) == {"UNSUPPORTED"}, outcomes
