@@ -15,6 +15,10 @@ Per request, in this order:
 7. generic response faults, then headers on every reply: ``x-request-id``,
    ``openai-processing-ms``, ``x-ratelimit-*``.
 
+Control endpoints under ``/v1/__oaic/``: ``clock`` (only with ``allow_fault_header``) and
+``webhooks`` (always; see ``webhooks.py``). After each request the webhook pump is started if
+a lifecycle has events to deliver.
+
 Any unexpected exception becomes a 500 ``server_error`` envelope and one log line with the
 traceback; a traceback never reaches a client.
 """

@@ -116,3 +116,11 @@ def test_new_secrets_round_trip() -> None:
     assert secret.startswith("whsec_") and len(signing.secret_key(secret)) == 32
     sent = signing.signature_headers(secret, "wh_1", 1_700_000_000, b"{}")
     assert verify(secret, sent, b"{}", now=1_700_000_000).ok
+
+
+def test_whsec_secrets_are_redacted_wherever_they_appear() -> None:
+    from openai_conformance.wire.redact import REDACTED, redact_text
+
+    secret = signing.new_secret()
+    text = redact_text(f'{{"url": "http://x", "secret": "{secret}"}}')
+    assert secret not in text and REDACTED in text
