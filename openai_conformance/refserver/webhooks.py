@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("openai_conformance.refserver.webhooks")
 
-TICK_S = 0.02
+TICK_S = 0.05
 RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
 SEND_TIMEOUT_S = 5.0
 STALE_BY_S = 600
