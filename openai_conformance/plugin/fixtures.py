@@ -18,6 +18,7 @@ from ..contract import Spec
 from ..contract.requirements import Requirement
 from ..contract.validation import SchemaValidator
 from ..scenario.cleanup import CleanupRegistry
+from ..scenario.webhooks import ReceiverSettings, WebhookReceiver, new_secret, receiver_settings
 from ..target.config import RunConfig
 from ..target.profiles import Profile, load_profile
 from ..wire.client import ConformanceClient
@@ -103,20 +104,19 @@ def target_profile(oaic_session: OaicSession) -> Profile | None:
 
 
 @pytest.fixture(scope="session")
-def webhook_settings(target_profile: Any) -> Any:
+def webhook_settings(target_profile: Profile | None) -> ReceiverSettings:
     """``scenario.webhooks.ReceiverSettings`` from the profile's ``[webhooks]`` and env."""
-    from ..scenario.webhooks import receiver_settings
-
     return receiver_settings(target_profile)
 
 
 @pytest.fixture(scope="session")
-def webhook_receiver(oaic_session: OaicSession, webhook_settings: Any) -> Iterator[Any]:
+def webhook_receiver(
+    oaic_session: OaicSession, webhook_settings: ReceiverSettings
+) -> Iterator[WebhookReceiver]:
     """A started ``WebhookReceiver`` (stopped at session end). Its secret is the provider's
     (``webhook_settings.secret``) or, for a target the suite configures itself, a fresh one;
     either way it is registered for redaction before anything can print it."""
     from ..checks.failures import register_secrets
-    from ..scenario.webhooks import WebhookReceiver, new_secret
 
     secret = webhook_settings.secret or new_secret()
     register_secrets([secret])
