@@ -7,13 +7,19 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conftest import API_KEY, fault
 from openai_conformance.contract import load_spec
 from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.server import ReferenceServer
 from openai_conformance.scenario.webhooks import WebhookReceiver, new_secret
 
 SECRET = new_secret()
+# The key of conftest's `core` server (not imported: `conftest` is ambiguous when several
+# test folders are collected in one session).
+API_KEY = "sk-core-test-0123456789"
+
+
+def fault(*names: str) -> dict[str, str]:
+    return {"x-oaic-fault": ",".join(names)}
 
 
 @pytest.fixture(scope="module")
