@@ -4,17 +4,23 @@ shared by the module's tests, so a real provider runs one batch, one job, one re
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from wh_steps import FAMILIES, Completion, run
 
 from openai_conformance.checks.outcomes import Unsupported
-from openai_conformance.scenario.webhooks import hookup
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.scenario.webhooks import ReceiverSettings, WebhookReceiver, hookup
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
 @pytest.fixture(scope="session")
-def hooked(client: Any, session_cleanup: Any, webhook_receiver: Any, webhook_settings: Any) -> Any:
+def hooked(
+    client: ConformanceClient,
+    session_cleanup: CleanupRegistry,
+    webhook_receiver: WebhookReceiver,
+    webhook_settings: ReceiverSettings,
+) -> WebhookReceiver:
     """The started receiver, once the target delivers to it (see scenario/webhooks/target)."""
     if webhook_settings.public_url and not webhook_settings.secret:
         raise Unsupported(
@@ -29,6 +35,10 @@ def hooked(client: Any, session_cleanup: Any, webhook_receiver: Any, webhook_set
 
 @pytest.fixture(scope="module", params=list(FAMILIES))
 def completion(
-    request: pytest.FixtureRequest, client: Any, session_cleanup: Any, oaic_config: Any, hooked: Any
+    request: pytest.FixtureRequest,
+    client: ConformanceClient,
+    session_cleanup: CleanupRegistry,
+    oaic_config: RunConfig,
+    hooked: WebhookReceiver,
 ) -> Completion:
     return run(str(request.param), client, session_cleanup, oaic_config, hooked)

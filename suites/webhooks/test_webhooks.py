@@ -7,18 +7,20 @@ Each test is parametrized by the lifecycle that sends the event (``batch``,
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import pytest
 from wh_steps import FAMILIES, GRACE_S, Completion, await_event, create, where
 
-from openai_conformance.scenario.webhooks import checks, record_deliveries
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.scenario.webhooks import WebhookReceiver, checks, record_deliveries
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 
-def _evidence(client: Any, completion: Completion, requirement: str) -> None:
+def _evidence(client: ConformanceClient, completion: Completion, requirement: str) -> None:
     """Record the deliveries under this test; with none at all there is nothing to judge, and
     a target that never delivers fails every webhook requirement, not just the first."""
-    record_deliveries(getattr(client, "recorder", None), completion.deliveries)
+    record_deliveries(client.recorder, completion.deliveries)
     if not completion.deliveries:
         checks.completion_delivered_conformance(
             completion.object_id, completion.family.events, None, status=completion.status,
@@ -28,7 +30,7 @@ def _evidence(client: Any, completion: Completion, requirement: str) -> None:
 
 @pytest.mark.requirement("webhooks/completion-delivered")
 def test_completion_event_is_delivered_within_lifecycle_deadline(
-    client: Any, completion: Completion
+    client: ConformanceClient, completion: Completion
 ) -> None:
     _evidence(client, completion, "webhooks/completion-delivered")
     checks.completion_delivered_conformance(
@@ -42,7 +44,7 @@ def test_completion_event_is_delivered_within_lifecycle_deadline(
 
 @pytest.mark.requirement("webhooks/signature-valid")
 def test_every_delivery_carries_a_valid_signature_and_fresh_timestamp(
-    client: Any, completion: Completion
+    client: ConformanceClient, completion: Completion
 ) -> None:
     _evidence(client, completion, "webhooks/signature-valid")
     checks.signature_conformance(completion.deliveries)
@@ -50,21 +52,26 @@ def test_every_delivery_carries_a_valid_signature_and_fresh_timestamp(
 
 @pytest.mark.requirement("webhooks/payload-schema")
 def test_every_payload_validates_against_its_event_schema(
-    client: Any, completion: Completion
+    client: ConformanceClient, completion: Completion
 ) -> None:
     _evidence(client, completion, "webhooks/payload-schema")
     checks.payload_schema_conformance(completion.deliveries)
 
 
 @pytest.mark.requirement("webhooks/once-per-event")
-def test_each_event_is_delivered_under_one_webhook_id(client: Any, completion: Completion) -> None:
+def test_each_event_is_delivered_under_one_webhook_id(
+    client: ConformanceClient, completion: Completion
+) -> None:
     _evidence(client, completion, "webhooks/once-per-event")
     checks.once_per_event_conformance(completion.deliveries)
 
 
 @pytest.mark.requirement("webhooks/retry-same-id")
 def test_unacknowledged_delivery_is_retried_under_the_same_webhook_id(
-    client: Any, cleanup: Any, oaic_config: Any, hooked: Any
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    oaic_config: RunConfig,
+    hooked: WebhookReceiver,
 ) -> None:
     # The receiver answers 500 to the first attempt of each response event while this test
     # runs (any non-2xx answer, e.g. a 400 for a bad signature, also calls for a retry).
@@ -82,7 +89,7 @@ def test_unacknowledged_delivery_is_retried_under_the_same_webhook_id(
                 GRACE_S[where(oaic_config)],
             )
     deliveries = hooked.for_object(object_id)
-    record_deliveries(getattr(client, "recorder", None), deliveries)
+    record_deliveries(client.recorder, deliveries)
     waited = time.monotonic() - started
     checks.completion_delivered_conformance(
         object_id, family.events, first, status=None, waited_s=waited,

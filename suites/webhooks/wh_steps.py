@@ -15,12 +15,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from openai_conformance.checks import absence, assert_unsupported_or_conforms
 from openai_conformance.checks.outcomes import Unsupported
 from openai_conformance.scenario import lifecycles as lc
-from openai_conformance.scenario.webhooks import Delivery
+from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.scenario.webhooks import Delivery, WebhookReceiver
+from openai_conformance.target.config import RunConfig
+from openai_conformance.wire.client import ConformanceClient
 
 #: Time to wait after the first delivery for duplicates and retries to arrive.
 SETTLE_S = {"reference": 1.5, "remote": 20.0}
@@ -89,14 +91,16 @@ class Completion:
     status: str | None = None
 
 
-def deadline_s(config: Any, feature: str) -> float:
+def deadline_s(config: RunConfig, feature: str) -> float:
     if feature in lc.DEFAULT_DEADLINES:
         return lc.deadline_s(config, feature)
     default = lc.REFERENCE_DEADLINE_S if lc.is_reference(config) else RESPONSES_DEADLINE_S
     return float(config.deadline(feature, default).seconds)
 
 
-def create(kind: str, client: Any, cleanup: Any, config: Any) -> str:
+def create(
+    kind: str, client: ConformanceClient, cleanup: CleanupRegistry, config: RunConfig
+) -> str:
     """Create one object of ``kind``; returns its id (UNSUPPORTED/DISABLED as the suites do)."""
     if kind == "batch":
         lc.require_feature(client, "batches")
@@ -144,16 +148,16 @@ def create(kind: str, client: Any, cleanup: Any, config: Any) -> str:
     return rid
 
 
-def where(config: Any) -> str:
+def where(config: RunConfig) -> str:
     return "reference" if lc.is_reference(config) else "remote"
 
 
 def await_event(
-    client: Any,
-    receiver: Any,
+    client: ConformanceClient,
+    receiver: WebhookReceiver,
     family: Family,
     object_id: str,
-    config: Any,
+    config: RunConfig,
     predicate: Callable[[Delivery], bool],
 ) -> tuple[Delivery | None, str | None]:
     """Wait for a delivery matching ``predicate`` while polling the object's status.
@@ -181,7 +185,7 @@ def await_event(
         interval = min(cap, interval * 1.5)
 
 
-def read_status(client: Any, family: Family, object_id: str) -> str | None:
+def read_status(client: ConformanceClient, family: Family, object_id: str) -> str | None:
     exchange = client.request("GET", family.path.format(id=object_id))
     if exchange.status != 200:
         return None
@@ -191,7 +195,13 @@ def read_status(client: Any, family: Family, object_id: str) -> str | None:
         return None
 
 
-def run(kind: str, client: Any, cleanup: Any, config: Any, receiver: Any) -> Completion:
+def run(
+    kind: str,
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    config: RunConfig,
+    receiver: WebhookReceiver,
+) -> Completion:
     family = FAMILIES[kind]
     started = time.monotonic()
     object_id = create(kind, client, cleanup, config)
