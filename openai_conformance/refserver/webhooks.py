@@ -179,8 +179,8 @@ async def _pump(state: ServerState, h: Hub) -> None:
         while h.endpoints and (h.watches or pending):
             now = state.clock.now()
             with state.lock:
-                due = [(w, w.probe(now)) for w in h.watches]
-                fired = [(w, r) for w, r in due if r is not None]
+                due = [(w, _safe_probe(w, now)) for w in h.watches]
+                fired = [(w, r) for w, r in due if r is not None and r is not _BROKEN]
                 h.watches = [w for w, r in due if r is None]
                 endpoints = list(h.endpoints.values())
             for w, (event_type, created_at) in fired:
@@ -197,6 +197,17 @@ async def _pump(state: ServerState, h: Hub) -> None:
             await asyncio.sleep(TICK_S)
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+_BROKEN = ("", 0.0)  # a probe that raised: its watch is dropped, the pump keeps running
+
+
+def _safe_probe(w: Watch, now: float) -> tuple[str, float] | None:
+    try:
+        return w.probe(now)
+    except Exception:  # one broken lifecycle must not stop every other delivery
+        log.exception("webhook probe for %s failed; its watch is dropped", w.object_id)
+        return _BROKEN
 
 
 def _event(event_type: str, object_id: str, created_at: float, faults: frozenset[str]) -> bytes:

@@ -105,3 +105,22 @@ def test_generated_secret_is_shown_once(api: httpx.Client) -> None:
 def test_webhook_configuration_needs_the_api_key(core: ReferenceServer) -> None:
     answer = httpx.post(core.base_url + "/__oaic/webhooks", json={"url": "http://x"}, timeout=10)
     assert answer.status_code == 401
+
+
+def test_a_broken_watch_is_dropped_and_others_still_deliver(
+    receiver: WebhookReceiver,
+) -> None:
+    from openai_conformance.refserver import webhooks
+
+    def broken(now: float) -> tuple[str, float] | None:
+        raise KeyError("gone")
+
+    with ReferenceServer(api_key=API_KEY) as server:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        with httpx.Client(base_url=server.base_url, headers=auth, timeout=10) as api:
+            api.post("/__oaic/webhooks", json={"url": receiver.url, "secret": SECRET})
+            webhooks.watch(server.state, "obj_broken", broken, frozenset())
+            rid = background(api)
+            delivery = receiver.wait_for(lambda d: d.object_id == rid, 10)
+            assert delivery is not None and delivery.event_type == "response.completed"
+            assert all(w.object_id != "obj_broken" for w in webhooks.hub(server.state).watches)
