@@ -15,14 +15,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from openai_conformance.checks import absence, assert_unsupported_or_conforms
+from openai_conformance.checks import absence, assert_conforms
 from openai_conformance.checks.outcomes import Unsupported
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.scenario.webhooks import Delivery, WebhookReceiver
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.exchange import Exchange
 
 #: Time to wait after the first delivery for duplicates and retries to arrive.
 SETTLE_S = {"reference": 1.5, "remote": 20.0}
@@ -98,52 +100,60 @@ def deadline_s(config: RunConfig, feature: str) -> float:
     return float(config.deadline(feature, default).seconds)
 
 
+def _present(exchange: Exchange, what: str) -> None:
+    """UNSUPPORTED when ``exchange`` says the route is not implemented (the absence rule)."""
+    reason = absence(exchange)
+    if reason is not None:
+        raise Unsupported(f"{what}: the target does not implement it ({reason})")
+
+
+def _created(exchange: Exchange, operation: str, what: str) -> dict[str, Any]:
+    _present(exchange, what)
+    return dict(assert_conforms(exchange, operation))
+
+
+def _require_lifecycle(client: ConformanceClient, feature: str, path: str) -> None:
+    """The lifecycle this case needs (and the files API it uploads through) must exist."""
+    for what, route in ((feature, path), ("files", "/files")):
+        _present(client.request("GET", route, params={"limit": 1}), what)
+
+
 def create(
     kind: str, client: ConformanceClient, cleanup: CleanupRegistry, config: RunConfig
 ) -> str:
     """Create one object of ``kind``; returns its id (UNSUPPORTED/DISABLED as the suites do)."""
+    tag = config.tag({"suite": "webhooks"})
     if kind == "batch":
-        lc.require_feature(client, "batches")
         lc.require_allowed(config, "costly", "creating a batch")
+        _require_lifecycle(client, "batches", "/batches")
         line = lc.chat_batch_line(f"{config.name_prefix}wh-0", lc.model_for(config, "chat"), "Hi.")
         upload = lc.upload_file(client, cleanup, lc.jsonl([line]), purpose="batch",
                                 filename="webhooks.jsonl")  # fmt: skip
-        payload = {
-            "input_file_id": upload["id"], "endpoint": "/v1/chat/completions",
-            "completion_window": "24h", "metadata": config.tag({"suite": "webhooks"}),
-        }  # fmt: skip
-        body = assert_unsupported_or_conforms(
-            client.request("POST", "/batches", json=payload), "POST /batches", feature="batches"
-        )
+        payload = {"input_file_id": upload["id"], "endpoint": "/v1/chat/completions",
+                   "completion_window": "24h", "metadata": tag}  # fmt: skip
+        exchange = client.request("POST", "/batches", json=payload)
+        body = _created(exchange, "POST /batches", "batches")
         lc.register_cancel(cleanup, client, "batch", f"/batches/{body['id']}", lc.BATCH, "batch")
         return str(body["id"])
     if kind == "fine_tuning_job":
-        lc.require_feature(client, "fine_tuning")
         lc.require_allowed(config, "costly", "creating a fine-tuning job")
+        _require_lifecycle(client, "fine_tuning", "/fine_tuning/jobs")
         upload = lc.upload_file(client, cleanup, lc.sft_training_jsonl(), purpose="fine-tune",
                                 filename="webhooks-train.jsonl")  # fmt: skip
         payload = {
             "model": lc.model_for(config, "fine_tune_base"), "training_file": upload["id"],
             "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 1}}},
-            "suffix": "oaic-wh", "metadata": config.tag({"suite": "webhooks"}),
+            "suffix": "oaic-wh", "metadata": tag,
         }  # fmt: skip
         exchange = client.request("POST", "/fine_tuning/jobs", json=payload)
-        body = assert_unsupported_or_conforms(
-            exchange, "POST /fine_tuning/jobs", feature="fine_tuning"
-        )
+        body = _created(exchange, "POST /fine_tuning/jobs", "fine_tuning")
         path = f"/fine_tuning/jobs/{body['id']}"
         lc.register_cancel(cleanup, client, "fine_tuning.job", path, lc.FINE_TUNING, "job")
         return str(body["id"])
-    payload = {
-        "model": lc.model_for(config, "chat"), "input": "Say OK.", "background": True,
-        "store": True, "metadata": config.tag({"suite": "webhooks"}),
-    }  # fmt: skip
+    payload = {"model": lc.model_for(config, "chat"), "input": "Say OK.", "background": True,
+               "store": True, "metadata": tag}  # fmt: skip
     exchange = client.request("POST", "/responses", json=payload)
-    reason = absence(exchange)
-    if reason is not None:
-        raise Unsupported(f"background responses: POST /responses answered {reason}")
-    body = assert_unsupported_or_conforms(exchange, "POST /responses", feature="responses")
-    rid = str(body["id"])
+    rid = str(_created(exchange, "POST /responses", "background responses")["id"])
     lc.register_undo(cleanup, client, "response", rid, "DELETE", f"/responses/{rid}", "response")
     return rid
 
