@@ -61,31 +61,44 @@ BAD_SIGNATURE = declare(
     "webhooks-bad-signature",
     "Webhook deliveries are signed with a key other than the endpoint's secret.",
     "webhooks/signature-valid",
+    breaks=["webhooks/signature-valid"],
 )
 STALE_TIMESTAMP = declare(
     "webhooks-stale-timestamp",
     "Webhook deliveries carry a webhook-timestamp 10 minutes in the past (correctly signed).",
     "webhooks/signature-valid",
+    breaks=["webhooks/signature-valid"],
 )
 WRONG_PAYLOAD = declare(
     "webhooks-wrong-payload",
     "Webhook payloads have object 'webhook_event' and created_at as an ISO 8601 string.",
     "webhooks/payload-schema",
+    breaks=["webhooks/payload-schema"],
 )
 MISSING_EVENT = declare(
     "webhooks-missing-event",
     "Completion events (batch, fine-tuning job, background response) are never delivered.",
     "webhooks/completion-delivered",
+    # nothing delivered leaves nothing to judge: every webhook requirement fails
+    breaks=[
+        "webhooks/completion-delivered",
+        "webhooks/signature-valid",
+        "webhooks/payload-schema",
+        "webhooks/once-per-event",
+        "webhooks/retry-same-id",
+    ],
 )
 DUPLICATE_NEW_ID = declare(
     "webhooks-duplicate-new-id",
     "Every event is delivered twice, each time under a different webhook-id.",
     "webhooks/once-per-event",
+    breaks=["webhooks/once-per-event"],
 )
 RETRY_NEW_ID = declare(
     "webhooks-retry-new-id",
     "A retried delivery carries a new webhook-id instead of the original one.",
     "webhooks/retry-same-id",
+    breaks=["webhooks/retry-same-id"],
 )
 
 Probe = Callable[[float], "tuple[str, float] | None"]

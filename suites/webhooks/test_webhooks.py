@@ -17,14 +17,14 @@ from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 
-def _evidence(client: ConformanceClient, completion: Completion, requirement: str) -> None:
+def _evidence(client: ConformanceClient, completion: Completion) -> None:
     """Record the deliveries under this test; with none at all there is nothing to judge, and
     a target that never delivers fails every webhook requirement, not just the first."""
     record_deliveries(client.recorder, completion.deliveries)
     if not completion.deliveries:
         checks.completion_delivered_conformance(
             completion.object_id, completion.family.events, None, status=completion.status,
-            waited_s=completion.waited_s, requirement=requirement,
+            waited_s=completion.waited_s,
         )  # fmt: skip
 
 
@@ -32,7 +32,7 @@ def _evidence(client: ConformanceClient, completion: Completion, requirement: st
 def test_completion_event_is_delivered_within_lifecycle_deadline(
     client: ConformanceClient, completion: Completion
 ) -> None:
-    _evidence(client, completion, "webhooks/completion-delivered")
+    _evidence(client, completion)
     checks.completion_delivered_conformance(
         completion.object_id,
         completion.family.events,
@@ -46,7 +46,7 @@ def test_completion_event_is_delivered_within_lifecycle_deadline(
 def test_every_delivery_carries_a_valid_signature_and_fresh_timestamp(
     client: ConformanceClient, completion: Completion
 ) -> None:
-    _evidence(client, completion, "webhooks/signature-valid")
+    _evidence(client, completion)
     checks.signature_conformance(completion.deliveries)
 
 
@@ -54,7 +54,7 @@ def test_every_delivery_carries_a_valid_signature_and_fresh_timestamp(
 def test_every_payload_validates_against_its_event_schema(
     client: ConformanceClient, completion: Completion
 ) -> None:
-    _evidence(client, completion, "webhooks/payload-schema")
+    _evidence(client, completion)
     checks.payload_schema_conformance(completion.deliveries)
 
 
@@ -62,7 +62,7 @@ def test_every_payload_validates_against_its_event_schema(
 def test_each_event_is_delivered_under_one_webhook_id(
     client: ConformanceClient, completion: Completion
 ) -> None:
-    _evidence(client, completion, "webhooks/once-per-event")
+    _evidence(client, completion)
     checks.once_per_event_conformance(completion.deliveries)
 
 
@@ -92,7 +92,6 @@ def test_unacknowledged_delivery_is_retried_under_the_same_webhook_id(
     record_deliveries(client.recorder, deliveries)
     waited = time.monotonic() - started
     checks.completion_delivered_conformance(
-        object_id, family.events, first, status=None, waited_s=waited,
-        requirement="webhooks/retry-same-id",
+        object_id, family.events, first, status=None, waited_s=waited
     )  # fmt: skip
     checks.retry_same_id_conformance(deliveries, waited_s=waited)

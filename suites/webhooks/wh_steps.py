@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openai_conformance.checks import absence, assert_conforms
+from openai_conformance.checks import assert_conforms
 from openai_conformance.checks.outcomes import Unsupported
+from openai_conformance.contract.features import absent_answer
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.scenario.webhooks import Delivery, WebhookReceiver
@@ -101,10 +102,17 @@ def deadline_s(config: RunConfig, feature: str) -> float:
 
 
 def _present(exchange: Exchange, what: str) -> None:
-    """UNSUPPORTED when ``exchange`` says the route is not implemented (the absence rule)."""
-    reason = absence(exchange)
-    if reason is not None:
-        raise Unsupported(f"{what}: the target does not implement it ({reason})")
+    """UNSUPPORTED when ``exchange`` says the route is not implemented: the plugin's absence
+    rule (``absent_answer``), applied per lifecycle because the registry decides per test."""
+    try:
+        body = exchange.json()
+    except ValueError:
+        body = None
+    if absent_answer(exchange.status, body):
+        raise Unsupported(
+            f"{what}: the target does not implement it: {exchange.request.method} "
+            f"{exchange.request.url} answered {exchange.status}"
+        )
 
 
 def _created(exchange: Exchange, operation: str, what: str) -> dict[str, Any]:
