@@ -14,6 +14,7 @@ Subcommands (each group in its own module of this package):
 * ``oaic spec info|operations`` (spec.py).
 * ``oaic serve ...``, ``oaic proxy``, ``oaic sdk-check`` (serve.py).
 * ``oaic check-traffic PATH...`` (traffic.py): recorded traffic judged offline.
+* ``oaic webhooks listen`` (webhooks.py): judge a provider's webhook deliveries.
 
 ``--strict-spec`` (run, proxy, check-traffic) sets ``OAIC_STRICT_SPEC=1`` before anything
 loads the contract, so this process, its xdist workers and the embedded reference server all
@@ -31,7 +32,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import ConformanceError, UsageError
-from . import gate, run, serve, spec, traffic
+from . import gate, run, serve, spec, traffic, webhooks
 from .common import EXIT_HARNESS, version
 
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_parsers(sub)
     spec.add_parsers(sub)
     traffic.add_parsers(sub)
+    webhooks.add_parsers(sub)
     return parser
 
 
@@ -80,6 +82,8 @@ def _dispatch(argv: list[str]) -> int:
         return spec.cmd_spec(args)
     if args.command == "sdk-check":
         return serve.cmd_sdk_check(args)
+    if args.command == "webhooks":
+        return webhooks.run_listen(args, own)
     if extra:
         raise UsageError(f"'oaic {args.command}' takes no extra arguments after '--'")
     handlers = {

@@ -16,6 +16,8 @@ from .fixtures import (
     spec,
     target_profile,
     validator,
+    webhook_receiver,
+    webhook_settings,
 )
 from .hooks import (
     pytest_configure,
@@ -45,4 +47,6 @@ __all__ = [
     "spec",
     "target_profile",
     "validator",
+    "webhook_receiver",
+    "webhook_settings",
 ]

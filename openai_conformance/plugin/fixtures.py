@@ -1,6 +1,7 @@
 """Fixtures the suites use: ``oaic_config``, ``spec``, ``validator``, ``check_ctx``, ``client``,
 ``cleanup`` (per test, undone at teardown), ``session_cleanup`` (undone at session end),
-``requirement`` (the current test's Requirement), ``target_profile``.
+``requirement`` (the current test's Requirement), ``target_profile``, ``webhook_settings`` and
+``webhook_receiver`` (a started loopback receiver, one per worker).
 
 They exist only in a conformance run (see session.py); requested elsewhere they fail with a
 clear message instead of starting a server behind a self-test's back.
@@ -17,6 +18,7 @@ from ..contract import Spec
 from ..contract.requirements import Requirement
 from ..contract.validation import SchemaValidator
 from ..scenario.cleanup import CleanupRegistry
+from ..scenario.webhooks import ReceiverSettings, WebhookReceiver, new_secret, receiver_settings
 from ..target.config import RunConfig
 from ..target.profiles import Profile, load_profile
 from ..wire.client import ConformanceClient
@@ -99,3 +101,33 @@ def target_profile(oaic_session: OaicSession) -> Profile | None:
     if not name:
         return None
     return load_profile(name)
+
+
+@pytest.fixture(scope="session")
+def webhook_settings(target_profile: Profile | None) -> ReceiverSettings:
+    """``scenario.webhooks.ReceiverSettings`` from the profile's ``[webhooks]`` and env."""
+    return receiver_settings(target_profile)
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver(
+    oaic_session: OaicSession, webhook_settings: ReceiverSettings
+) -> Iterator[WebhookReceiver]:
+    """A started ``WebhookReceiver`` (stopped at session end). Its secret is the provider's
+    (``webhook_settings.secret``) or, for a target the suite configures itself, a fresh one;
+    either way it is registered for redaction before anything can print it."""
+    from ..checks.failures import register_secrets
+
+    secret = webhook_settings.secret or new_secret()
+    register_secrets([secret])
+    receiver = WebhookReceiver(
+        secret,
+        spec=oaic_session.spec,
+        validator=oaic_session.validator,
+        host=webhook_settings.host,
+        port=webhook_settings.port,
+    ).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()

@@ -167,8 +167,10 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any]) -> Tes
     seqs: list[int] = []
     sse: set[str] = set()
     realtime: set[str] = set()
+    webhooks: list[str] = []
     if sess.recorder is not None:
         seqs = sess.recorder.seqs_for(item.nodeid)
+        webhooks = sess.recorder.webhook_types_for(item.nodeid)
         for ex in sess.recorder.exchanges_for(item.nodeid):
             if operation is None and getattr(ex, "operation", None):
                 operation = str(ex.operation)
@@ -199,7 +201,11 @@ def _result(item: pytest.Item, sess: OaicSession, phases: dict[str, Any]) -> Tes
             else None
         ),
         evidence=seqs,
-        coverage={"sse_event_types": sorted(sse), "realtime_event_types": sorted(realtime)},
+        coverage={
+            "sse_event_types": sorted(sse),
+            "realtime_event_types": sorted(realtime),
+            "webhook_event_types": webhooks,
+        },
     )
     if sess.recorder is not None:
         payload = {"outcome": result.outcome, "message": result.message}

@@ -27,6 +27,7 @@ class TrackingRecorder(EvidenceRecorder):
         if match:
             self._seq = int(match.group(1)) * SEQ_STRIDE
         self._seqs: dict[str, list[int]] = defaultdict(list)
+        self._webhook_types: dict[str, set[str]] = defaultdict(set)
         self._seq_lock = threading.Lock()
 
     def record(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -35,6 +36,13 @@ class TrackingRecorder(EvidenceRecorder):
         if test_id and rec.get("kind") != "outcome":
             with self._seq_lock:
                 self._seqs[test_id].append(int(rec["seq"]))
+                # verified webhook deliveries feed the report's webhook event coverage
+                if (
+                    rec.get("kind") == "webhook"
+                    and rec.get("event_type")
+                    and rec.get("verdict") in ("accepted", "replay", "refused")
+                ):
+                    self._webhook_types[test_id].add(str(rec["event_type"]))
         return rec
 
     def record_exchange(self, exchange: Any) -> dict[str, Any]:
@@ -48,3 +56,8 @@ class TrackingRecorder(EvidenceRecorder):
     def seqs_for(self, test_id: str) -> list[int]:
         with self._seq_lock:
             return list(self._seqs.pop(test_id, []))
+
+    def webhook_types_for(self, test_id: str) -> list[str]:
+        """Event types of the verified webhook deliveries recorded under ``test_id``."""
+        with self._seq_lock:
+            return sorted(self._webhook_types.pop(test_id, set()))

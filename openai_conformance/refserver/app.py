@@ -15,6 +15,10 @@ Per request, in this order:
 7. generic response faults, then headers on every reply: ``x-request-id``,
    ``openai-processing-ms``, ``x-ratelimit-*``.
 
+Control endpoints under ``/v1/__oaic/``: ``clock`` (only with ``allow_fault_header``) and
+``webhooks`` (always; see ``webhooks.py``). After each request the webhook pump is started if
+a lifecycle has events to deliver.
+
 Any unexpected exception becomes a 500 ``server_error`` envelope and one log line with the
 traceback; a traceback never reaches a client.
 """
@@ -35,7 +39,7 @@ from starlette.routing import BaseRoute
 
 from ..contract import requests as dispatch
 from ..contract.envelope import ApiError
-from . import engine, handlers
+from . import engine, handlers, webhooks
 from .context import HANDLERS, Ctx
 from .faults import CATALOGUE, declare
 from .realtime import websocket_route
@@ -173,6 +177,7 @@ async def handle_request(state: ServerState, request: Request) -> Response:
         form = form or getattr(request.state, "oaic_form", None)
         if form is not None:
             await form.close()
+    webhooks.ensure_pump(state)  # deliveries due from lifecycles this request touched
     response = apply_response_faults(response, op, state.spec, faults)
     _add_headers(response, request_id, started)
     if MISSING_REQUEST_ID in faults:
@@ -189,6 +194,8 @@ async def _route(
     sub = path[len(PREFIX) :]
     if IGNORE_AUTH not in faults:
         check_auth(state, request)
+    if sub.startswith(CONTROL_PREFIX + "webhooks"):
+        return None, await _webhooks_control(state, request, sub[len(CONTROL_PREFIX) :]), None
     if sub.startswith(CONTROL_PREFIX) and state.config.allow_fault_header:
         return None, await _control(state, request, sub[len(CONTROL_PREFIX) :]), None
     method = "GET" if request.method == "HEAD" else request.method
@@ -283,6 +290,19 @@ async def _control(state: ServerState, request: Request, name: str) -> Response:
     except (TypeError, ValueError) as exc:
         raise ApiError(400, f"Bad clock control value: {exc}", param="advance") from exc
     return json_response({"now": state.clock.now(), "speed": state.clock.speed})
+
+
+async def _webhooks_control(state: ServerState, request: Request, name: str) -> Response:
+    """Webhook endpoints of this server (``refserver/webhooks.py``): ``POST webhooks``
+    registers one, ``DELETE webhooks/{id}`` removes it. Always on: it is configuration."""
+    parts = name.split("/")
+    if parts == ["webhooks"] and request.method == "POST":
+        raw = await dispatch.read_body(request, 65536)
+        data = dispatch.parse_json(raw) if raw else None
+        return json_response(webhooks.add_endpoint(state, data))
+    if len(parts) == 2 and parts[0] == "webhooks" and request.method == "DELETE":
+        return json_response(webhooks.remove_endpoint(state, parts[1]))
+    raise ApiError(404, f"Unknown control endpoint {request.method} {name!r}.")
 
 
 def _add_headers(response: Response, request_id: str, started: float) -> None:

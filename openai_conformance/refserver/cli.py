@@ -3,20 +3,26 @@
 ``serve_main(argv) -> int`` is the entry the top-level CLI dispatches to (``oaic serve ...``).
 It prints ``openai-conformance reference server listening on http://HOST:PORT/v1`` (flushed,
 so a parent process can read the port when ``--port 0``) and serves until SIGINT/SIGTERM.
-Exit codes: 0 after a signal, 2 for a usage error (unknown fault, bad option, port in use).
+``--webhook URL`` registers a webhook endpoint at startup (its secret from
+``--webhook-secret-env``, else generated and printed once). Exit codes: 0 after a signal, 2 for
+a usage error (unknown fault, bad option, port in use, bad webhook URL).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
 from .faults import CATALOGUE
 from .state import DEFAULT_MAX_BODY_BYTES
+
+if TYPE_CHECKING:
+    from .server import ReferenceServer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +51,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-faults", action="store_true", help="print the fault catalogue")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     p.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="deliver lifecycle webhook events to URL (also: POST /v1/__oaic/webhooks)",
+    )
+    p.add_argument(
+        "--webhook-secret-env",
+        default="OPENAI_WEBHOOK_SECRET",
+        metavar="VAR",
+        help="environment variable holding the --webhook signing secret (whsec_...; "
+        "unset: a fresh secret is printed)",
+    )
+    p.add_argument(
         "--allow-fault-header",
         action="store_true",
         help="honour x-oaic-fault and the /v1/__oaic/ control endpoints (tests only)",
@@ -60,6 +78,21 @@ def list_faults(out: TextIO) -> None:
         fault = CATALOGUE[name]
         out.write(f"{name:<{width}}  {fault.description}  [targets: {fault.targets}]\n")
     out.flush()
+
+
+def _add_webhook(server: ReferenceServer, args: argparse.Namespace, out: TextIO) -> None:
+    """Register ``--webhook`` as an endpoint; a generated secret is shown once, like a
+    provider's dashboard shows it (a secret from the environment is never printed)."""
+    from ..contract.envelope import ApiError
+    from .webhooks import add_endpoint
+
+    body = {"url": args.webhook, "secret": os.environ.get(args.webhook_secret_env) or None}
+    try:
+        made = add_endpoint(server.state, body)
+    except ApiError as exc:
+        raise UsageError(f"--webhook: {exc.message}") from None
+    shown = f" signing secret {made['secret']}" if "secret" in made else ""
+    out.write(f"webhooks: delivering to {args.webhook}{shown}\n")
 
 
 def serve_main(argv: list[str], out: TextIO | None = None) -> int:
@@ -92,6 +125,8 @@ def serve_main(argv: list[str], out: TextIO | None = None) -> int:
         try:
             with server:
                 out.write(f"openai-conformance reference server listening on {server.base_url}\n")
+                if args.webhook:
+                    _add_webhook(server, args, out)
                 if server.config.faults:
                     out.write(f"faults: {', '.join(sorted(server.config.faults))}\n")
                 out.flush()

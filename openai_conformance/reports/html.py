@@ -58,6 +58,7 @@ from openai_conformance.reports.text import (
     printable,
 )
 from openai_conformance.reports.text import format_failure as _format_failure
+from openai_conformance.reports.webhook_coverage import webhook_coverage
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Outcomes whose evidence is embedded (others link to evidence.jsonl by seq).
@@ -169,6 +170,8 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "rendered_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "generated_ops": results.summary["operations"],
         "realtime_cov": realtime_coverage(results.summary["coverage"]["realtime_event_types"]),
+        # results.json written before webhook coverage existed has no such key
+        "webhook_cov": webhook_coverage(results.summary["coverage"].get("webhook_event_types")),
         # The report's own fingerprint, shown in the footer to tell two renderings apart.
         "fingerprint": hashlib.sha256(results.run.id.encode()).hexdigest()[:8],
     }

@@ -128,7 +128,7 @@ class Finding:
 
 
 def _empty_coverage() -> dict[str, list[str]]:
-    return {"sse_event_types": [], "realtime_event_types": []}
+    return {"sse_event_types": [], "realtime_event_types": [], "webhook_event_types": []}
 
 
 @dataclass
@@ -137,7 +137,7 @@ class TestResult:
 
     ``id`` is the pytest nodeid; ``suite`` the folder under suites/ ("generated", "files", ...);
     ``operation`` is "METHOD /path" or None; ``message`` is one line; ``evidence`` the ``seq`` of
-    every exchange the test made; ``coverage`` the SSE / realtime event types it observed.
+    every exchange the test made; ``coverage`` the SSE / realtime / webhook event types it observed.
     ``requirement`` and ``expectation`` accept dicts and are coerced to their dataclasses.
     """
 
@@ -368,6 +368,7 @@ def summarize(
     operations: dict[str, dict[str, Any]] = {}
     sse: dict[str, int] = {}
     realtime: dict[str, int] = {}
+    webhooks: dict[str, int] = {}
     findings = 0
     for t in tests:
         overall.add(t)
@@ -381,6 +382,8 @@ def summarize(
             sse[ev] = sse.get(ev, 0) + 1
         for ev in t.coverage.get("realtime_event_types", []):
             realtime[ev] = realtime.get(ev, 0) + 1
+        for ev in t.coverage.get("webhook_event_types", []):
+            webhooks[ev] = webhooks.get(ev, 0) + 1
         if t.suite == "generated" and t.operation:
             op = operations.setdefault(
                 t.operation,
@@ -420,6 +423,7 @@ def summarize(
         "coverage": {
             "sse_event_types": dict(sorted(sse.items())),
             "realtime_event_types": dict(sorted(realtime.items())),
+            "webhook_event_types": dict(sorted(webhooks.items())),
         },
     }
 

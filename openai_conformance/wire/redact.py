@@ -53,6 +53,8 @@ _SHAPES = (
     re.compile(r"(?i)\b(bearer|basic)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=\-]{4,}"),
     # OpenAI-style keys: sk-..., sk-proj-..., sess-...
     re.compile(r"\b(?:sk|sess|rk)-[A-Za-z0-9_\-]{12,}"),
+    # Standard Webhooks signing secrets (whsec_<base64>), e.g. in a webhook endpoint's config
+    re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}"),
 )
 _QUERY_IN_TEXT = re.compile(
     r"(?i)([?&](?:" + "|".join(re.escape(p) for p in sorted(SECRET_PARAMS)) + r")=)[^&\s'\"#]+"
@@ -148,7 +150,8 @@ def redact_text(text: str, secrets: Iterable[str | Secret] = ()) -> str:
         if value in text:
             text = text.replace(value, REDACTED)
     text = _SHAPES[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    text = _SHAPES[1].sub(REDACTED, text)
+    for shape in _SHAPES[1:]:
+        text = shape.sub(REDACTED, text)
     text = _QUERY_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
     return _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
 

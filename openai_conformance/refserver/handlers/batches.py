@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...contract.envelope import ApiError, invalid, not_found
 from ...contract.requests import violation_error
+from .. import webhooks
 from ..context import Ctx, handles
 from ..faults import declare
 from ..store import new_id
@@ -47,6 +48,13 @@ VALIDATING, IN_PROGRESS, FINALIZING, CANCELLING = 60.0, 120.0, 60.0, 30.0
 WINDOW = 24 * 3600
 TERMINAL = ("completed", "failed", "expired", "cancelled")
 SIMULATE_KEY = "oaic_simulate"
+# Terminal state -> the webhook event it sends (refserver/webhooks.py).
+EVENTS = {
+    "completed": "batch.completed",
+    "failed": "batch.failed",
+    "cancelled": "batch.cancelled",
+    "expired": "batch.expired",
+}
 
 # Batch endpoint → (operation id, name of the body function an inference module exposes).
 EXECUTORS = {
@@ -368,6 +376,10 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     )
     ctx.state.store.put(KIND, obj)
     _runs(ctx.state)[obj["id"]] = run
+    probe = webhooks.terminal_probe(
+        lambda t: run.timeline.state(t), lambda s, t: run.timeline.reached_at(s, t), EVENTS
+    )
+    webhooks.watch(ctx.state, obj["id"], probe, ctx.faults)
     return _view(obj, run, now, ctx.faults)
 
 

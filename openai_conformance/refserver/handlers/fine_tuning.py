@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...contract.envelope import invalid, not_found
 from ...contract.schemautil import object_shape
+from .. import webhooks
 from ..context import Ctx, handles
 from ..faults import declare
 from ..store import new_id
@@ -52,6 +53,12 @@ ORG = "openai-conformance"
 # cancel and pause scenarios race the clock.
 VALIDATING, QUEUED, RUNNING = 30.0, 30.0, 1500.0
 TERMINAL = ("succeeded", "failed", "cancelled")
+# Terminal state -> the webhook event it sends (refserver/webhooks.py).
+EVENTS = {
+    "succeeded": "fine_tuning.job.succeeded",
+    "failed": "fine_tuning.job.failed",
+    "cancelled": "fine_tuning.job.cancelled",
+}
 MIN_EXAMPLES = 10
 BASE_MODELS = (
     "ref-chat",
@@ -439,6 +446,10 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     ctx.state.store.put(KIND, job)
     _runs(ctx.state)[job_id] = run
     register_refresher(ctx.state, "fine_tuning", _refresh)
+    probe = webhooks.terminal_probe(
+        lambda t: run.timeline.state(t), lambda s, t: run.timeline.reached_at(s, t), EVENTS
+    )
+    webhooks.watch(ctx.state, job_id, probe, ctx.faults)
     return _view(job, run, now, ctx.faults)
 
 

@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from ...contract.envelope import ApiError, invalid, not_found
+from .. import webhooks
 from ..context import Ctx, handles
 from ..faults import declare
 from ..state import ServerState
@@ -99,6 +100,23 @@ def _current(state: ServerState, response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+def _webhook_probe(state: ServerState, stored: dict[str, Any]) -> webhooks.Probe:
+    """The event a background response sends: ``response.cancelled`` once cancelled, else
+    ``response.completed`` when its clock says it completed (read or not)."""
+    response_id = stored["id"]
+
+    def probe(now: float) -> tuple[str, float] | None:
+        current = state.store.get(KIND, response_id) or stored
+        if current.get("status") == "cancelled":
+            return "response.cancelled", now
+        job = _background(state).get(response_id)
+        if job is not None and now - job["t0"] >= QUEUED_S + RUNNING_S:
+            return "response.completed", job["t0"] + QUEUED_S + RUNNING_S
+        return None
+
+    return probe
+
+
 def _get(state: ServerState, response_id: str) -> dict[str, Any]:
     found = state.store.get(KIND, response_id)
     if found is None:
@@ -138,6 +156,7 @@ async def create_response(ctx: Ctx) -> Any:
         }
         _background(ctx.state)[response["id"]] = {"t0": ctx.state.clock.now(), "final": response}
         remember(ctx.state, pending, items)
+        webhooks.watch(ctx.state, response["id"], _webhook_probe(ctx.state, pending), ctx.faults)
         return pending
     remember(ctx.state, response, items)
     return response
