@@ -29,7 +29,9 @@ from .http import (
     response_schema_conformance,
     status_code_conformance,
 )
+from .integrity import media_integrity_conformance
 from .outcomes import ConformanceFailure
+from .plausibility import error_code_conformance, timestamps_conformance
 
 
 def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None:
@@ -48,7 +50,8 @@ def raise_failures(failures: Iterable[Failure], *, strict: bool = False) -> None
 def conformance_failures(
     exchange: Any, op: Operation | str | None = None, ctx: CheckContext | None = None
 ) -> list[Failure]:
-    """All generic checks on one exchange (status, content type, schema, envelope, request id)."""
+    """All generic checks on one exchange: status, content type, schema, envelope, request id,
+    and what a schema cannot say (plausible timestamps, media that decodes, error codes)."""
     ctx = ctx or default_context()
     operation = ctx.operation(op)
     v = view(exchange)
@@ -58,6 +61,10 @@ def conformance_failures(
         out += error_envelope_conformance(v, operation, ctx)
     if v.status < 400:
         out += response_schema_conformance(v, operation, ctx)
+        out += timestamps_conformance(v, operation, ctx)
+        out += media_integrity_conformance(v, operation, ctx)
+    else:
+        out += error_code_conformance(v, operation, ctx)
     out += request_id_header_conformance(v, operation, ctx)
     return out
 

@@ -1,7 +1,8 @@
 """How the generated suite judges one response, per phase.
 
 * ``judge_positive``  a schema-valid (shaped) request: the generic checks (status documented,
-  no 5xx, content type, response schema, error envelope) plus ``positive_data_acceptance``:
+  no 5xx, content type, response schema, error envelope, plausible timestamps, media that
+  decodes) plus ``positive_data_acceptance``:
   a 4xx is acceptable on real targets when it is 400/404/409/422 with a valid envelope (business
   rules the schema cannot express), and a FAIL when the run is ``strict`` (the reference server)
   and every id in the request was one the suite created, except where
@@ -24,6 +25,8 @@ from ..checks.http import (
     response_schema_conformance,
     status_code_conformance,
 )
+from ..checks.integrity import media_integrity_conformance
+from ..checks.plausibility import timestamps_conformance
 from ..contract import Operation
 
 ACCEPTABLE_REJECTIONS = (400, 404, 409, 422)
@@ -52,6 +55,8 @@ GENERIC_CHECKS = (
     content_type_conformance,
     response_schema_conformance,
     error_envelope_conformance,
+    timestamps_conformance,
+    media_integrity_conformance,
 )
 
 

@@ -63,6 +63,9 @@ SERVER_ERROR_ON_VALID = declare(
     "status_code_conformance",
     breaks=[
         "core/documented-status",
+        "core/error-code-documented",
+        "core/response-model",
+        "core/timestamps",
         "core/models-list",
         "core/no-server-error",
         "core/response-schema",
@@ -82,6 +85,12 @@ IGNORE_PAGINATION_CURSOR = declare(
     "List endpoints ignore the `after`/`before` cursors (every page is the first page).",
     "pagination_conformance",
     breaks=["batches/list-pagination", "files/list-pagination", "fine_tuning/events"],
+)
+MALFORMED_JSON_500 = declare(
+    "malformed-json-500",
+    "A request body that is not JSON gets a plain-text 500 instead of the 400 envelope.",
+    "core/malformed-json-400",
+    breaks=["core/malformed-json-400"],
 )
 
 
@@ -230,7 +239,13 @@ async def _route(
                 request.state.oaic_form = form  # closed by handle_request even on errors
                 body, instance = dispatch.form_to_body(state.spec, schema, form)
             elif ctype == dispatch.JSON or ctype.endswith("+json"):
-                body = instance = dispatch.parse_json(raw)
+                try:
+                    body = instance = dispatch.parse_json(raw)
+                except ApiError:
+                    if MALFORMED_JSON_500 in faults:
+                        crash = Response("Internal Server Error", 500, media_type="text/plain")
+                        return op, crash, None
+                    raise
             else:  # application/sdp and other opaque bodies: text for the handler
                 body = instance = raw.decode("utf-8", "replace")
                 schema = {}

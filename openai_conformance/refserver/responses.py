@@ -52,7 +52,9 @@ ERROR_FLAT_ENVELOPE = declare(
     "error_envelope_conformance",
     breaks=[
         "core/auth-401",
+        "core/error-code-documented",
         "core/error-envelope",
+        "core/malformed-json-400",
         "core/invalid-request-400",
         "core/invalid-request-param",
         "core/unknown-model-404",
@@ -82,15 +84,36 @@ HTML_ERROR_PAGE = declare(
     "error_envelope_conformance, content_type_conformance",
     breaks=[
         "core/auth-401",
+        "core/error-code-documented",
         "core/error-envelope",
+        "core/malformed-json-400",
         "core/invalid-request-400",
         "core/invalid-request-param",
         "core/unknown-model-404",
         "core/unknown-route-404",
     ],
 )
+ERROR_CODE_STATUS = declare(
+    "error-code-status",
+    'Error envelopes carry the HTTP status as their code (`"404"`) instead of its name.',
+    "error_code_conformance",
+    breaks=["core/error-code", "core/error-code-documented"],
+)
+RESPONSE_MODEL_SUBSTITUTED = declare(
+    "response-model-substituted",
+    "JSON success bodies name another model (`oaic-substituted-model`) than the one requested.",
+    "response_model_conformance",
+    breaks=["core/response-model"],
+)
+TIMESTAMPS_MILLISECONDS = declare(
+    "timestamps-milliseconds",
+    "`created`/`created_at` of JSON success bodies are sent in milliseconds.",
+    "timestamps_conformance",
+    breaks=["core/timestamps"],
+)
 
 WRONG_ENUM_VALUE = "not-a-valid-value"
+SUBSTITUTED_MODEL = "oaic-substituted-model"
 WRONG_OBJECT_VALUE = "not.the.right.object"
 
 
@@ -151,6 +174,12 @@ def _break_body(body: Any, op: Operation, spec: Spec, faults: frozenset[str]) ->
         body[victim or "object"] = WRONG_ENUM_VALUE
     if WRONG_OBJECT in faults:
         body["object"] = WRONG_OBJECT_VALUE
+    if RESPONSE_MODEL_SUBSTITUTED in faults and isinstance(body.get("model"), str):
+        body["model"] = SUBSTITUTED_MODEL
+    if TIMESTAMPS_MILLISECONDS in faults:
+        for key in ("created", "created_at"):
+            if isinstance(body.get(key), int) and not isinstance(body[key], bool):
+                body[key] = body[key] * 1000
     return body
 
 
@@ -186,6 +215,8 @@ def apply_response_faults(
         if HTML_ERROR_PAGE in faults:
             page = _HTML.format(status=status, message=str(err.get("message", "")))
             return Response(page, status_code=status, media_type="text/html", headers=headers)
+        if ERROR_CODE_STATUS in faults:
+            err = body["error"] = {**err, "code": str(status)}
         if ERROR_FLAT_ENVELOPE in faults:
             body = {"message": err.get("message"), "code": err.get("code")}
         if ERROR_STATUS_200 in faults:

@@ -19,6 +19,7 @@ Shape::
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,5 +121,18 @@ class ServerState:
             config=config,
             spec=spec,
             validator=SchemaValidator(spec),
-            clock=Clock(speed=config.clock_speed),
+            clock=Clock(speed=config.clock_speed, start=simulated_start(config.clock_speed)),
         )
+
+
+#: Real seconds a fast clock may run before its times pass the real clock (see below).
+CLOCK_HEADROOM_S = 3600.0
+
+
+def simulated_start(speed: float) -> float:
+    """Where a simulated clock starts: far enough in the past that, at ``speed``, it reaches
+    real time only after ``CLOCK_HEADROOM_S`` real seconds. The server's timestamps must look
+    like a real server's (never in the future, ``checks.plausibility``); a clock starting
+    at real time and running 1000x would date objects hours ahead within seconds. At speed 1
+    the clock is real time."""
+    return time.time() - (speed - 1.0) * CLOCK_HEADROOM_S

@@ -27,6 +27,10 @@ import wave
 import zlib
 from dataclasses import dataclass
 
+# Re-exported: the sniffers live with the structural decoders (checks layer).
+from ..checks.decoders import sniff_audio as sniff_audio
+from ..checks.decoders import sniff_image as sniff_image
+
 
 def pcm16_tone(seconds: float = 1.0, rate: int = 16000, freq: float = 440.0) -> bytes:
     """Mono PCM16 little-endian samples of a sine tone at half amplitude."""
@@ -94,41 +98,6 @@ def parse_wav(data: bytes) -> WavInfo:
     if not fmt[0] or not fmt[1] or not fmt[2]:
         raise ValueError(f"the fmt chunk has a zero field (channels, width, rate = {fmt})")
     return WavInfo(channels=fmt[0], sample_width=fmt[1], rate=fmt[2], frames=frames)
-
-
-def sniff_audio(data: bytes) -> str | None:
-    """The container/codec a byte string starts with (magic bytes only), or None."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "wav"
-    if data[:4] == b"fLaC":
-        return "flac"
-    if data[:4] == b"OggS":
-        return "ogg"
-    if data[:3] == b"ID3":
-        return "mp3"
-    if data[4:8] == b"ftyp":
-        return "mp4"
-    if data[:4] == b"ADIF":
-        return "aac"
-    if len(data) >= 2 and data[0] == 0xFF:
-        if data[1] & 0xF6 == 0xF0:  # ADTS: 12-bit sync, layer bits 00
-            return "aac"
-        if data[1] & 0xE0 == 0xE0 and data[1] & 0x06:  # MPEG audio frame sync, layer != 0
-            return "mp3"
-    return None
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image format a byte string starts with (magic bytes only), or None."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    return None
 
 
 def png_square(size: int = 64, rgba: tuple[int, int, int, int] = (40, 120, 220, 255)) -> bytes:

@@ -23,6 +23,7 @@ from audio_steps import (
 
 from openai_conformance.checks import (
     assert_conforms,
+    media_integrity_conformance,
     raise_failures,
     stream_event_schema_conformance,
 )
@@ -55,6 +56,21 @@ def test_speech_bytes_match_the_response_format(
     )
     assert_conforms(exchange, SPEECH)
     lc.fail(failures("speech_format_conformance", SPEECH, exchange, speech_problems(fmt, exchange)))
+
+
+@pytest.mark.requirement("core/media-integrity")
+@pytest.mark.parametrize("fmt", [f for f in SPEECH_FORMATS if f != "pcm"])
+def test_speech_file_decodes_completely(
+    client: Any, oaic_config: Any, check_ctx: Any, fmt: str
+) -> None:
+    require_claim(oaic_config, "audio.speech")
+    exchange = client.request(
+        "POST", "/audio/speech", json=_speech_request(oaic_config, response_format=fmt)
+    )
+    # Any non-conformance (a 4xx for a documented format included) fails here; a file that
+    # arrives must decode to its last byte.
+    assert_conforms(exchange, SPEECH)
+    raise_failures(media_integrity_conformance(exchange, SPEECH, check_ctx))
 
 
 @pytest.mark.requirement("audio/speech-stream")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
@@ -27,3 +28,28 @@ def test_request_with_wrong_key_returns_401_envelope(
 ) -> None:
     exchange = client_with_credentials(WRONG_KEY).request("GET", "/models")
     raise_failures(auth_conformance(exchange, "GET /models", check_ctx))
+
+
+@pytest.mark.requirement("core/auth-required")
+def test_target_without_configured_key_rejects_anonymous_requests(
+    anonymous_client: Callable[[str | None], ConformanceClient], check_ctx: CheckContext
+) -> None:
+    failures = []
+    for key in (None, WRONG_KEY):
+        exchange = anonymous_client(key).request("GET", "/models")
+        failures += [
+            replace(
+                f,
+                check="auth_required_conformance",
+                requirement=None,  # the test's own: the plugin stamps core/auth-required
+                level="",
+                message=(
+                    f"{f.message}; the target answers requests with "
+                    f"{'no credentials' if key is None else 'a made-up key'}. If it has no "
+                    'authentication by design (a local server), declare auth = "none" in its '
+                    "profile (or OAIC_AUTH=none)"
+                ),
+            )
+            for f in auth_conformance(exchange, "GET /models", check_ctx)
+        ]
+    raise_failures(failures, strict=True)

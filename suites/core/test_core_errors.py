@@ -6,7 +6,12 @@ from typing import Any
 
 import pytest
 
-from openai_conformance.checks import assert_error, error_envelope_conformance, raise_failures
+from openai_conformance.checks import (
+    assert_error,
+    error_code_conformance,
+    error_envelope_conformance,
+    raise_failures,
+)
 from openai_conformance.checks.context import CheckContext
 from openai_conformance.wire.client import ConformanceClient
 
@@ -52,3 +57,36 @@ def test_error_responses_use_the_error_envelope(
     exchange = client.request("POST", "/chat/completions", json=body)
     raise_failures(error_envelope_conformance(exchange, "POST /chat/completions", check_ctx))
     assert_error(exchange, 400)
+
+
+@pytest.mark.requirement("core/malformed-json-400")
+def test_malformed_json_body_returns_400_envelope(client: ConformanceClient) -> None:
+    exchange = client.request(
+        "POST",
+        "/chat/completions",
+        content=b"{bad",
+        headers={"Content-Type": "application/json"},
+    )
+    assert_error(exchange, 400)
+
+
+@pytest.mark.requirement("core/error-code")
+def test_error_codes_are_not_http_statuses(
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
+) -> None:
+    invalid = {k: v for k, v in chat_request.items() if k != "messages"}
+    exchanges = [
+        (client.request("GET", "/oaic-no-such-route"), None),
+        (client.request("POST", "/chat/completions", json=invalid), "POST /chat/completions"),
+    ]
+    failures = [f for ex, op in exchanges for f in error_code_conformance(ex, op, check_ctx)]
+    raise_failures(failures, strict=True)
+
+
+@pytest.mark.requirement("core/error-code-documented")
+def test_unknown_model_error_code_is_model_not_found(
+    client: ConformanceClient, chat_request: dict[str, Any]
+) -> None:
+    body = {**chat_request, "model": "oaic-no-such-model"}
+    exchange = client.request("POST", "/chat/completions", json=body)
+    assert_error(exchange, 404, code="model_not_found")

@@ -12,8 +12,10 @@ from openai_conformance.checks import (
     content_type_conformance,
     raise_failures,
     request_id_header_conformance,
+    response_model_conformance,
     response_schema_conformance,
     status_code_conformance,
+    timestamps_conformance,
 )
 from openai_conformance.checks.context import CheckContext
 from openai_conformance.wire.client import ConformanceClient
@@ -63,3 +65,21 @@ def test_chat_completion_body_matches_its_schema(
 def test_responses_carry_a_request_id(client: ConformanceClient, check_ctx: CheckContext) -> None:
     exchange = client.request("GET", "/models")
     raise_failures(request_id_header_conformance(exchange, "GET /models", check_ctx), strict=True)
+
+
+@pytest.mark.requirement("core/response-model")
+def test_chat_completion_names_the_requested_model(
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
+) -> None:
+    exchange = client.request("POST", "/chat/completions", json=chat_request)
+    raise_failures(status_code_conformance(exchange, "POST /chat/completions", check_ctx))
+    raise_failures(response_model_conformance(exchange, "POST /chat/completions", check_ctx))
+
+
+@pytest.mark.requirement("core/timestamps")
+def test_chat_completion_created_is_unix_seconds_now(
+    client: ConformanceClient, check_ctx: CheckContext, chat_request: dict[str, Any]
+) -> None:
+    exchange = client.request("POST", "/chat/completions", json=chat_request)
+    raise_failures(status_code_conformance(exchange, "POST /chat/completions", check_ctx))
+    raise_failures(timestamps_conformance(exchange, "POST /chat/completions", check_ctx))

@@ -2,8 +2,9 @@
 transcription/translation of an uploaded file in every ``response_format``.
 
 Speech bytes are deterministic from the input text: ``wav`` is a real RIFF/WAVE header over
-PCM16 mono 24 kHz samples, ``pcm`` the raw samples, and mp3/opus/aac/flac carry their format's
-magic bytes before the samples (players need not decode them; clients check type and bytes).
+PCM16 mono 24 kHz samples, ``pcm`` the raw samples, and mp3/opus/aac/flac are
+well-formed files of their format (``_audiofmt``: silent mp3/opus/aac frames, FLAC carrying the
+samples), so every file decodes completely.
 A transcript is the ``_text.sentence`` seeded by the audio bytes' hash; word timings are 0.5 s
 per word; one segment per transcript.
 """
@@ -22,7 +23,7 @@ from ...contract.envelope import invalid
 from .. import sse
 from ..context import Ctx, handles
 from ..faults import declare
-from . import _text
+from . import _audiofmt, _text
 from .models import require_model
 
 SPEECH_WRONG_CONTENT_TYPE = declare(
@@ -37,11 +38,28 @@ VERBOSE_NO_SEGMENTS = declare(
     "audio.transcription_verbose_json_conformance",
     breaks=["audio/transcription-timestamps"],
 )
+SPEECH_TRUNCATED = declare(
+    "speech-truncated",
+    "speech files lose their last two bytes (cut inside the last frame or sample chunk)",
+    "media_integrity_conformance",
+    breaks=[
+        "audio/speech-format[mp3]",
+        "core/media-integrity[mp3]",
+        "audio/speech-format[opus]",
+        "core/media-integrity[opus]",
+        "audio/speech-format[aac]",
+        "core/media-integrity[aac]",
+        "audio/speech-format[flac]",
+        "core/media-integrity[flac]",
+        "audio/speech-format[wav]",
+        "core/media-integrity[wav]",
+    ],
+)
 SPEECH_WAV_NO_HEADER = declare(
     "speech-wav-without-header",
     "response_format wav answers raw PCM samples without the RIFF/WAVE header",
     "audio/speech-format",
-    breaks=["audio/speech-format[wav]"],
+    breaks=["audio/speech-format[wav]", "core/media-integrity[wav]"],
 )
 SPEECH_STREAM_NO_DONE = declare(
     "speech-stream-no-done",
@@ -94,12 +112,6 @@ CONTENT_TYPES = {
     "wav": "audio/wav",
     "pcm": "audio/pcm",
 }
-_MAGIC = {
-    "mp3": b"ID3\x04\x00\x00\x00\x00\x00\x00",
-    "opus": b"OggS",
-    "aac": b"\xff\xf1",
-    "flac": b"fLaC",
-}
 RATE = 24000
 WORD_SECONDS = 0.5
 
@@ -121,9 +133,11 @@ def speech_bytes(text: str, fmt: str, no_header: bool = False) -> bytes:
     samples = pcm16(text)
     if fmt == "wav":
         return samples if no_header else wav(samples)
-    if fmt == "pcm":
-        return samples
-    return _MAGIC.get(fmt, b"") + samples
+    if fmt == "flac":
+        return _audiofmt.flac(samples)
+    if fmt in ("mp3", "opus", "aac"):
+        return getattr(_audiofmt, fmt)(len(samples) / 2 / RATE)
+    return samples
 
 
 @handles("POST /audio/speech")
@@ -131,6 +145,8 @@ async def create_speech(ctx: Ctx) -> Any:
     require_model(ctx.state, ctx.body.get("model"))
     fmt = ctx.body.get("response_format") or "mp3"
     audio = speech_bytes(ctx.body["input"], fmt, ctx.fault(SPEECH_WAV_NO_HEADER))
+    if ctx.fault(SPEECH_TRUNCATED):
+        audio = audio[:-2]
     if ctx.body.get("stream_format") == "sse":
         tokens = _text.count_tokens(ctx.body["input"])
 

@@ -15,6 +15,12 @@ from ..context import Ctx, handles
 from ..faults import declare
 from .models import require_model
 
+PNG_TRUNCATED = declare(
+    "image-png-truncated",
+    "b64_json carries a PNG whose closing IEND chunk is cut off (the signature is intact)",
+    "media_integrity_conformance",
+    breaks=["images/generation", "images/edit", "images/variation"],
+)
 B64_NOT_PNG = declare(
     "image-b64-not-png",
     "b64_json carries base64 of a JSON text instead of PNG bytes",
@@ -46,6 +52,7 @@ def tiny_png(rgb: tuple[int, int, int] = (16, 128, 255)) -> bytes:
 PNG_B64 = base64.b64encode(tiny_png()).decode()
 GPT_IMAGE_SIZES = frozenset({"1024x1024", "1024x1536", "1536x1024"})
 NOT_PNG_B64 = base64.b64encode(b'{"image": "not a png"}').decode()
+TRUNCATED_PNG_B64 = base64.b64encode(tiny_png()[:-12]).decode()  # the IEND chunk is cut off
 
 
 def _usage() -> dict[str, Any]:
@@ -60,6 +67,8 @@ def _usage() -> dict[str, Any]:
 async def _images(ctx: Ctx, kind: str) -> Any:
     body = ctx.body or {}
     png_b64 = NOT_PNG_B64 if ctx.fault(B64_NOT_PNG) else PNG_B64
+    if ctx.fault(PNG_TRUNCATED):
+        png_b64 = TRUNCATED_PNG_B64
     require_model(ctx.state, body.get("model") or "gpt-image-1")
     n = int(body.get("n") or 1)
     size = body.get("size") if body.get("size") not in (None, "auto") else "1024x1024"
