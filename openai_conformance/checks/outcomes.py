@@ -102,3 +102,15 @@ class Disabled(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DeadlinePassed(Disabled):
+    """A lifecycle was still progressing (a legal, non-terminal state) when the configured
+    deadline passed: not a FAIL (the target may just be slow) and never a hang. Reported as
+    DISABLED whose reason starts with ``DEADLINE_LABEL`` and names the option raising it."""
+
+    def __init__(self, what: str, hint: str) -> None:
+        super().__init__(f"{DEADLINE_LABEL}: {what}; {hint}")
+
+
+DEADLINE_LABEL = "lifecycle deadline passed"

@@ -96,6 +96,21 @@ def pytest_configure_node(node: Any) -> None:
         node.workerinput.update(sess.worker_input())
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Plan the request budget over the collected tests (``wire.budget.RequestBudget.plan``)."""
+    sess = get_session(config)
+    if sess is None or sess.budget is None:
+        return
+    weights: dict[str, int] = {}
+    for item in items:
+        account = meta.budget_account(item, sess)
+        weights[account] = weights.get(account, 0) + 1
+    sess.budget.plan(weights)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     sess = get_session(item.config)
@@ -107,6 +122,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         "duration": 0.0,
         "token": set_current_test(item.nodeid),
     }
+    if sess.budget is not None:
+        sess.budget.use(meta.budget_account(item, sess))
     reason = meta.gate(item, sess)
     if reason is not None:
         raise Disabled(reason)

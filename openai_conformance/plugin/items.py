@@ -113,6 +113,17 @@ def resource_of(item: pytest.Item, session: OaicSession, operation: str | None) 
     return suite
 
 
+def budget_account(item: pytest.Item, session: OaicSession) -> str:
+    """The request-budget account a test spends from (``wire.budget``): ``generated:<resource>``
+    for a generated item (its operation's resource), else ``scenario:<resource>``."""
+    suite = suite_of(item.nodeid)
+    if suite == GENERATED:
+        params = getattr(getattr(item, "callspec", None), "params", {}) or {}
+        operation = params.get("operation_id") or operation_of(item)
+        return f"generated:{resource_of(item, session, str(operation) if operation else None)}"
+    return f"scenario:{resource_of(item, session, operation_of(item))}"
+
+
 def expectation_for(nodeid: str, expectations: Any) -> Any:
     """The profile's expectation for a test id: exact nodeid first, then glob patterns."""
     if not expectations:

@@ -8,6 +8,7 @@
   target broke the contract while we talked to it (its exchange is the evidence);
 * ``Unsupported`` → UNSUPPORTED; ``Disabled`` and ``pytest.skip`` → DISABLED;
 * ``errors.BudgetExhausted`` → DISABLED "request budget spent" (and the run stops spending);
+  ``wire.budget.ShareExhausted`` (one account's planned share) → DISABLED, the run goes on;
 * anything else → ERROR: the harness broke. The traceback goes to the evidence (outcome
   record), the one-line message to the result.
 
@@ -31,12 +32,13 @@ import pytest
 from ..checks.failures import Failure, redact
 from ..checks.outcomes import ConformanceFailure, Disabled, Outcome, Unsupported
 from ..errors import BudgetExhausted, HarnessError
+from ..wire.budget import ShareExhausted
 from ..wire.exchange import TargetFailure
 
 if TYPE_CHECKING:
     from ..contract.requirements import Requirement
 
-BUDGET_REASON = "request budget spent"
+BUDGET_REASON = "request budget spent (raise it with --max-requests N or OAIC_MAX_REQUESTS)"
 
 
 @dataclass
@@ -101,6 +103,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> 
         return Verdict(Outcome.UNSUPPORTED, redact(exc.reason))
     if isinstance(exc, Disabled):
         return Verdict(Outcome.DISABLED, redact(exc.reason))
+    if isinstance(exc, ShareExhausted):  # one account's planned share: the run goes on
+        return Verdict(Outcome.DISABLED, redact(f"{exc.message}; {exc.hint}"))
     if isinstance(exc, BudgetExhausted):
         return Verdict(Outcome.DISABLED, BUDGET_REASON, budget_spent=True)
     if isinstance(exc, pytest.skip.Exception):

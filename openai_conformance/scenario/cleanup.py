@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..wire.budget import CLEANUP
 from ..wire.evidence import current_test
 from ..wire.exchange import utc_now
 from ..wire.redact import redact_text
@@ -109,7 +110,11 @@ class CleanupRegistry:
         """Undo everything registered, newest first; never raises; idempotent."""
         with self._lock:
             entries, self._entries = self._entries, []
-        results = [self._run(entry) for entry in reversed(entries)]
+        budget = getattr(self.client, "budget", None)
+        # Cleanup spends the budget's reserve (wire.budget), never a test's planned share.
+        using = budget.using(CLEANUP) if budget is not None else contextlib.nullcontext()
+        with using:
+            results = [self._run(entry) for entry in reversed(entries)]
         self.results.extend(results)
         return results
 

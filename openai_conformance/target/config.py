@@ -103,6 +103,7 @@ class RunConfig:
     features: frozenset[str] | None = None  # None: the profile declares nothing
     expectations: Mapping[str, Expectation] = field(default_factory=lambda: MappingProxyType({}))
     deadlines: Mapping[str, LifecycleDeadline] = field(default_factory=lambda: MappingProxyType({}))
+    lifecycle_deadline: float | None = default("lifecycle_deadline")
     deterministic: bool = default("deterministic")
     run_id: str = "local"
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -322,6 +323,7 @@ def _assemble(
         features=features,
         expectations=MappingProxyType(expectations),
         deadlines=MappingProxyType(deadlines),
+        lifecycle_deadline=get("lifecycle_deadline"),
         deterministic=get("deterministic"),
         run_id=get("run_id") or new_run_id(),
         sources=MappingProxyType(sources),

@@ -7,13 +7,39 @@ cleanly (remaining tests DISABLED with the reason "request budget spent").
 
 The budget is per process: under pytest-xdist each worker gets ``max_requests // workers``
 (at least 1) so the run as a whole stays within the cap; ``share(n)`` computes that.
+
+**Budget by plan** (``plan(weights)``): a capped budget is divided before the first test, so
+no phase can starve another. ``CLEANUP_SHARE`` (at least ``CLEANUP_MIN``) is reserved for
+cleanup (the ``cleanup`` account may also spend whatever the run left); of the rest the
+generated suite gets ``GENERATED_SHARE`` when scenario tests run too (everything when alone)
+and the scenario tests the remainder. Within a phase each account (``generated:<resource>``,
+``scenario:<resource>``) gets a share proportional to its weight (its number of tests); a
+generated account is capped at its share, a scenario account at ``SCENARIO_STRETCH`` times it
+(lifecycles poll, so a resource may need more than its proportion; the stretch lets it borrow
+without letting one resource eat the phase). The plugin names the current account per test
+(``use``); an account whose share is spent raises ``ShareExhausted`` (the test is DISABLED,
+the run goes on); the whole budget spent raises ``BudgetExhausted`` (the run stops). Both
+say which option raises the budget.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from ..errors import BudgetExhausted
+
+HINT = "raise it with --max-requests N (or OAIC_MAX_REQUESTS)"
+CLEANUP = "cleanup"
+CLEANUP_SHARE = 0.05
+CLEANUP_MIN = 10
+GENERATED_SHARE = 0.40
+SCENARIO_STRETCH = 1.5
+
+
+class ShareExhausted(BudgetExhausted):
+    """One account's planned share is spent: its remaining tests are DISABLED, the run goes on."""
 
 
 class RequestBudget:
@@ -25,6 +51,49 @@ class RequestBudget:
         self.max_requests = max_requests
         self._spent = 0
         self._lock = threading.Lock()
+        self.account: str | None = None  # who spends now (the plugin sets it per test)
+        self.caps: dict[str, int] = {}  # account -> planned cap (empty: no plan)
+        self.by_account: dict[str, int] = {}
+        self.reserve = 0  # units only the cleanup account may spend
+
+    def plan(self, weights: Mapping[str, int]) -> dict[str, int]:
+        """Divide a capped budget over ``weights`` ({"generated:files": 12, "scenario:chat":
+        40, ...}: tests per account); returns (and applies) the caps. No-op when unlimited."""
+        if self.max_requests is None:
+            return {}
+        total = self.max_requests
+        self.reserve = min(total // 4, max(CLEANUP_MIN, int(total * CLEANUP_SHARE)))
+        usable = total - self.reserve
+        phases: dict[str, dict[str, int]] = {}
+        for account, weight in weights.items():
+            phases.setdefault(account.split(":", 1)[0], {})[account] = max(1, weight)
+        generated = phases.get("generated", {})
+        scenario = {
+            a: w for phase, acc in phases.items() if phase != "generated" for a, w in acc.items()
+        }
+        gen_total = int(usable * GENERATED_SHARE) if scenario else usable
+        caps: dict[str, int] = {}
+        for accounts, budget, stretch in (
+            (generated, gen_total if generated else 0, 1.0),
+            (scenario, usable - (gen_total if generated else 0), SCENARIO_STRETCH),
+        ):
+            weight_sum = sum(accounts.values())
+            for account, weight in accounts.items():
+                caps[account] = max(1, int(budget * weight / weight_sum * stretch))
+        self.caps = caps
+        return caps
+
+    def use(self, account: str | None) -> None:
+        """Name the account the following requests are charged to (None: no account)."""
+        self.account = account
+
+    @contextmanager
+    def using(self, account: str | None) -> Iterator[None]:
+        previous, self.account = self.account, account
+        try:
+            yield
+        finally:
+            self.account = previous
 
     @property
     def spent(self) -> int:
@@ -41,14 +110,32 @@ class RequestBudget:
         return self.max_requests is not None and self._spent >= self.max_requests
 
     def spend(self, n: int = 1) -> None:
-        """Take ``n`` units, or raise ``BudgetExhausted`` without taking any."""
+        """Take ``n`` units, or raise ``BudgetExhausted`` / ``ShareExhausted`` without taking
+        any. Only the cleanup account may spend the reserve."""
         with self._lock:
-            if self.max_requests is not None and self._spent + n > self.max_requests:
-                raise BudgetExhausted(
-                    f"request budget spent: {self._spent} of {self.max_requests} requests used",
-                    hint="raise it with --max-requests N (or OAIC_MAX_REQUESTS)",
+            account = self.account
+            if self.max_requests is not None:
+                limit = self.max_requests - (0 if account == CLEANUP else self.reserve)
+                if self._spent + n > limit:
+                    raise BudgetExhausted(
+                        f"request budget spent: {self._spent} of {self.max_requests} requests "
+                        f"used ({self.reserve} reserved for cleanup)",
+                        hint=HINT,
+                    )
+            used = self.by_account.get(account, 0) if account is not None else 0
+            cap = self.caps.get(account) if account is not None else None
+            if cap is not None and used + n > cap:
+                phase, _, resource = (account or "").partition(":")
+                raise ShareExhausted(
+                    f"the planned share of the {phase} tests of {resource or 'the run'} is spent "
+                    f"({used} of {cap} requests; the plan gives {int(GENERATED_SHARE * 100)}% to "
+                    "generated tests, the rest to scenarios by test count, "
+                    f"{self.reserve} to cleanup)",
+                    hint=HINT,
                 )
             self._spent += n
+            if account is not None:
+                self.by_account[account] = used + n
 
     def share(self, workers: int) -> RequestBudget:
         """This budget split evenly over ``workers`` processes (each gets at least 1)."""

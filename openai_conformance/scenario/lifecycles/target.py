@@ -21,6 +21,13 @@ from .machines import StateMachine, render_timeline
 #: Deadlines (seconds) when the profile names none: each lifecycle feature's ``deadline_s`` in
 #: suites/<x>/feature.yaml, generous but bounded for real providers.
 DEFAULT_DEADLINES = registry().deadlines()
+#: Without a profile nothing says the target is a slow real provider: a first run stays within
+#: minutes (a static mock never finishes a batch); --lifecycle-deadline raises it.
+UNPROFILED_DEADLINE_S = 300.0
+DEADLINE_HINT = (
+    "raise it with --lifecycle-deadline SECONDS (OAIC_LIFECYCLE_DEADLINE) or "
+    "[deadlines.{feature}] seconds = N in the target profile"
+)
 #: On the reference server lifecycles run on a fast clock; a minute of wall time is plenty.
 REFERENCE_DEADLINE_S = 60.0
 
@@ -33,8 +40,14 @@ def is_reference(config: Any) -> bool:
 
 
 def deadline_s(config: Any, feature: str) -> float:
-    """The lifecycle deadline for ``feature``: the profile's, else the defaults above."""
+    """The lifecycle deadline for ``feature``: ``--lifecycle-deadline``, else the profile's,
+    else the defaults above (bounded to ``UNPROFILED_DEADLINE_S`` without a profile)."""
+    override = getattr(config, "lifecycle_deadline", None)
+    if override:
+        return float(override)
     default = REFERENCE_DEADLINE_S if is_reference(config) else DEFAULT_DEADLINES[feature]
+    if getattr(config, "profile", None) is None and not is_reference(config):
+        default = min(default, UNPROFILED_DEADLINE_S)
     return float(config.deadline(feature, default).seconds)
 
 
@@ -126,6 +139,7 @@ class Observed:
     body: dict[str, Any] = field(default_factory=dict)
     exchange: Any = None
     timed_out: bool = False
+    deadline_s: float | None = None
 
 
 def observe(
@@ -180,6 +194,7 @@ def observe(
         )
     except PollTimeout:
         seen.timed_out = True
+        seen.deadline_s = deadline
     return seen
 
 
@@ -193,6 +208,16 @@ def reached_conformance(
     """Fail unless the last observed state is one of ``want`` (timeline in the message)."""
     goal = sorted(want)
     last = seen.states[-1] if seen.states else None
+    if seen.timed_out and last not in goal and last in machine.states - machine.terminal:
+        # Still progressing through documented states: the target may just be slow.
+        from ...checks.outcomes import DeadlinePassed
+
+        feature = operation.split(" ")[-1].strip("/").split("/")[0]  # GET /batches/{id}: batches
+        raise DeadlinePassed(
+            f"{machine.name} still {last!r} after {seen.deadline_s or 0:g} s "
+            f"(timeline: {render_timeline(seen.states)})",
+            DEADLINE_HINT.format(feature=feature),
+        )
     if last not in goal:
         why = "deadline passed" if seen.timed_out else "stopped"
         fail(
