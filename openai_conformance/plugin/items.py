@@ -143,6 +143,9 @@ def gate(item: pytest.Item, session: OaicSession) -> str | None:
     if session.budget_spent:
         return BUDGET_REASON
     req = requirement_of(item, session)
+    stop = session.stop_reason(req.id if req is not None else None)
+    if stop is not None:
+        return stop
     cfg = session.run_config
     suite = suite_of(item.nodeid)
     operation = operation_of(item)

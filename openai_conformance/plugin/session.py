@@ -112,6 +112,8 @@ class OaicSession:
         self._absence: AbsenceRule | None = None
         self.session_cleanup: CleanupRegistry | None = None
         self.budget_spent = False
+        self._preflight_done = False
+        self._preflight: tuple[str, int] | None = None
         self.results: dict[str, TestResult] = {}  # controller: nodeid -> its result
         self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
         self.collection_errors = 0
@@ -260,6 +262,25 @@ class OaicSession:
 
             self._absence = AbsenceRule(self)
         return self._absence
+
+    def stop_reason(self, requirement: str | None) -> str | None:
+        """Why no test can work against this target (``health.preflight``, once per process;
+        announced once on the console), or None."""
+        from .health import RUN_WITHOUT_CREDENTIALS, preflight
+
+        if not self._preflight_done:
+            self._preflight_done = True
+            self._preflight = preflight(self.client, self.run_config)
+            reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")
+            if self._preflight is not None and reporter is not None and not self.worker:
+                reporter.write_line("")
+                reporter.write_line(self._preflight[0], bold=True, red=True)
+        if self._preflight is None:
+            return None
+        message, status = self._preflight
+        if status == 401 and requirement in RUN_WITHOUT_CREDENTIALS:
+            return None
+        return message
 
     def cleanup_registry(self) -> CleanupRegistry:
         return CleanupRegistry(self.client)
