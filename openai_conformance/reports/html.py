@@ -33,6 +33,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from openai_conformance.reports.causes import group
 from openai_conformance.reports.evidence import (
     BODY_LIMIT,
     CURL_LIMIT,
@@ -158,6 +159,7 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "run": results.run,
         "s": results.summary,
         "tests": results.tests,
+        "causes": group(results.tests),
         "outcomes": OUTCOMES,
         "levels": LEVELS,
         "resources": resources,

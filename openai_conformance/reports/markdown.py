@@ -3,8 +3,10 @@
 Contents: a header line (target, profile, spec version + short hash, date, duration), the overall
 score and counts; when a baseline comparison is given (``oaic run --baseline``), the gate verdict
 and the **new failures** (regressions first) come next, before anything else; then a
-per-resource table, the remaining failures (at most ``max_failures``, linking to report.html
-anchors), then notes (fixed tests, certification blockers, overlays applied, the score rule).
+per-resource table, the remaining failures grouped by root cause (``causes.group``: one line
+per cause with its count, its first test and that test's failure; at most ``max_failures``
+causes, linking to report.html anchors), then notes (fixed tests, certification blockers,
+overlays applied, the score rule).
 Always smaller than ``MAX_BYTES`` (GitHub's step summary limit is 1 MiB, a PR comment 64 KiB):
 when it would not fit, fewer failures are listed.
 """
@@ -15,6 +17,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from openai_conformance.reports.causes import group
 from openai_conformance.reports.model import OUTCOMES, Results, TestResult
 from openai_conformance.reports.text import (
     anchor,
@@ -162,12 +165,19 @@ def _render(
         t for o in FAILING_FIRST for t in results.tests if t.outcome == o and t.id not in shown
     ]
     if failing:
+        causes = group(failing)
         title = "Other failures" if baseline is not None else "Failures"
-        out += ["", f"### {title} ({len(failing)})", ""]
-        out += [_failure_line(t, report_link) for t in failing[:max_failures]]
-        if len(failing) > max_failures:
-            more = len(failing) - max_failures
-            out.append(f"- … and {more} more: see [report.html]({report_link})")
+        out += ["", f"### {title} by cause ({len(causes)} causes, {len(failing)} tests)", ""]
+        for cause in causes[:max_failures]:
+            line = _failure_line(cause.first, report_link)
+            if len(cause.tests) > 1:
+                others = ", ".join(md(t.name, 60) for t in cause.tests[1:4])
+                more = f", +{len(cause.tests) - 4}" if len(cause.tests) > 4 else ""
+                line += f" — **{len(cause.tests)} tests** (also {others}{more})"
+            out.append(line)
+        if len(causes) > max_failures:
+            more = len(causes) - max_failures
+            out.append(f"- … and {more} more causes: see [report.html]({report_link})")
     xfail = s["totals"]["XFAIL"]
     notes: list[str] = []
     if baseline is not None and baseline.fixed:

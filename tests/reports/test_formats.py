@@ -85,7 +85,8 @@ def test_summary_escapes_markup_and_stays_small() -> None:
             suite="s",
             resource=f"r{i % 40}",
             outcome="FAIL",
-            message="<b>x</b>|" * 50,
+            # one distinct cause per test (letters: numbers are normalised away by causes.py)
+            message="<b>x</b>|" * 50 + "".join(chr(97 + i // 26**k % 26) for k in range(3)),
         )
         for i in range(5000)
     ]
