@@ -176,8 +176,8 @@ def _render(
                 line += f" — **{len(cause.tests)} tests** (also {others}{more})"
             out.append(line)
         if len(causes) > max_failures:
-            more = len(causes) - max_failures
-            out.append(f"- … and {more} more causes: see [report.html]({report_link})")
+            hidden = len(causes) - max_failures
+            out.append(f"- … and {hidden} more causes: see [report.html]({report_link})")
     xfail = s["totals"]["XFAIL"]
     notes: list[str] = []
     if baseline is not None and baseline.fixed:

@@ -61,7 +61,7 @@ def test_speech_bytes_match_the_response_format(
 @pytest.mark.requirement("core/media-integrity")
 @pytest.mark.parametrize("fmt", [f for f in SPEECH_FORMATS if f != "pcm"])
 def test_speech_file_decodes_completely(
-    client: Any, oaic_config: Any, check_ctx: Any, fmt: str
+    client: ConformanceClient, oaic_config: RunConfig, check_ctx: CheckContext, fmt: str
 ) -> None:
     require_claim(oaic_config, "audio.speech")
     exchange = client.request(
