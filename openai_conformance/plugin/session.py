@@ -18,6 +18,7 @@ Process roles:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -270,7 +271,16 @@ class OaicSession:
 
         if not self._preflight_done:
             self._preflight_done = True
-            self._preflight = preflight(self.client, self.run_config)
+            from ..wire.evidence import current_test
+
+            # The preflight belongs to no test (its exchanges are run evidence, not a test's).
+            token = current_test.set(None)
+            charge = self.budget.using(None) if self.budget else contextlib.nullcontext()
+            try:
+                with charge:  # the run's budget, no test's planned share
+                    self._preflight = preflight(self.client, self.run_config)
+            finally:
+                current_test.reset(token)
             reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")
             if self._preflight is not None and reporter is not None and not self.worker:
                 reporter.write_line("")

@@ -28,7 +28,7 @@ def test_summary_lists_new_failures_before_the_resource_table() -> None:
     section = md[new_at:table_at]
     assert section.index("test\\_a") < section.index("test\\_c"), "regressions come first"
     assert "(regression, was PASS)" in section and "(new test)" in section
-    others = md[md.index("### Other failures (1)") :]
+    others = md[md.index("### Other failures by cause (1 causes, 1 tests)") :]
     assert "test\\_b" in others and "test\\_a" not in others.split("### Notes")[0]
     assert "Fixed since the baseline: `test\\_d`" in md
 
@@ -36,4 +36,4 @@ def test_summary_lists_new_failures_before_the_resource_table() -> None:
 def test_summary_without_baseline_is_unchanged() -> None:
     run = results("new", {CORE + "test_a": "FAIL"})
     md = render_summary(run)
-    assert "New failures" not in md and "### Failures (1)" in md
+    assert "New failures" not in md and "### Failures by cause (1 causes, 1 tests)" in md

@@ -50,7 +50,8 @@ def test_xdist_workers_results_and_evidence_are_merged(run_suite):
 
 
 def test_spent_request_budget_disables_the_remaining_tests(run_suite):
-    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "--max-requests", "2")
+    # 3 = the preflight's GET /models (plugin/health.py) + two tests
+    run = run_suite({"test_requests.py": REQUESTS_SUITE}, "--max-requests", "3")
     assert list(run.outcomes().values()) == ["PASS", "PASS", "DISABLED", "DISABLED"]
     assert run.test("test_models[3]")["message"].startswith("request budget spent")
     assert run.ret == 0
