@@ -18,7 +18,9 @@ from .model import TestResult
 FAILING = ("FAIL", "XPASS", "ERROR")
 _INDEX = re.compile(r"/\d+(?=/|$)")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-_NUMBER = re.compile(r"\b\d+(\.\d+)?\b")
+# Counts, sizes and times vary per test; 1-3 digit integers (HTTP statuses, small counts) are
+# kept: "expected 400, got 500" and "expected 400, got 200" are different causes.
+_NUMBER = re.compile(r"\b\d{4,}(\.\d+)?\b|\b\d+\.\d+\b")
 _ID = re.compile(r"\b[a-z]+[-_][A-Za-z0-9]{12,}\b")
 
 

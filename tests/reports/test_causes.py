@@ -30,3 +30,11 @@ def test_summary_lists_causes_with_their_counts():
     md = render_summary(Results(run=make_run(), tests=tests))
     assert "Failures by cause (1 causes, 5 tests)" in md
     assert "**5 tests**" in md
+
+
+def test_a_different_status_is_a_different_cause():
+    tests = [
+        _failing(1, "expected an error 400, got 200"),
+        _failing(2, "expected an error 400, got 500"),
+    ]
+    assert len(group(tests)) == 2
