@@ -3,10 +3,13 @@ in its declared format (``decoders.problem``), not just its first bytes.
 
 Where media is found, and what format it is judged as:
 
-- a binary 2xx body (``image/*``, ``audio/*``, ``application/octet-stream``): the format its
-  Content-Type names; an octet-stream (or a type naming no format we decode) is judged as the
-  format its magic bytes announce, and left alone when they announce none (the resource's own
-  tests judge a body that is not media at all);
+- a binary 2xx body (``image/*``, ``audio/*``, ``application/octet-stream``) of an operation
+  that *produces* media (``MEDIA_OPERATIONS``, or one documenting an ``image/*``/``audio/*``
+  response): the format its Content-Type names; an octet-stream (or a type naming no format
+  we decode) as the format its magic bytes announce, left alone when they announce none (the
+  resource's own tests judge a body that is not media at all). File content downloads return
+  the user's own bytes: their Content-Type is content_type_conformance's business, not a
+  claim to decode;
 - JSON 2xx bodies: every ``b64_json`` (images: as the body's ``output_format``, else the format
   the bytes announce) and every base64 ``audio.data`` of a chat message (as the format its
   magic bytes announce; raw PCM announces none and is not judged).
@@ -50,6 +53,8 @@ _TYPES = {
     "audio/pcm": "pcm",
     "audio/l16": "pcm",
 }
+#: Operations whose binary answer is media the target generated (documented as octet-stream).
+MEDIA_OPERATIONS = frozenset({"POST /audio/speech", "GET /videos/{video_id}/content"})
 _MAX_ITEMS = 16  # media items judged per body (a list of 100 images is judged by its first 16)
 
 
@@ -94,6 +99,15 @@ def _json_media(body: Any) -> Iterator[tuple[str, str | None, str]]:
     yield from walk(body, "", 0)
 
 
+def _produces_media(op: Any) -> bool:
+    if op is None:
+        return False
+    if op.id in MEDIA_OPERATIONS:
+        return True
+    documented = op.response_for(200) or {}
+    return any(str(c).startswith(("image/", "audio/")) for c in documented)
+
+
 def media_integrity_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[Failure]:
     """Every returned image/audio file decodes completely in its declared format."""
     v = view(exchange)
@@ -101,8 +115,10 @@ def media_integrity_conformance(exchange: Any, operation: Any, ctx: CheckContext
         return []
     items: list[tuple[str, str | None, bytes | None, str]] = []  # pointer, fmt, bytes, b64 text
     ctype = v.content_type
+    op = _op(v, operation, ctx)
     if ctype.startswith(("image/", "audio/")) or ctype == "application/octet-stream":
-        items.append(("", declared_format(ctype, v.content), v.content, ""))
+        if _produces_media(op):
+            items.append(("", declared_format(ctype, v.content), v.content, ""))
     elif "json" in ctype or not ctype:
         body = v.json_or_none()
         for pointer, fmt, text in _json_media(body):
@@ -124,7 +140,7 @@ def media_integrity_conformance(exchange: Any, operation: Any, ctx: CheckContext
         out.append(
             _failure(
                 v,
-                _op(v, operation, ctx),
+                op,
                 title=f"{fmt_shown} file does not decode: {reason}"[:160],
                 check="media_integrity_conformance",
                 requirement="core/media-integrity",

@@ -72,3 +72,9 @@ def test_b64_images_in_json_bodies_are_decoded(ctx):
 def test_unrecognised_bytes_are_left_to_the_resource_tests(ctx):
     body = FakeExchange(200, b"not audio at all", content_type="application/octet-stream")
     assert media_integrity_conformance(body, SPEECH, ctx) == []
+
+
+def test_file_content_downloads_are_not_judged_as_media(ctx):
+    # the user's own bytes, mislabelled: content_type_conformance's finding, not a broken file
+    mislabelled = FakeExchange(200, b"\x00\x01 not a png", content_type="image/png")
+    assert media_integrity_conformance(mislabelled, "GET /files/{file_id}/content", ctx) == []
