@@ -377,7 +377,8 @@ async def create(ctx: Ctx) -> dict[str, Any]:
     if validation:
         _file_param(ctx, validation, "validation_file")
     method = dict(body.get("method") or {"type": "supervised"})
-    method.setdefault(method["type"], {})
+    if not isinstance(method.get(method["type"]), dict):  # absent or null: no settings
+        method[method["type"]] = {}
     hyper = _hyperparameters(body, method)
     method[method["type"]] = {**method[method["type"]], "hyperparameters": hyper}
     problem, examples, words = check_training_data(
