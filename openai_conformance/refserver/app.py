@@ -78,7 +78,7 @@ IGNORE_AUTH = declare(
     "ignore-auth",
     "The API key is not checked: requests without or with a wrong key succeed.",
     "auth_conformance",
-    breaks=["core/auth-401"],
+    breaks=["core/auth-401", "core/auth-required"],
 )
 IGNORE_PAGINATION_CURSOR = declare(
     "ignore-pagination-cursor",

@@ -52,6 +52,7 @@ ERROR_FLAT_ENVELOPE = declare(
     "error_envelope_conformance",
     breaks=[
         "core/auth-401",
+        "core/auth-required",
         "core/error-code-documented",
         "core/error-envelope",
         "core/malformed-json-400",
@@ -84,6 +85,7 @@ HTML_ERROR_PAGE = declare(
     "error_envelope_conformance, content_type_conformance",
     breaks=[
         "core/auth-401",
+        "core/auth-required",
         "core/error-code-documented",
         "core/error-envelope",
         "core/malformed-json-400",

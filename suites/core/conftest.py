@@ -5,10 +5,10 @@ Auth is judged in one of three ways (decided here, documented in docs/auth.md):
 
 * a key is configured: the target must check it, a missing or wrong key is a MUST 401
   (``core/auth-401``); accepting either is broken authentication;
-* no key is configured and the profile does not say ``auth = "none"``: the anonymous probe
-  still runs (``core/auth-required``, SHOULD): a target that answers requests carrying no key
-  or a made-up key has no authentication, which a local server may lack by design; the
-  failure says how to declare that;
+* whether or not a key is configured, unless the profile says ``auth = "none"``: the anonymous
+  probe runs (``core/auth-required``, SHOULD; without a key it is the only auth test): a
+  target that answers requests carrying no key or a made-up key has no authentication,
+  which a local server may lack by design; the failure says how to declare that;
 * ``auth = "none"`` is declared: the target has no authentication by design: the probe is
   UNSUPPORTED with that reason, the 401 tests are DISABLED (nothing to reject).
 """
@@ -47,14 +47,12 @@ def client_with_credentials(
 def anonymous_client(
     oaic_session: OaicSession,
 ) -> Iterator[Callable[[str | None], ConformanceClient]]:
-    """The same factory for a run without a configured key (``core/auth-required``)."""
+    """The same factory for the anonymous probe (``core/auth-required``), key or no key."""
     cfg = oaic_session.run_config
     if cfg.auth == "none":
         raise Unsupported(
             'the profile declares auth = "none": the target has no authentication by design'
         )
-    if cfg.api_key is not None:
-        raise Disabled("an API key is configured: core/auth-401 checks that the target needs it")
     yield from _credential_clients(oaic_session)
 
 
