@@ -1,0 +1,94 @@
+"""Conversation steps shared by the tests: build input messages, read an item's text back,
+list a conversation's items in one page, and report what a step found wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from openai_conformance.checks import assert_conforms
+from openai_conformance.checks.failures import Failure
+from openai_conformance.scenario import lifecycles as lc
+from openai_conformance.wire.client import ConformanceClient
+
+CREATE = "POST /conversations"
+RETRIEVE = "GET /conversations/{conversation_id}"
+UPDATE = "POST /conversations/{conversation_id}"
+DELETE = "DELETE /conversations/{conversation_id}"
+LIST_ITEMS = "GET /conversations/{conversation_id}/items"
+ADD_ITEMS = "POST /conversations/{conversation_id}/items"
+GET_ITEM = "GET /conversations/{conversation_id}/items/{item_id}"
+DELETE_ITEM = "DELETE /conversations/{conversation_id}/items/{item_id}"
+#: The ``new_conversation`` fixture: ``(texts=(), metadata=None) -> (conversation, exchange)``.
+NewConversation = Callable[..., tuple[dict[str, Any], Any]]
+
+
+def message(text: str) -> dict[str, Any]:
+    """One user input message (what ``items`` of a create or an add accepts)."""
+    return {"type": "message", "role": "user", "content": text}
+
+
+def text_of(item: Any) -> str | None:
+    """The text of a message item: its string content or its text parts joined."""
+    if not isinstance(item, dict):
+        return None
+    content = item.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict)]
+        return "".join(p for p in parts if isinstance(p, str))
+    return None
+
+
+def texts_of(page: dict[str, Any]) -> list[str | None]:
+    return [text_of(item) for item in page.get("data") or []]
+
+
+def list_items(client: ConformanceClient, cid: str, order: str = "asc") -> tuple[Any, Any]:
+    """One page of up to 100 items (every test conversation holds fewer): (body, exchange)."""
+    exchange = client.request(
+        "GET", f"/conversations/{cid}/items", params={"order": order, "limit": 100}
+    )
+    return assert_conforms(exchange, LIST_ITEMS), exchange
+
+
+def walk_items(client: ConformanceClient, cid: str, *, limit: int, ids: list[str]) -> lc.PageWalk:
+    """Follow ``after=<last id>`` through the items (``order=asc``) until every id in ``ids``
+    was seen, an empty page, or a few pages more than ``ids`` needs (an ignored cursor).
+
+    ``lc.walk_list`` does this for the resources ``listing.operation_template`` knows; it
+    cannot name this nested operation, so the walk is spelled out here with the same rules
+    (``has_more`` is not trusted to stop it, the envelope checks judge it).
+    """
+    walk = lc.PageWalk()
+    after: str | None = None
+    for _ in range(len(ids) // limit + 3):
+        query: dict[str, Any] = {"order": "asc", "limit": limit}
+        if after:
+            query["after"] = after
+        exchange = client.request("GET", f"/conversations/{cid}/items", params=query)
+        page = assert_conforms(exchange, LIST_ITEMS)
+        walk.pages.append(page)
+        walk.exchanges.append(exchange)
+        seen = [str(item.get("id")) for item in page.get("data") or []]
+        walk.ids += seen
+        if not seen or set(ids) <= set(walk.ids):
+            return walk
+        after = seen[-1]
+    walk.truncated = True
+    return walk
+
+
+def check(
+    ok: bool, check_name: str, title: str, exchange: Any, *, operation: str, **kw: Any
+) -> Failure | None:
+    """A ``Failure`` when ``ok`` is false (None otherwise), for ``report``."""
+    if ok:
+        return None
+    return Failure.of(check_name, title, operation=operation, exchange=exchange, **kw)
+
+
+def report(*found: Failure | None) -> None:
+    """FAIL with every failure found (nothing when all are None)."""
+    lc.fail([f for f in found if f is not None])
