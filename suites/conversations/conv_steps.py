@@ -55,29 +55,15 @@ def list_items(client: ConformanceClient, cid: str, order: str = "asc") -> tuple
 
 def walk_items(client: ConformanceClient, cid: str, *, limit: int, ids: list[str]) -> lc.PageWalk:
     """Follow ``after=<last id>`` through the items (``order=asc``) until every id in ``ids``
-    was seen, an empty page, or a few pages more than ``ids`` needs (an ignored cursor).
-
-    ``lc.walk_list`` does this for the resources ``listing.operation_template`` knows; it
-    cannot name this nested operation, so the walk is spelled out here with the same rules
-    (``has_more`` is not trusted to stop it, the envelope checks judge it).
-    """
-    walk = lc.PageWalk()
-    after: str | None = None
-    for _ in range(len(ids) // limit + 3):
-        query: dict[str, Any] = {"order": "asc", "limit": limit}
-        if after:
-            query["after"] = after
-        exchange = client.request("GET", f"/conversations/{cid}/items", params=query)
-        page = assert_conforms(exchange, LIST_ITEMS)
-        walk.pages.append(page)
-        walk.exchanges.append(exchange)
-        seen = [str(item.get("id")) for item in page.get("data") or []]
-        walk.ids += seen
-        if not seen or set(ids) <= set(walk.ids):
-            return walk
-        after = seen[-1]
-    walk.truncated = True
-    return walk
+    was seen, an empty page, or a few pages more than ``ids`` needs (an ignored cursor)."""
+    return lc.walk_list(
+        client,
+        f"/conversations/{cid}/items",
+        limit=limit,
+        params={"order": "asc"},
+        stop_after=ids,
+        max_pages=len(ids) // limit + 3,
+    )
 
 
 def check(

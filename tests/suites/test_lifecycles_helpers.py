@@ -124,6 +124,8 @@ def test_walk_whose_pages_do_not_continue_in_order_fails() -> None:
         ("/batches/batch_1/cancel", "/batches/{batch_id}/cancel"),
         ("/fine_tuning/jobs/ftjob-1/events", "/fine_tuning/jobs/{fine_tuning_job_id}/events"),
         ("/files", "/files"),
+        ("/conversations/conv_1/items", "/conversations/{conversation_id}/items"),
+        ("/not/in/the/contract", "/not/in/the/contract"),
     ],
 )
 def test_operation_template_names_the_path_parameters(path: str, template: str) -> None:

@@ -7,7 +7,6 @@ ignored cursor (judged by ``pagination_walk_conformance``) fail different checks
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,16 +149,18 @@ def walk_list(
     return walk
 
 
-def operation_template(path: str) -> str:
-    """``/batches/batch_abc/cancel`` → ``/batches/{batch_id}/cancel`` (for operation names)."""
-    names = {
-        "batches": "batch_id",
-        "jobs": "fine_tuning_job_id",
-        "uploads": "upload_id",
-        "files": "file_id",
-    }
-    parts = path.strip("/").split("/")
-    out = [parts[0]]
-    for prev, part in itertools.pairwise(parts):
-        out.append("{" + names[prev] + "}" if prev in names else part)
-    return "/" + "/".join(out)
+def operation_template(path: str, method: str = "GET") -> str:
+    """``/batches/batch_abc/cancel`` → ``/batches/{batch_id}/cancel`` (for operation names).
+
+    The template is the contract's own path for the operation the concrete path matches, so
+    every resource (nested ones included) is named without a table kept by hand; a path the
+    contract does not know is returned unchanged.
+    """
+    from ...contract import load_spec
+
+    spec = load_spec()
+    for verb in dict.fromkeys((method, "GET", "POST", "DELETE")):  # the path names the template
+        match = spec.match(verb, path)
+        if match:
+            return match[0].path
+    return path
