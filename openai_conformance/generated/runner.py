@@ -13,6 +13,7 @@ one broken field is reported once with its reproducing exchange.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,7 @@ class OperationRunner:
         self.run_ = run
         self.spec = run.ctx.spec
         self.validator = run.ctx.validator
+        self._foreign_404s = 0
 
     # ------------------------------------------------------------------ helpers
     def _valid(self, op: Operation, media: str | None) -> Callable[[Any], bool]:
@@ -136,6 +138,7 @@ class OperationRunner:
         statuses: list[int] = []
         base: list[GeneratedRequest] = []
         sent_before = self.run_.requests
+        self._foreign_404s = 0  # positive answers 404 without the OpenAI envelope (this op)
         self.positive(op, failures, statuses, base)
         self.negative(op, failures, base[0] if base else None)
         if self.run_.send_unauthenticated is not None and base:
@@ -144,7 +147,7 @@ class OperationRunner:
             self.run_.requests += 1
             failures.extend(auth_conformance(exchange, op, self.run_.ctx))
         sent = self.run_.requests - sent_before
-        reason = unsupported_reason(op, statuses)
+        reason = unsupported_reason(op, statuses, foreign_404s=self._foreign_404s)
         if reason is not None:
             return OperationResult([], statuses, sent, reason)
         return OperationResult(_dedupe(failures), statuses, sent)
@@ -188,6 +191,8 @@ class OperationRunner:
                     self._seed_files(op, req)
             exchange = self._send(req)
             statuses.append(exchange.status)
+            if exchange.status == 404 and not _is_envelope(exchange):
+                self._foreign_404s += 1
             if 200 <= exchange.status < 300 and not base:
                 base.append(req)
             if not base and exchange.status < 500:
@@ -301,14 +306,15 @@ def placeholder_ids(op: Operation) -> dict[str, str]:
     return {p: f"oaic_missing_{p}" for p in op.path_params}
 
 
-def unsupported_reason(op: Operation, statuses: list[int]) -> str | None:
+def unsupported_reason(op: Operation, statuses: list[int], *, foreign_404s: int = 0) -> str | None:
     """Why ``op`` counts as not implemented by the target, or None.
 
     The absence rule of the feature registry (``contract.features.absent_answer``), applied to
-    an operation no feature probe covers: every positive request answered 405 or 501, or (for a
-    collection route without path parameters; on an id route a 404 is the object's) 404,
-    whatever the body looks like. Whether a 404 carries the error envelope is judged once, by
-    core/unknown-route-404, not here.
+    an operation no feature probe covers: every positive request answered 405 or 501, or 404
+    on a collection route (no path parameters), whatever the body looks like. On an id route a
+    404 may be the object's, so it means absence only when none of them carried the OpenAI
+    error envelope (``foreign_404s``: a framework's ``{"detail": "Not Found"}``, plain text,
+    HTML). Whether 404s carry the envelope is judged once, by core/unknown-route-404, not here.
     """
     if not statuses:
         return None
@@ -316,7 +322,19 @@ def unsupported_reason(op: Operation, statuses: list[int]) -> str | None:
         return f"{op.id} answered {statuses[0]} (not implemented)"
     if not op.path_params and all(s in ABSENT_STATUSES for s in statuses):
         return f"{op.id} answered {statuses[0]} (route not offered)"
+    if all(s == 404 for s in statuses) and foreign_404s == len(statuses):
+        return f"{op.id} answered 404 without the OpenAI error envelope (route not offered)"
     return None
+
+
+def _is_envelope(exchange: Any) -> bool:
+    """The body is the OpenAI error envelope (``{"error": {"message": str, ...}}``)."""
+    try:
+        body = json.loads(exchange.content)
+    except (ValueError, UnicodeDecodeError, TypeError):
+        return False
+    err = body.get("error") if isinstance(body, dict) else None
+    return isinstance(err, dict) and isinstance(err.get("message"), str)
 
 
 def _dedupe(failures: list[Failure]) -> list[Failure]:

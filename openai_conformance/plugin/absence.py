@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..checks.outcomes import Unsupported
+from ..checks.outcomes import Disabled, Unsupported
 from ..contract.features import (
     ABSENT_STATUSES,
     Feature,
@@ -87,9 +87,25 @@ class AbsenceRule:
             for feature in self.registry.chain(name):
                 if feature.probe is None:
                     continue
+                self._gate(feature)
                 reason = self.verdict(feature)
                 if reason:
                     raise Unsupported(reason)
+
+    def _gate(self, feature: Feature) -> None:
+        """``Disabled`` when the feature's probe operation is of a safety class the run does
+        not allow: its tests exercise that operation (speech synthesis is ``costly``, deleting
+        a model ``destructive``), so safe-by-default holds for every suite from one place."""
+        assert feature.probe is not None
+        request = feature.probe.resolve(self.session.run_config.models)
+        if request is None or request.kind == "websocket":
+            return
+        match = self.session.spec.match(request.method, request.path)
+        if match and not self.session.run_config.allows(match[0].safety):
+            safety = match[0].safety
+            raise Disabled(
+                f"{feature.name} ({match[0].id}) is {safety}; enable it with --allow {safety}"
+            )
 
     # -- one verdict per feature per run --------------------------------------------------
 

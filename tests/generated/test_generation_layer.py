@@ -182,3 +182,21 @@ def test_json_null_body_is_sent_as_null_not_as_no_body() -> None:
     kwargs = req.kwargs()
     assert kwargs["content"] == b"null" and "json" not in kwargs
     assert kwargs["headers"]["Content-Type"] == "application/json"
+
+
+def test_an_id_route_answering_only_foreign_404s_is_unsupported_but_enveloped_404s_are_not() -> (
+    None
+):
+    from openai_conformance.contract import load_spec
+    from openai_conformance.generated.runner import unsupported_reason
+
+    op = load_spec().operation("GET /skills/{skill_id}")
+    # a framework's {"detail": "Not Found"} on every example: the route is not offered
+    assert "without the OpenAI error envelope" in (
+        unsupported_reason(op, [404, 404], foreign_404s=2) or ""
+    )
+    # the envelope says the object is missing: the route exists, the tests judge it
+    assert unsupported_reason(op, [404, 404], foreign_404s=0) is None
+    assert unsupported_reason(op, [404, 200], foreign_404s=1) is None
+    # a collection route's 404 is absence whatever the body
+    assert unsupported_reason(load_spec().operation("GET /skills"), [404]) is not None

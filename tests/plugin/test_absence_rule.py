@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.contract import load_spec
 from openai_conformance.contract.features import registry
 from openai_conformance.errors import ConformanceError
@@ -150,3 +151,33 @@ def test_a_destructive_probe_is_sent_only_when_destructive_operations_are_allowe
     assert feature.probe.method == "DELETE"
     assert rule.verdict(feature) is None  # never absent without an answer
     assert bool(client.sent) is sent
+
+
+@pytest.mark.parametrize(
+    ("feature", "allow", "disabled"),
+    [
+        ("audio.speech", frozenset(), True),  # POST /audio/speech is costly
+        ("audio.speech", frozenset({"costly"}), False),
+        ("models.delete", frozenset(), True),  # a DELETE is destructive
+        ("chat", frozenset(), False),  # creating a chat completion is always allowed
+    ],
+)
+def test_a_feature_whose_operation_is_not_allowed_is_disabled_before_any_probe(
+    feature: str, allow: frozenset[str], disabled: bool
+) -> None:
+    client = _RecordingClient()
+    session = SimpleNamespace(
+        spec=load_spec(),
+        run_config=RunConfig(allow=allow, models={"chat": "gpt-4o-mini", "tts": "tts-1"}),
+        client=client,
+        run_dir=None,
+    )
+    rule = AbsenceRule(session, registry())  # type: ignore[arg-type]
+    found = registry().get(feature)
+    assert found is not None
+    if disabled:
+        with pytest.raises(Disabled, match="enable it with --allow"):
+            rule._gate(found)
+    else:
+        rule._gate(found)
+    assert client.sent == []
