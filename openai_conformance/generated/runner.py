@@ -53,6 +53,9 @@ class GenerationRun:
     strict: bool  # a 4xx on valid data that names only our objects is a FAIL
     pool: ResourcePool | None = None
     send_unauthenticated: Send | None = None  # None: the target has no key, skip the probe
+    # Called with (operation, concrete path, exchange) after every generated request, so what
+    # a create made is registered for cleanup (``undo.register_created``); None: nothing is.
+    on_sent: Callable[[Operation, str, Any], object] | None = None
     requests: int = 0
     examples: dict[str, int] = field(default_factory=dict)  # phase -> cases sent
 
@@ -101,9 +104,12 @@ class OperationRunner:
             token_cap=self.run_.shaping.token_cap,
         )
 
-    def _send(self, req: GeneratedRequest) -> Any:
+    def _send(self, req: GeneratedRequest, op: Operation | None = None) -> Any:
         self.run_.requests += 1
-        return self.run_.send(req.method, req.path, **req.kwargs())
+        exchange = self.run_.send(req.method, req.path, **req.kwargs())
+        if op is not None and self.run_.on_sent is not None:
+            self.run_.on_sent(op, req.path, exchange)
+        return exchange
 
     def _ensure_body_ids(self, op: Operation, media: str | None) -> None:
         """Create the objects the body's id fields name (``input_file_id`` → a file) first."""
@@ -145,6 +151,8 @@ class OperationRunner:
             req = base[0]
             exchange = self.run_.send_unauthenticated(req.method, req.path, **req.kwargs())
             self.run_.requests += 1
+            if self.run_.on_sent is not None:
+                self.run_.on_sent(op, req.path, exchange)
             failures.extend(auth_conformance(exchange, op, self.run_.ctx))
         sent = self.run_.requests - sent_before
         reason = unsupported_reason(op, statuses, foreign_404s=self._foreign_404s)
@@ -189,7 +197,7 @@ class OperationRunner:
                 else:
                     req.body = shape_body(self.spec, op, req.body, schema, shaping, lambda b: True)
                     self._seed_files(op, req)
-            exchange = self._send(req)
+            exchange = self._send(req, op)
             statuses.append(exchange.status)
             if exchange.status == 404 and not _is_envelope(exchange):
                 self._foreign_404s += 1
@@ -228,7 +236,7 @@ class OperationRunner:
                     files=dict(base.files),
                     has_body=base.has_body,
                 )
-                failures.extend(judge_negative(self._send(req), op, self.run_.ctx, m.param))
+                failures.extend(judge_negative(self._send(req, op), op, self.run_.ctx, m.param))
                 budget -= 1
         if budget <= 0 or media != JSON:
             return
@@ -248,7 +256,7 @@ class OperationRunner:
             req.params = {}
             if op.path_params:
                 req.path = base.path if base is not None else fill_path(op.path, path_ids)
-            hunt.report(judge_negative(self._send(req), op, self.run_.ctx, None))
+            hunt.report(judge_negative(self._send(req, op), op, self.run_.ctx, None))
 
         hunt = Hunt(self.run_.profile.shrink, failures)
         hunt.run(examples)

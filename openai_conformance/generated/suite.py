@@ -24,6 +24,7 @@ from .roles import ROLES
 from .runner import GenerationRun
 from .settings import profile
 from .shaping import ShapingContext
+from .undo import register_created, register_undo
 
 DEFAULT_RUN_SEED = 0
 INVALID_KEY = "sk-oaic-invalid-credentials-0000"
@@ -63,7 +64,15 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
     models = models_of(config)
 
     def on_created(lc: Lifecycle, ids: dict[str, str]) -> None:
-        if cleanup is None or "delete" not in lc.steps:
+        if cleanup is None:
+            return
+        if "delete" not in lc.steps:
+            # a cancellable job (batch, fine-tuning job): its create path's /{id}/cancel
+            create = ctx.spec.operation(lc.create)
+            path = create.path
+            for name, value in ids.items():
+                path = path.replace("{" + name + "}", value)
+            register_undo(cleanup, client, ctx.spec, create, path, ids[lc.id_param])
             return
         op = ctx.spec.operation(lc.steps["delete"])
         path = op.path
@@ -75,6 +84,9 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
             lambda: client.request(op.method, path, operation=op.id),
             f"{lc.resource} {ids[lc.id_param]} created by the generated suite",
         )
+
+    def on_sent(op: Operation, path: str, exchange: Any) -> None:
+        register_created(cleanup, client, ctx.spec, op, path, exchange)
 
     pool = ResourcePool(
         ctx.spec,
@@ -101,4 +113,5 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
         strict=strict_positive(config),
         pool=pool,
         send_unauthenticated=unauth,
+        on_sent=on_sent,
     )

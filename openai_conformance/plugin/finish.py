@@ -9,17 +9,19 @@ REPRODUCE.md), points ``<report_dir>/latest`` at the run and returns the exit st
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__ as suite_version
 from ..checks.failures import redact
-from ..checks.outcomes import Outcome, exit_status
+from ..checks.outcomes import EXIT_FAILURES, Outcome, exit_status
 from ..reports.model import Overlay, RunInfo, SpecInfo, TargetInfo, TestResult
 from ..reports.writer import point_latest, write_reports
-from ..wire.evidence import merge_evidence
+from ..wire.evidence import MERGED_NAME, merge_evidence
 
 if TYPE_CHECKING:
     from .session import OaicSession
@@ -36,6 +38,37 @@ def _duration(started: str, finished: str) -> float:
     except ValueError:
         return 0.0
     return max(0.0, (b - a).total_seconds())
+
+
+def cleanup_summary(run_dir: Path) -> dict[str, Any]:
+    """The run's cleanup from the merged evidence: how many undos ran, and the failed ones.
+
+    Streams the file (it may be large) and parses only the lines of ``cleanup`` records.
+    """
+    undone, failed = 0, []
+    path = run_dir / MERGED_NAME
+    if not path.exists():
+        return {"undone": 0, "failed": []}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if '"cleanup"' not in line:
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(rec, dict) or rec.get("kind") != "cleanup":
+                continue
+            if rec.get("ok"):
+                undone += 1
+                continue
+            failed.append(
+                {
+                    k: redact(str(rec.get(k) or ""))
+                    for k in ("resource", "ident", "description", "detail", "test_id")
+                }
+            )
+    return {"undone": undone, "failed": failed}
 
 
 def run_info(session: OaicSession) -> RunInfo:
@@ -69,6 +102,7 @@ def run_info(session: OaicSession) -> RunInfo:
         platform=platform.platform(),
         certify=session.certify,
         interrupted=session.interrupted,
+        cleanup=cleanup_summary(session.run_dir) if session.run_dir else {},
     )
 
 
@@ -95,9 +129,13 @@ def finish(session: OaicSession) -> int:
         session.recorder.close()
     merge_evidence(session.run_dir)
     tests = collected_results(session)
-    write_reports(session.run_dir, run_info(session), tests)
+    info = run_info(session)
+    write_reports(session.run_dir, info, tests)
     point_latest(session.run_dir)
     if session.interrupted:
         return 2  # as pytest's INTERRUPTED: the partial results say so too
     pairs = [(Outcome(t.outcome), t.level) for t in tests]
-    return exit_status(pairs, certify=session.certify)
+    status = exit_status(pairs, certify=session.certify)
+    if session.certify and info.cleanup.get("failed"):
+        return EXIT_FAILURES  # an object left behind on the target fails a certification run
+    return status

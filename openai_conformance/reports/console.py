@@ -42,10 +42,17 @@ def render_console(results: Results, report: Path | None = None, max_rows: int =
         f"{fmt_duration(run.duration_s)} against {run.target.base_url}"
         + (f" (seed {run.seed})" if run.seed is not None else "")
     )
+    failed = s.get("cleanup", {}).get("failed") or []
+    if failed:
+        lines.append(f"cleanup: {len(failed)} object(s) could not be removed from the target:")
+        for row in failed[:max_rows]:
+            lines.append(f"  {row.get('description') or row.get('ident')}: {row.get('detail')}")
+        if len(failed) > max_rows:
+            lines.append(f"  … {len(failed) - max_rows} more in the report")
     if s["certify"]["enabled"] and s["certify"]["blockers"]:
         lines.append(
-            f"certification: {len(s['certify']['blockers'])} MUST test(s) were UNSUPPORTED, "
-            "DISABLED or XFAIL"
+            f"certification: {len(s['certify']['blockers'])} blocker(s): MUST test(s) "
+            "UNSUPPORTED, DISABLED or XFAIL, or cleanups that could not run"
         )
     if report is not None:
         lines.append(f"report: {report}")

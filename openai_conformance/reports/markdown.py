@@ -211,6 +211,16 @@ def _render(
             if blockers
             else "Certification run: no MUST requirement skipped."
         )
+    failed = s.get("cleanup", {}).get("failed") or []
+    if failed:
+        notes.append(
+            f"Cleanup: {len(failed)} object(s) could not be removed from the target: "
+            + "; ".join(
+                f"`{md(str(r.get('ident')), 80)}` ({md(str(r.get('detail')), 120)})"
+                for r in failed[:20]
+            )
+            + (f"; … {len(failed) - 20} more" if len(failed) > 20 else "")
+        )
     for o in run.spec.overlays:
         notes.append(f"Overlay `{md(o.name)}` ({md(o.kind)}): {md(o.title or o.reason, 200)}")
     if notes:

@@ -252,6 +252,10 @@ class RunInfo:
     certify: bool = False
     #: The run was interrupted (Ctrl-C, a stop): its reports are partial; exit code 2.
     interrupted: bool = False
+    #: The run's cleanup: ``{"undone": N, "failed": [{"resource", "ident", "description",
+    #: "detail", "test_id"}, ...]}``, one ``failed`` row per undo that could not run (an
+    #: error, the budget, an answer other than 2xx/404). Failed rows fail ``--certify``.
+    cleanup: dict[str, Any] = field(default_factory=lambda: {"undone": 0, "failed": []})
     #: Versions of the suite's key libraries when the run was made (filled in when absent).
     versions: dict[str, str] = field(default_factory=lambda: library_versions())
 
@@ -352,13 +356,17 @@ def exit_code_for(counts: Mapping[str, int], certify_blockers: int = 0) -> int:
 
 
 def summarize(
-    tests: Iterable[TestResult], certify: bool = False, interrupted: bool = False
+    tests: Iterable[TestResult],
+    certify: bool = False,
+    interrupted: bool = False,
+    cleanup: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Compute the ``summary`` block: totals, scores overall/per resource/per level,
     the per-operation rollup of the generated suite and the event-type coverage.
 
     With ``certify``, every UNSUPPORTED, DISABLED or XFAIL test of a MUST requirement is a
-    certification blocker (listed in ``certify.blockers``) and makes the run fail (exit 1).
+    certification blocker (listed in ``certify.blockers``) and makes the run fail (exit 1);
+    so is every cleanup that could not run (``cleanup.failed``, listed as ``cleanup: <ident>``).
     """
     blockers: list[str] = []
     overall = _Tally()
@@ -393,6 +401,9 @@ def summarize(
             for f in t.failures:
                 if f.check:
                     op["checks"][f.check] = op["checks"].get(f.check, 0) + 1
+    cleanup_failed = [dict(row) for row in (cleanup or {}).get("failed") or []]
+    if certify:
+        blockers.extend(f"cleanup: {row.get('ident')}" for row in cleanup_failed)
     ops_out = []
     for key in sorted(operations):
         op = operations[key]
@@ -409,6 +420,7 @@ def summarize(
         "exit_code": 2 if interrupted else exit_code_for(overall.counts, len(blockers)),
         "interrupted": interrupted,
         "certify": {"enabled": certify, "blockers": blockers},
+        "cleanup": {"undone": int((cleanup or {}).get("undone") or 0), "failed": cleanup_failed},
         "score": {
             "rule": SCORE_RULE,
             "weights": dict(LEVEL_WEIGHTS),
@@ -441,7 +453,10 @@ class Results:
             self.run = RunInfo.from_dict(self.run)
         self.tests = [TestResult.from_dict(t) if isinstance(t, Mapping) else t for t in self.tests]
         self.summary = summarize(
-            self.tests, certify=self.run.certify, interrupted=self.run.interrupted
+            self.tests,
+            certify=self.run.certify,
+            interrupted=self.run.interrupted,
+            cleanup=self.run.cleanup,
         )
 
     @property

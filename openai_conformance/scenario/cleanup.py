@@ -11,6 +11,12 @@ every result (``CleanupResult``) and, when the client has a recorder, a ``cleanu
 record. An undo whose answer is 404 counts as done (the object is already gone). Running it
 twice is a no-op; ``discard(kind, ident)`` forgets an entry the test already removed.
 
+Each registered undo holds one unit of the client's request budget back for cleanup
+(``RequestBudget.hold``) and runs inside ``budget.for_cleanup()``, so a run that spends its
+budget still has the requests its cleanup needs. An undo that could not run (an exception,
+the budget, an answer other than 2xx/404) is a failed ``CleanupResult`` (``ok=False``); the
+reports list them and ``--certify`` fails the run on them.
+
 Every created resource carries the run id so leftovers of a crashed run can be found and
 removed by hand: ``tag(metadata, run_id)`` adds ``{"oaic_run": run_id}`` to a metadata dict,
 ``name_prefix(run_id)`` gives ``oaic-<run_id>-`` for objects that only have a name.
@@ -49,6 +55,7 @@ class CleanupEntry:
     undo: Callable[[], object]
     description: str
     test_id: str | None
+    held: int = 0  # budget units reserved for this undo
 
 
 @dataclass(frozen=True)
@@ -82,8 +89,10 @@ class CleanupRegistry:
     def register(
         self, kind: str, ident: str, undo: Callable[[], object], description: str = ""
     ) -> CleanupEntry:
+        budget = self._budget()
+        held = budget.hold(1) if budget is not None else 0
         entry = CleanupEntry(
-            kind, str(ident), undo, description or f"{kind} {ident}", current_test.get()
+            kind, str(ident), undo, description or f"{kind} {ident}", current_test.get(), held
         )
         with self._lock:
             self._entries.append(entry)
@@ -93,10 +102,18 @@ class CleanupRegistry:
         """Forget an entry (the test deleted the object itself). True if one was removed."""
         with self._lock:
             for i in range(len(self._entries) - 1, -1, -1):
-                if self._entries[i].kind == kind and self._entries[i].ident == str(ident):
+                entry = self._entries[i]
+                if entry.kind == kind and entry.ident == str(ident):
                     del self._entries[i]
+                    budget = self._budget()
+                    if budget is not None and entry.held:
+                        budget.release(entry.held)
                     return True
         return False
+
+    def _budget(self) -> Any:
+        budget = getattr(self.client, "budget", None)
+        return budget if hasattr(budget, "hold") else None
 
     @property
     def pending(self) -> list[CleanupEntry]:
@@ -120,8 +137,13 @@ class CleanupRegistry:
 
     def _run(self, entry: CleanupEntry) -> CleanupResult:
         secrets = list(getattr(self.client, "secrets", []) or [])
+        budget = self._budget()
+        spending = (
+            budget.for_cleanup(entry.held) if budget is not None else contextlib.nullcontext()
+        )
         try:
-            outcome = entry.undo()
+            with spending:
+                outcome = entry.undo()
         except BaseException as exc:  # cleanup must survive everything but interrupts
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise

@@ -20,6 +20,13 @@ without letting one resource eat the phase). The plugin names the current accoun
 (``use``); an account whose share is spent raises ``ShareExhausted`` (the test is DISABLED,
 the run goes on); the whole budget spent raises ``BudgetExhausted`` (the run stops). Both
 say which option raises the budget.
+
+**The reserve grows with the cleanups registered**: ``hold(n)`` (the cleanup registry calls it
+once per registered undo) holds ``n`` more units back from ordinary requests, so the reserve
+is ``max(planned reserve, units held)`` and never exceeds what is left. Requests sent as the
+``cleanup`` account, or inside ``for_cleanup()`` (this thread/task only), may spend up to the
+whole cap: an undo is never refused for budget while the reserve lasts. ``release(n)`` gives
+held units back (an undo that ran, an entry discarded).
 """
 
 from __future__ import annotations
@@ -27,8 +34,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from ..errors import BudgetExhausted
+
+# The budgets whose reserve the current thread/task may spend (inside ``for_cleanup``).
+_CLEANING: ContextVar[tuple[int, ...]] = ContextVar("oaic_budget_cleaning", default=())
 
 HINT = "raise it with --max-requests N (or OAIC_MAX_REQUESTS)"
 CLEANUP = "cleanup"
@@ -54,7 +65,8 @@ class RequestBudget:
         self.account: str | None = None  # who spends now (the plugin sets it per test)
         self.caps: dict[str, int] = {}  # account -> planned cap (empty: no plan)
         self.by_account: dict[str, int] = {}
-        self.reserve = 0  # units only the cleanup account may spend
+        self.reserve = 0  # units only the cleanup account may spend (the plan's share)
+        self._held = 0  # units held back by registered cleanups (``hold``)
 
     def plan(self, weights: Mapping[str, int]) -> dict[str, int]:
         """Divide a capped budget over ``weights`` ({"generated:files": 12, "scenario:chat":
@@ -100,6 +112,41 @@ class RequestBudget:
         return self._spent
 
     @property
+    def held(self) -> int:
+        """Units held back by registered cleanups."""
+        return self._held
+
+    @property
+    def reserved(self) -> int:
+        """Units ordinary requests may not spend: the plan's share or what cleanups hold."""
+        return max(self.reserve, self._held)
+
+    def hold(self, n: int = 1) -> int:
+        """Hold up to ``n`` more units back for cleanup; how many were held (0: unlimited)."""
+        with self._lock:
+            if self.max_requests is None:
+                return 0
+            held = max(0, min(n, self.max_requests - self._spent - self._held))
+            self._held += held
+            return held
+
+    def release(self, n: int = 1) -> None:
+        """Give ``n`` held units back to ordinary requests."""
+        with self._lock:
+            self._held = max(0, self._held - n)
+
+    @contextmanager
+    def for_cleanup(self, held: int = 0) -> Iterator[None]:
+        """Requests spent in this block (this thread/task) may use the reserve; the ``held``
+        units held for this undo are released when it ends."""
+        token = _CLEANING.set((*_CLEANING.get(), id(self)))
+        try:
+            yield
+        finally:
+            _CLEANING.reset(token)
+            self.release(held)
+
+    @property
     def remaining(self) -> int | None:
         if self.max_requests is None:
             return None
@@ -115,11 +162,12 @@ class RequestBudget:
         with self._lock:
             account = self.account
             if self.max_requests is not None:
-                limit = self.max_requests - (0 if account == CLEANUP else self.reserve)
+                cleaning = account == CLEANUP or id(self) in _CLEANING.get()
+                limit = self.max_requests - (0 if cleaning else self.reserved)
                 if self._spent + n > limit:
                     raise BudgetExhausted(
                         f"request budget spent: {self._spent} of {self.max_requests} requests "
-                        f"used ({self.reserve} reserved for cleanup)",
+                        f"used ({self.reserved} reserved for cleanup)",
                         hint=HINT,
                     )
             used = self.by_account.get(account, 0) if account is not None else 0
@@ -144,4 +192,7 @@ class RequestBudget:
         return RequestBudget(max(1, self.max_requests // workers))
 
     def __repr__(self) -> str:
-        return f"RequestBudget(spent={self._spent}, max_requests={self.max_requests})"
+        return (
+            f"RequestBudget(spent={self._spent}, reserved={self.reserved}, "
+            f"max_requests={self.max_requests})"
+        )
