@@ -4,7 +4,8 @@
 operation that undoes one created object and the path parameter the new id fills:
 
 * ``DELETE <create path>/{id}`` (deletable resources), else
-* ``POST <create path>/{id}/cancel`` (cancellable jobs: batches, fine-tuning jobs, runs).
+* ``POST <create path>/{id}/cancel`` (cancellable jobs: batches, fine-tuning jobs, runs);
+  a job that already finished is left as it is (``cancel``).
 
 ``register_created(cleanup, client, spec, op, path, exchange)`` registers that undo with the
 cleanup registry (``scenario.cleanup.CleanupRegistry``) when ``exchange`` is a 2xx whose body
@@ -73,10 +74,60 @@ def register_undo(
     undo, param = route
     suffix = undo.path[len(op.path.rstrip("/")) :].replace("{" + param + "}", ident)
     target = path.split("?", 1)[0].rstrip("/") + suffix
+    if undo.method.upper() == "DELETE":
+
+        def run() -> Any:
+            return client.request(undo.method, target, operation=undo.id)
+    else:
+
+        def run() -> Any:
+            return cancel(client, undo, target)
+
     cleanup.register(
         op.path.strip("/").split("/")[-1] or "object",
         ident,
-        lambda: client.request(undo.method, target, operation=undo.id),
+        run,
         f"{ident} created by {op.id} (undo: {undo.method.upper()} {target})",
     )
     return True
+
+
+#: Job states with nothing left to cancel (OpenAI answers a cancel of them 400/409).
+FINISHED = frozenset({"cancelled", "cancelling", "completed", "failed", "expired", "succeeded"})
+
+
+def cancel(client: Any, undo: Operation, target: str) -> Any:
+    """Cancel a job, then delete the files it produced (``output_file_id``, ``error_file_id``,
+    ``result_files``: the target makes them from the run's job, so they are the run's too).
+
+    A refused cancel (4xx other than 404) of a job that already finished counts as done: the
+    job is looked up (``GET``) and, when its ``status`` is final, that answer is the result.
+    A file that cannot be deleted (an answer other than 2xx/404) is the result instead, so the
+    registry reports it.
+    """
+    answer = client.request(undo.method, target, operation=undo.id)
+    job = answer
+    status = getattr(answer, "status", None)
+    if isinstance(status, int) and 400 <= status < 500 and status != 404:
+        looked = client.request("GET", target.rsplit("/", 1)[0])
+        body = view(looked).json_or_none()
+        finished = isinstance(body, dict) and body.get("status") in FINISHED
+        if not (200 <= looked.status < 300 and finished):
+            return answer
+        answer = job = looked
+    for file_id in produced_files(view(job).json_or_none()):
+        gone = client.request("DELETE", f"/files/{file_id}")
+        if not (200 <= gone.status < 300 or gone.status == 404):
+            return gone
+    return answer
+
+
+def produced_files(job: Any) -> list[str]:
+    """Ids of the files a job answer names as its output."""
+    if not isinstance(job, dict):
+        return []
+    found = [job.get("output_file_id"), job.get("error_file_id")]
+    results = job.get("result_files")
+    if isinstance(results, list):
+        found.extend(results)
+    return [f for f in found if isinstance(f, str) and f and "/" not in f]
