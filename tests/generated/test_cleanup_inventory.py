@@ -115,10 +115,10 @@ def test_generated_creates_leave_nothing_on_the_target(tmp_path: Path) -> None:
     assert set(outcomes.values()) == {"PASS"}, (outcomes, proc.stdout[-2000:])
     kinds = {kind for kind, _ in created}
     assert {"assistants", "file", "threads", "batch", "organization/groups"} <= kinds, kinds
+    assert left == {}
     cleanup = results["summary"]["cleanup"]
     assert cleanup["failed"] == []
     assert cleanup["undone"] >= len(CREATES)
-    assert left == {}
 
 
 @pytest.mark.slow

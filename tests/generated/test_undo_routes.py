@@ -1,0 +1,64 @@
+"""Which spec operation undoes what a generated create made (generated/undo.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from openai_conformance.contract import load_spec
+from openai_conformance.generated.undo import produced_files, register_created, undo_route
+from openai_conformance.scenario.cleanup import CleanupRegistry
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec()
+
+
+@pytest.mark.parametrize(
+    ("create", "undo"),
+    [
+        ("POST /files", "DELETE /files/{file_id}"),
+        ("POST /vector_stores", "DELETE /vector_stores/{vector_store_id}"),
+        ("POST /threads/{thread_id}/messages", "DELETE /threads/{thread_id}/messages/{message_id}"),
+        ("POST /batches", "POST /batches/{batch_id}/cancel"),
+        ("POST /fine_tuning/jobs", "POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel"),
+    ],
+)
+def test_undo_route_is_the_matching_delete_or_cancel(spec, create, undo):
+    found = undo_route(spec, spec.operation(create))
+    assert found is not None and found[0].id == undo
+
+
+def test_operations_that_create_nothing_have_no_undo(spec):
+    assert undo_route(spec, spec.operation("GET /files")) is None
+    assert undo_route(spec, spec.operation("POST /embeddings")) is None
+
+
+class _Exchange:
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status = status
+        self.headers = {"content-type": "application/json"}
+        self.content = body
+
+
+def test_successful_create_registers_a_delete_of_the_concrete_path(spec):
+    sent = []
+    client = SimpleNamespace(
+        request=lambda method, path, **kw: sent.append((method, path)) or _Exchange(200, b"{}")
+    )
+    registry = CleanupRegistry()
+    op = spec.operation("POST /threads/{thread_id}/messages")
+    answer = _Exchange(200, b'{"id": "msg_1", "object": "thread.message"}')
+    assert register_created(registry, client, spec, op, "/threads/thread_9/messages", answer)
+    assert not register_created(
+        registry, client, spec, op, "/threads/t/messages", _Exchange(400, b"{}")
+    )
+    registry.run_all()
+    assert sent == [("DELETE", "/threads/thread_9/messages/msg_1")]
+
+
+def test_job_output_files_are_named_for_deletion():
+    job = {"output_file_id": "file-a", "error_file_id": None, "result_files": ["file-b"]}
+    assert produced_files(job) == ["file-a", "file-b"]
