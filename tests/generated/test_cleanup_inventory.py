@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,5 +143,7 @@ def test_cleanup_that_cannot_run_is_reported_and_fails_certify(tmp_path: Path) -
     assert blockers and all(b.startswith("cleanup: ") for b in blockers)
     assert results["summary"]["exit_code"] == 1
     assert proc.returncode == 1  # every test passed: the objects left behind fail the run
+    schema = json.loads((ROOT / "reports" / "schema" / "results.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(results)
     assert "could not be removed" in (run_dir / "summary.md").read_text()
     assert "object(s) left on the target" in (run_dir / "report.html").read_text()
