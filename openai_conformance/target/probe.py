@@ -9,13 +9,24 @@ one-token chat completions. No resource is ever created.
 Reading an answer (``classify``):
 
 * 404, 405, 501 -> **absent** (a 404 whose error envelope says the *model* was not found
-  means the route exists: **present**);
+  means the route exists: **present**; so does a 405 on the GET of a collection when the
+  control GET is not also 405: the path exists and takes another method, e.g. an
+  upload-only files API);
 * 2xx, 400, 401, 403, 409, 415, 422, 429 -> **present**, unless the server answers a route
   that cannot exist the same way (``CONTROL_PATH``): then the status proves nothing and the
   route is **unknown** (e.g. a key checked before routing answers 401 everywhere);
 * anything else, a timeout or a broken connection -> **unknown**.
 
+Model ids come only from a ``GET /models`` listing (per role: the first listed id matching the
+role's family, else the first listed id for chat), from ``--model``, or from a one-token chat
+completion that a default id answered with 200. A route of a model role (embeddings,
+moderations) that answered only 400/422 to an empty body is not claimed when no model id for
+that role is known: the run would send a default OpenAI id and FAIL on "invalid model".
+
 ``run_probe(client, model)`` returns a ``ProbeResult`` (observations, features, models);
+``problem(result, ...)`` says when the probe proves nothing (401 everywhere, 404 everywhere:
+``probe_main`` exits non-zero with that message instead of an empty draft) and ``warnings``
+lists what the draft could not decide (5xx answers, no chat model id);
 ``draft_profile(result, ...)`` renders a TOML profile that validates against the profile
 schema (``probe_main`` checks that before printing it). Unknown answers are listed as
 comments in the draft, never claimed.
@@ -25,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +49,7 @@ from ..errors import ConformanceError, UsageError
 from ..wire.redact import Secret
 from ..wire.settings import Timeouts
 from .config import RunConfig
+from .options import DEFAULT_MODELS
 
 MAX_REQUESTS = 60
 CONTROL_PATH = "/oaic-probe-no-such-route"
@@ -68,6 +81,8 @@ def _routes() -> tuple[Route, ...]:
 
 
 ROUTES = _routes()
+#: Route features that need a model id of a role to be exercised.
+FEATURE_ROLE = {"embeddings": "embeddings", "moderations": "moderation"}
 ROLE_HINTS = (  # (role, substrings of a model id), first match wins; chat is the fallback
     ("embeddings", ("embed",)),
     ("moderation", ("moderation",)),
@@ -94,6 +109,7 @@ class ProbeResult:
     features: set[str] = field(default_factory=set)
     models: dict[str, str] = field(default_factory=dict)
     control: dict[str, int | None] = field(default_factory=dict)
+    routes: dict[str, int | None] = field(default_factory=dict)  # "GET /files" -> status
 
 
 def _mentions_model(body: Any) -> bool:
@@ -165,10 +181,27 @@ class Prober:
             status, body, note = self.send(route.method, route.path, **kw)
             if route.feature == "models" and status == 200:
                 self.guess_models(body)
-            verdict = classify(status, self.result.control.get(route.method), body)
+            control = self.result.control.get(route.method)
+            verdict = classify(status, control, body)
+            if route.method == "GET" and status == 405 and control != 405:
+                # The collection exists and takes another method (POST): present, not listable.
+                verdict, note = "present", note or "405 on GET: the route takes another method"
+            role = FEATURE_ROLE.get(route.feature)
+            if (
+                verdict == "present"
+                and status in (400, 422)
+                and role is not None
+                and role not in self.result.models
+            ):
+                verdict = "unknown"
+                note = f"{status} to an empty body; no {role} model id listed: set [models] {role}"
             self.observe(f"{route.method} {route.path}", status, verdict, note)
+            self.result.routes[f"{route.method} {route.path}"] = status
             if verdict == "present":
                 self.result.features.add(route.feature)
+                listing = f"{route.feature}.list"
+                if route.method == "GET" and status == 200 and registry().get(listing):
+                    self.result.features.add(listing)
 
     def guess_models(self, body: Any) -> None:
         data = body.get("data") if isinstance(body, dict) else None
@@ -231,8 +264,23 @@ class Prober:
             "present" if streams and seen_usage else "absent",
         )
 
+    def default_chat_model(self) -> bool:
+        """Without a listed chat model, try the default id once; keep it only on a 200."""
+        model = DEFAULT_MODELS["chat"]
+        self.result.models["chat"] = model
+        status, body, note = self.send("POST", "/chat/completions", json=self.chat_body())
+        works = status == 200 and _has_choices(body)
+        if not works:
+            del self.result.models["chat"]
+        self.observe(
+            f"chat with default model {model}", status, "present" if works else "unknown", note
+        )
+        return works
+
     def options(self) -> None:
-        if "chat" not in self.result.features or "chat" not in self.result.models:
+        if "chat" not in self.result.features:
+            return
+        if "chat" not in self.result.models and not self.default_chat_model():
             return
         self.streaming()
         tool = {
@@ -277,6 +325,34 @@ class Prober:
             "embeddings option embeddings.base64", status, "present" if ok else "absent", note
         )
 
+    def responses_streaming(self) -> None:
+        model = self.result.models.get("chat")
+        if "responses" not in self.result.features or model is None:
+            return
+        body = {"model": model, "input": "Reply with OK.", "max_output_tokens": 16, "stream": True}
+        events, status, note = 0, None, ""
+        try:
+            with self.client.stream("POST", "/responses", json=body) as stream:
+                status = stream.status
+                if status == 200:
+                    for event in stream.events():
+                        if event.is_done:
+                            break
+                        data = event.json()
+                        if isinstance(data, dict) and str(data.get("type", "")).startswith(
+                            "response."
+                        ):
+                            events += 1
+        except Exception as exc:
+            note = f"{type(exc).__name__}: {str(exc)[:100]}"
+        streams = status == 200 and events > 0
+        if streams:
+            self.result.features.add("responses.streaming")
+        verdict = (
+            "present" if streams else "unknown" if status is None or status >= 500 else "absent"
+        )
+        self.observe("responses option responses.streaming", status, verdict, note)
+
     def handshake(self, path: str, model: str) -> tuple[int | None, str]:
         """The HTTP status of a WebSocket handshake (101 when it upgrades)."""
         try:
@@ -313,6 +389,7 @@ class Prober:
         self.routes()  # GET /models comes first: the chat probe needs a real model id
         self.options()
         self.embeddings_base64()
+        self.responses_streaming()
         self.realtime()
         for name in list(self.result.features):  # a sub-feature implies its resource
             feature = registry().get(name)
@@ -338,6 +415,57 @@ def run_probe(client: Any, model: str | None = None) -> ProbeResult:
     if model:
         prober.result.models["chat"] = model
     return prober.run()
+
+
+def _url_hint(base: str) -> str:
+    if base and not base.rstrip("/").endswith("/v1"):
+        return f"is the base URL right? It usually ends in /v1 (e.g. {base.rstrip('/')}/v1)"
+    return f"is the base URL right ({base})? OpenAI-compatible servers serve .../v1/models"
+
+
+def problem(result: ProbeResult, *, target: str, api_key_env: str | None) -> str | None:
+    """Why this probe proves nothing about the target (None when it does): no route is
+    present and some refused the credentials (401/403: never drafted as ``auth = "none"``),
+    or every route answered 404 (a wrong base URL)."""
+    statuses = set(result.routes.values())
+    if not statuses or result.features:
+        return None
+    refused = sorted(s for s in statuses if s in (401, 403))
+    if refused:  # nothing present, and the routes that did not 404 refused the credentials
+        said = "/".join(map(str, refused))
+        if api_key_env:
+            return (
+                f"every route answered {said} or 404: the target refuses the key in {api_key_env}"
+            )
+        return (
+            f"every route answered {said} or 404: the target needs a key; put it in an "
+            "environment variable and pass --api-key-env NAME"
+        )
+    if statuses == {404}:
+        return f"every route answered 404 Not Found: {_url_hint(target)}"
+    return None
+
+
+def warnings(result: ProbeResult) -> list[str]:
+    """What the draft could not decide, one line each (printed on stderr, kept as comments)."""
+    out = [
+        f"{route} answered {status}: undecided, not claimed (the server failed, not absent)"
+        for route, status in result.routes.items()
+        if status is not None and status >= 500
+    ]
+    out += [
+        f"{route}: no answer, undecided, not claimed"
+        for route, status in result.routes.items()
+        if status is None
+    ]
+    if "chat" in result.features and "chat" not in result.models:
+        out.append(
+            "no chat model id known (GET /models lists none and the default "
+            f"{DEFAULT_MODELS['chat']} did not answer 200): pass --model; chat options not probed"
+        )
+    if not result.features:
+        out.append("no feature detected: the draft claims nothing")
+    return out
 
 
 # --------------------------------------------------------------------------- the draft
@@ -381,6 +509,9 @@ def draft_profile(
     if result.models:
         lines += ["", "[models]"]
         lines += [f"{role} = {_toml(model)}" for role, model in sorted(result.models.items())]
+    notes = warnings(result)
+    if notes:
+        lines += ["", "# Undecided:", *[f"#   {n}" for n in notes]]
     lines += ["", "# What the probe saw (status: verdict):"]
     for o in result.observations:
         status = "---" if o.status is None else str(o.status)
@@ -412,6 +543,12 @@ def probe_main(args: argparse.Namespace) -> int:
     )
     with ConformanceClient(config) as client:
         result = run_probe(client, args.model)
+    why = problem(result, target=args.target, api_key_env=args.api_key_env)
+    if why:
+        print(f"oaic probe: {why}; no profile drafted", file=sys.stderr)
+        return 1
+    for note in warnings(result):
+        print(f"oaic probe: {note}", file=sys.stderr)
     name = args.name or "probed"
     text = draft_profile(
         result, target=args.target, name=name, auth=auth, api_key_env=args.api_key_env

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tiny_target import MODEL, TinyTarget, serving
 
 from openai_conformance.commands.cli import main
 from openai_conformance.refserver.server import ReferenceServer
@@ -83,18 +84,122 @@ def test_probe_drafts_a_profile_of_what_answers(
     assert KEY not in text
 
 
-def test_probe_treats_statuses_that_every_route_gets_as_unknown(
+def test_probe_refuses_to_draft_auth_none_when_routes_answer_401(
     partial_server: BackgroundServer, capsys
 ) -> None:
     # Without a key the server answers 401 everywhere, even on a route that cannot exist:
-    # a 401 proves nothing, so nothing but the routes that answer 404 is decided.
-    assert main(["probe", "--target", partial_server.base_url, "--auth", "none"]) == 0
-    data = tomllib.loads(capsys.readouterr().out)
-    assert data["features"] == []
-    assert data["target"]["auth"] == "none"
+    # nothing is decided, and a draft saying auth = "none" would be false.
+    assert main(["probe", "--target", partial_server.base_url, "--auth", "none"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "401" in err and "--api-key-env" in err and "Traceback" not in err
 
 
 def test_probe_of_an_unreachable_target_fails_in_one_paragraph(capsys) -> None:
     assert main(["probe", "--target", "http://127.0.0.1:9/v1", "--timeout", "2"]) == 1
     err = capsys.readouterr().err
     assert "cannot connect" in err and "Traceback" not in err
+
+
+def _probe(target: TinyTarget, capsys, *extra: str, path: str = "/v1") -> tuple[int, str, str]:
+    with serving(target) as server:
+        code = main(["probe", "--target", server.origin + path, "--timeout", "5", *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_probe_drafts_tiny_target_with_its_listed_model(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(), capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert data["models"] == {"chat": MODEL}
+    assert {"models", "chat", "chat.streaming"} <= set(data["features"])
+    assert {"files", "embeddings", "responses", "batches"}.isdisjoint(data["features"])
+
+
+def test_probe_reads_405_on_get_of_a_collection_as_present(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(statuses={"GET /files": 405}), capsys)
+    assert code == 0
+    features = set(tomllib.loads(out)["features"])
+    assert "files" in features, "405 on GET /files: the route exists (upload-only)"
+    assert "files.list" not in features
+
+
+def test_probe_claims_files_list_when_the_listing_answers(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(statuses={"GET /files": 200}), capsys)
+    assert code == 0
+    assert {"files", "files.list"} <= set(tomllib.loads(out)["features"])
+
+
+def test_probe_detects_responses_streaming(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(responses=True, statuses={"POST /responses": 400}), capsys)
+    assert code == 0
+    features = set(tomllib.loads(out)["features"])
+    assert {"responses", "responses.streaming"} <= features
+
+
+def test_probe_does_not_claim_responses_streaming_without_events(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(statuses={"POST /responses": 400}), capsys)
+    assert code == 0
+    features = set(tomllib.loads(out)["features"])
+    assert "responses" in features and "responses.streaming" not in features
+
+
+def test_probe_probes_chat_options_without_models_route(capsys) -> None:
+    # No /models: the default chat id is tried once; it works here, so options are probed.
+    code, out, _ = _probe(TinyTarget(models=None, chat_models=("gpt-4o-mini",)), capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert "models" not in data["features"]
+    assert "chat.streaming" in data["features"]
+    assert data["models"] == {"chat": "gpt-4o-mini"}
+
+
+def test_probe_says_so_when_no_chat_model_works(capsys) -> None:
+    code, out, err = _probe(TinyTarget(models=None), capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert "chat" in data["features"] and "chat.streaming" not in data["features"]
+    assert "models" not in data
+    assert "no chat model id known" in err and "--model" in err
+
+
+def test_probe_says_so_when_a_route_answers_500(capsys) -> None:
+    code, out, err = _probe(TinyTarget(statuses={"POST /embeddings": 500}), capsys)
+    assert code == 0
+    assert "POST /embeddings answered 500" in err
+    assert "POST /embeddings answered 500" in out  # kept as a comment in the draft
+    assert "embeddings" not in tomllib.loads(out)["features"]
+
+
+def test_probe_exits_non_zero_when_every_route_answers_401(capsys) -> None:
+    code, out, err = _probe(TinyTarget(key="sk-tiny-secret-key"), capsys)
+    assert code == 1 and out == ""
+    assert "401" in err and "--api-key-env" in err
+    assert 'auth = "none"' not in out
+
+
+def test_probe_exits_non_zero_on_a_base_url_without_v1(capsys) -> None:
+    code, out, err = _probe(TinyTarget(), capsys, path="")
+    assert code == 1 and out == ""
+    assert "every route answered 404" in err and "/v1" in err
+
+
+def test_probe_claims_no_model_role_from_a_400_without_a_model_id(capsys) -> None:
+    # POST /embeddings answers 422 to an empty body, /models lists no embedding model: the
+    # run would send a default OpenAI id, so embeddings is not claimed (and no role is set).
+    code, out, _ = _probe(TinyTarget(statuses={"POST /embeddings": 422}), capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert "embeddings" not in data["features"]
+    assert data["models"] == {"chat": MODEL}
+    assert "no embeddings model id listed" in out
+
+
+def test_probe_claims_a_model_role_when_the_model_is_listed(capsys) -> None:
+    target = TinyTarget(models=(MODEL, "tiny-embed"), statuses={"POST /embeddings": 422})
+    code, out, _ = _probe(target, capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert "embeddings" in data["features"]
+    assert data["models"] == {"chat": MODEL, "embeddings": "tiny-embed"}
