@@ -165,6 +165,8 @@ def pytest_args(args: argparse.Namespace, report_dir: Path, extra: list[str]) ->
     out = [str(suites_dir()), f"--rootdir={repo_root()}", "-p", "openai_conformance.plugin"]
     out += ["-p", "no:cacheprovider"]  # a run writes nothing into the checkout (.pytest_cache)
     out += ["--report-dir", str(report_dir)]
+    if args.base_url and not args.profile and not os.environ.get("OAIC_PROFILE", "").strip():
+        out += ["--oaic-discover"]  # the first run discovers the target (target/discovery.py)
     for opt in offered_on(RUN):
         value = getattr(args, opt.name)
         if opt.name in ("report_dir", "baseline", "workers") or value in (None, False):

@@ -154,5 +154,7 @@ def gate(item: pytest.Item, session: OaicSession) -> str | None:
     if cfg.resources is not None and not ({suite, resource, feature} & set(cfg.resources)):
         return f"not selected by --resources {','.join(sorted(cfg.resources))}"
     if feature not in ALWAYS_CLAIMED and not cfg.claims(feature):
-        return f"feature {feature!r} is not declared by profile {cfg.profile or '(none)'}"
+        if cfg.profile is None and "features" not in cfg.sources:  # discovered: not found
+            return f"feature {feature!r} was not found by the discovery probe (draft-profile.toml)"
+        return f"feature {feature!r} is not declared by profile {cfg.profile}"
     return None

@@ -20,6 +20,7 @@ from hypothesis.errors import InvalidArgument
 from ..target.options import HYPOTHESIS_PROFILES, PYTEST, help_text, offered_on
 
 _GROUP = "openai-conformance"
+DISCOVER_FLAG = "--oaic-discover"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         else:
             shown = argparse.SUPPRESS if opt.hidden else help_text(opt)
             group.addoption(opt.flag, metavar=opt.metavar, help=shown)
+    # Internal, set by ``oaic run``: without a profile, probe a remote target first
+    # (target/discovery.py). Plain ``pytest suites --target`` runs keep the defaults.
+    group.addoption(DISCOVER_FLAG, action="store_true", default=False, help=argparse.SUPPRESS)
 
 
 def register_hypothesis_profiles() -> None:

@@ -119,6 +119,7 @@ class OaicSession:
         self.seen: dict[str, str] = {}  # controller: nodeid -> last phase seen
         self.collection_errors = 0
         self.phase_times: dict[str, float] = {}  # wall seconds of end-of-run steps (bench.py)
+        self.discovered: dict[str, Any] | None = None  # what discovery applied (to workers)
         self.run_config = self._build_config()
         from ..checks.context import CheckContext, set_default
         from ..contract import load_spec
@@ -170,6 +171,14 @@ class OaicSession:
             config = dataclasses.replace(
                 config, max_requests=wi.get("oaic_max_requests"), seed=wi.get("oaic_seed")
             )
+            found = wi.get("oaic_discovered")
+            if found:  # the controller's discovery, applied the same way here
+                from ..target.discovery import apply
+
+                features = found["features"]
+                config = apply(
+                    config, None if features is None else frozenset(features), found["models"]
+                )
         return config
 
     @property
@@ -200,8 +209,45 @@ class OaicSession:
             run_dir = root / "runs" / f"{stamp}-{slug}-{suffix}"
         run_dir.mkdir(parents=True)
         self.run_dir = run_dir
+        self._discover()
         if not self.pytest_config.pluginmanager.hasplugin("dsession"):
             self._open_evidence(1)
+
+    def _discover(self) -> None:
+        """Without a profile, ``oaic run`` probes a remote target first and runs against what
+        it found (target/discovery.py): one console block, ``draft-profile.toml`` in the run
+        dir."""
+        from .options import DISCOVER_FLAG
+
+        cfg = self.run_config
+        wanted = self.pytest_config.getoption(DISCOVER_FLAG, default=False)
+        if not wanted or cfg.profile is not None or self.embedded or cfg.base_url is None:
+            return
+        from ..target.discovery import DRAFT_NAME, apply, safe_discover, summary
+
+        found = safe_discover(cfg)
+        draft_path = None
+        if not isinstance(found, str) and found.draft is not None:
+            assert self.run_dir is not None
+            draft_path = self.run_dir / DRAFT_NAME
+            draft_path.write_text(found.draft, encoding="utf-8")
+            self.discovered = {
+                "features": None if found.features is None else sorted(found.features),
+                "models": found.models,
+            }
+            self.run_config = apply(cfg, found.features, found.models)
+            self.check_ctx = dataclasses.replace(self.check_ctx, config=self.run_config)
+            from ..checks.context import set_default
+
+            set_default(self.check_ctx)
+        reporter = self.pytest_config.pluginmanager.get_plugin("terminalreporter")
+        text = summary(found, draft_path)
+        if reporter is not None:
+            reporter.write_line("")
+            for line in text.splitlines():
+                reporter.write_line(line, bold=line.startswith("discovery"))
+        else:
+            print(text)
 
     def _start_reference_server(self) -> None:
         from ..refserver.server import ReferenceServer
@@ -234,6 +280,7 @@ class OaicSession:
             "oaic_run_dir": str(self.run_dir),
             "oaic_run_id": self.run_config.run_id,
             "oaic_started_at": self.started_at,
+            "oaic_discovered": self.discovered,
         }
 
     def _open_evidence(self, workers: int) -> None:

@@ -1,0 +1,108 @@
+"""The first run discovers the target: ``oaic run --target URL`` without a profile probes first
+(the ``oaic probe`` prober), runs with the model ids and features it found, says what it
+assumed in one console block and writes ``draft-profile.toml`` into the run dir."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from tiny_target import MODEL, TinyTarget, serving
+
+from openai_conformance.commands.cli import main
+from openai_conformance.commands.run import pytest_args
+from openai_conformance.target.config import RunConfig
+from openai_conformance.target.discovery import DRAFT_NAME, apply
+from openai_conformance.target.profiles import load_profile
+
+#: What the tiny target implements (core is judged on every target).
+IMPLEMENTED = {"chat", "models", "core"}
+
+
+@pytest.fixture(scope="module")
+def discovered_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    reports = tmp_path_factory.mktemp("reports")
+    capture = pytest.MonkeyPatch()
+    with serving(TinyTarget()) as server:
+        capture.delenv("OAIC_PROFILE", raising=False)
+        for name in ("OAIC_API_KEY", "OPENAI_API_KEY"):
+            capture.delenv(name, raising=False)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["run", "--target", server.base_url, "--report-dir", str(reports)])
+    capture.undo()
+    (run_dir,) = (reports / "runs").iterdir()
+    yield {"code": code, "run_dir": run_dir, "console": out.getvalue()}
+
+
+def test_first_run_writes_the_draft_profile_next_to_the_report(discovered_run) -> None:
+    draft = discovered_run["run_dir"] / DRAFT_NAME
+    profile = load_profile(str(draft))  # round-trips through the profile validator
+    assert profile.data["models"] == {"chat": MODEL}
+    assert {"models", "chat", "chat.streaming"} <= set(profile.data["features"])
+    assert "files" not in profile.data["features"]
+
+
+def test_first_run_uses_the_listed_model_id(discovered_run) -> None:
+    results = json.loads((discovered_run["run_dir"] / "results.json").read_text())
+    assert results["run"]["config"]["models"]["chat"] == MODEL
+    assert results["run"]["config"]["features"] is not None
+    evidence = (discovered_run["run_dir"] / "evidence.jsonl").read_text()
+    assert MODEL in evidence
+    assert "gpt-4o-mini" not in evidence, "the default chat id is never sent"
+
+
+def test_first_run_reports_no_fail_on_resources_the_target_lacks(discovered_run) -> None:
+    results = json.loads((discovered_run["run_dir"] / "results.json").read_text())
+    bad = {
+        t["id"]: t["outcome"]
+        for t in results["tests"]
+        if t["outcome"] in ("FAIL", "ERROR") and t["resource"] not in IMPLEMENTED
+    }
+    assert bad == {}
+    lacking = [t for t in results["tests"] if t["resource"] == "files"]
+    assert lacking and all(t["outcome"] in ("UNSUPPORTED", "DISABLED") for t in lacking)
+
+
+def test_first_run_prints_what_it_assumed_once(discovered_run) -> None:
+    console = discovered_run["console"]
+    assert console.count("discovery (no profile given)") == 1
+    assert f"models:   chat={MODEL}" in console
+    assert DRAFT_NAME in console
+
+
+def _args(**given: Any) -> argparse.Namespace:
+    from openai_conformance.target.options import RUN, offered_on
+
+    values: dict[str, Any] = {opt.name: None for opt in offered_on(RUN)}
+    values.update(given)
+    return argparse.Namespace(**values)
+
+
+def test_a_profile_turns_discovery_off(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("OAIC_PROFILE", raising=False)
+    remote = _args(base_url="http://127.0.0.1:1/v1")
+    assert "--oaic-discover" in pytest_args(remote, tmp_path, [])
+    profiled = _args(base_url="http://127.0.0.1:1/v1", profile="reference")
+    assert "--oaic-discover" not in pytest_args(profiled, tmp_path, [])
+    assert "--oaic-discover" not in pytest_args(_args(), tmp_path, [])  # embedded server
+    monkeypatch.setenv("OAIC_PROFILE", "reference")
+    assert "--oaic-discover" not in pytest_args(remote, tmp_path, [])
+
+
+def test_discovered_models_never_override_the_users_choice() -> None:
+    config = RunConfig(
+        base_url="http://127.0.0.1:1/v1",
+        models=MappingProxyType({"chat": "mine", "embeddings": "default-embed"}),
+        sources=MappingProxyType({"model_chat": "command line option --model-chat"}),
+    )
+    out = apply(config, frozenset({"chat"}), {"chat": MODEL, "embeddings": "tiny-embed"})
+    assert dict(out.models) == {"chat": "mine", "embeddings": "tiny-embed"}
+    assert out.features == frozenset({"chat"})
