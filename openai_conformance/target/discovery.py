@@ -78,6 +78,7 @@ def discover(config: RunConfig) -> Discovery:
         name="discovered",
         auth=config.auth,
         api_key_env=env,
+        by="oaic run (discovery, no profile given)",
     )
     return Discovery(result, draft, None, warnings(result))
 

@@ -484,6 +484,7 @@ def draft_profile(
     name: str,
     auth: str,
     api_key_env: str | None,
+    by: str = "oaic probe",
 ) -> str:
     """A TOML profile from a probe (validates against the profile schema)."""
     from .profiles import FEATURES
@@ -491,7 +492,7 @@ def draft_profile(
     features = sorted(f for f in result.features if f in FEATURES)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"# Draft profile written by `oaic probe` on {now} against {target}.",
+        f"# Draft profile written by `{by}` on {now} against {target}.",
         "# The probe sees which routes answer, not whether they conform: review the features,",
         "# set the model ids, then run `oaic run --profile <this file>`.",
         f"name = {_toml(name)}",
