@@ -87,9 +87,8 @@ def show_voice(session: dict[str, Any]) -> None:
     server's own contract, its id is a valid voice string.
     """
     output = (session.get("audio") or {}).get("output")
-    voice = output.get("voice") if isinstance(output, dict) else None
-    if isinstance(voice, dict):
-        output["voice"] = str(voice.get("id") or "alloy")
+    if isinstance(output, dict) and isinstance(output.get("voice"), dict):
+        output["voice"] = str(output["voice"].get("id") or "alloy")
 
 
 @dataclass
