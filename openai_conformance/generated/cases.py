@@ -63,7 +63,13 @@ def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
     kwargs: dict[str, Any] = {"generation_mode": GenerationMode(mode)}
     if media is not None:
         kwargs["media_type"] = media
-    return guarded(api_op.as_strategy(**kwargs))
+    from schemathesis.core.errors import InvalidSchema
+
+    try:
+        built = api_op.as_strategy(**kwargs)
+    except InvalidSchema:
+        return st.none()  # refused while building: every draw is skipped, like one below
+    return guarded(built)
 
 
 @st.composite

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis.core.errors import InvalidSchema, UnsupportedSchema
@@ -63,3 +64,20 @@ def test_realtime_accept_negative_phase_draws_without_an_error() -> None:
     op = SPEC.operation("POST /realtime/calls/{call_id}/accept")
     drawn = _drawn(strategy(SPEC, op, "negative"), at_seed=20, examples=30)
     assert drawn  # the phase ran to the end; skipped draws are None, the others are cases
+
+
+def test_a_strategy_schemathesis_refuses_to_build_yields_no_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from openai_conformance.generated import cases
+
+    class Refusing:
+        def __getitem__(self, _: str) -> Any:
+            return self
+
+        def as_strategy(self, **_: Any) -> Any:
+            raise InvalidSchema("Cannot generate an array with 1 demanded elements")
+
+    monkeypatch.setattr(cases, "schemathesis_schema", lambda spec: Refusing())
+    op = SPEC.operation("POST /responses")
+    assert set(_drawn(strategy(SPEC, op, "positive"), examples=3)) == {None}
