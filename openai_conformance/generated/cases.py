@@ -52,7 +52,10 @@ def request_media(op: Operation) -> str | None:
 
 
 def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
-    """Hypothesis strategy of schemathesis ``Case``s for ``op`` (``mode``: positive|negative)."""
+    """Hypothesis strategy of schemathesis ``Case``s for ``op`` (``mode``: positive|negative).
+
+    A draw schemathesis cannot make yields ``None`` (see ``guarded``), never an exception.
+    """
     from schemathesis.generation.modes import GenerationMode
 
     api_op = schemathesis_schema(spec)[op.path][op.method.lower()]
@@ -60,7 +63,34 @@ def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
     kwargs: dict[str, Any] = {"generation_mode": GenerationMode(mode)}
     if media is not None:
         kwargs["media_type"] = media
-    return api_op.as_strategy(**kwargs)
+    from schemathesis.core.errors import InvalidSchema
+
+    try:
+        built = api_op.as_strategy(**kwargs)
+    except InvalidSchema:
+        return st.none()  # refused while building: every draw is skipped, like one below
+    return guarded(built)
+
+
+@st.composite
+def guarded(draw: st.DrawFn, inner: st.SearchStrategy[Any]) -> Any:
+    """``inner``'s value, or ``None`` when schemathesis gives up on the schema for this draw.
+
+    Schemathesis builds parts of its strategy lazily, per draw, and some draws reach a schema
+    it cannot generate from: the negative mode mutates a subschema into a ``not`` it does not
+    support (``UnsupportedSchema``, POST /realtime/calls/{call_id}/accept), or an array layout
+    asks Hypothesis for more demanded elements than it draws in one value (``InvalidSchema:
+    Cannot generate an array with N demanded elements``, POST /responses). That is a limit of
+    the generator, not of the target nor of the suite: the draw is skipped (callers send
+    nothing for ``None``) and the phase goes on with its other draws. Hypothesis closes the
+    draw's span in a ``finally``, so catching here leaves its bookkeeping consistent.
+    """
+    from schemathesis.core.errors import InvalidSchema  # UnsupportedSchema is a subclass
+
+    try:
+        return draw(inner)
+    except InvalidSchema:
+        return None
 
 
 @dataclass
@@ -216,6 +246,8 @@ def to_request(spec: Spec, op: Operation, case: Any) -> GeneratedRequest | None:
     from schemathesis.core import NOT_SET
     from schemathesis.transport.serialization import Binary
 
+    if case is None:
+        return None  # a draw the generator could not make (``guarded``)
     media = case.media_type or request_media(op)
     req = GeneratedRequest(
         method=op.method,

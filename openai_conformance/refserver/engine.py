@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -215,6 +216,13 @@ class Engine:
         props = object_shape(self.spec, schema)["properties"]
         status = self.spec.resolve(props.get("status")) if "status" in props else None
         values = self._enum_values(status)
+        if not values and isinstance(status, dict) and "string" in json.dumps(status):
+            # A free-text status ("Status of the container (e.g., active, deleted).",
+            # "`active` or `archived`"): the values its description names, else the first
+            # creation status; never the synthesizer's placeholder ("status": "status").
+            text = str(status.get("description") or "")
+            named = [w for w in CREATE_STATUS if re.search(rf"\b{w}\b", text)]
+            return named[0] if named else CREATE_STATUS[0]
         for wanted in CREATE_STATUS:
             if wanted in values:
                 return wanted

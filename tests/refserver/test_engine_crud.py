@@ -140,6 +140,14 @@ def test_cancel_moves_a_run_to_a_cancelled_status(api: httpx.Client) -> None:
     assert ok(api.get(f"/threads/{thread}/runs/{run['id']}"))["status"] == cancelled["status"]
 
 
+def test_free_text_status_gets_a_value_its_description_names(api: httpx.Client) -> None:
+    # Regression (issue 14): ContainerResource.status is a free string "Status of the
+    # container (e.g., active, deleted)."; the synthesizer answered the placeholder "status".
+    made = ok(api.post("/containers", json={"name": "c"}))
+    assert made["status"] == "active" and made["object"] == "container"
+    assert ok(api.get(f"/containers/{made['id']}"))["status"] == "active"
+
+
 def test_create_with_own_id_field_uses_it(api: httpx.Client) -> None:
     vs = ok(api.post("/vector_stores", json={}))["id"]
     f = ok(api.post(f"/vector_stores/{vs}/files", json={"file_id": "file-abc"}))

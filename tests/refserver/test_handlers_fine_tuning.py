@@ -169,3 +169,17 @@ def test_suffix_outside_model_name_characters_is_folded(client: httpx.Client) ->
     done = at(client, job["id"], TO_SUCCESS)
     assert ":my-model-2:" in done["fine_tuned_model"]
     assert client.get(f"/models/{done['fine_tuned_model']}").status_code == 200
+
+
+def test_create_accepts_a_null_method_block_without_a_server_error(client: httpx.Client) -> None:
+    # Regression (issue 14, seed 6): `"method": {"type": "supervised", "supervised": null}` is
+    # schema-valid (the block is nullable) and answered 500; it is a job with default settings.
+    job = create(
+        client,
+        training_file=training(client, CHAT),
+        method={"type": "supervised", "supervised": None},
+        suffix=None,
+        seed=None,
+    )
+    assert job["method"]["type"] == "supervised"
+    assert job["hyperparameters"]["n_epochs"] == 3

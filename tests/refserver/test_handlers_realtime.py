@@ -191,6 +191,21 @@ def test_client_secret_is_schema_valid(server: ReferenceServer) -> None:
     assert r.json()["session"]["instructions"] == "hi"
 
 
+def test_client_secret_shows_a_custom_voice_reference_by_its_id(server: ReferenceServer) -> None:
+    # Regression (issue 14): the request takes {"id": ...} as a voice, the response's session
+    # types voice as a name string (VoiceIdsShared); echoing the object broke the contract.
+    session = {"type": "realtime", "audio": {"output": {"voice": {"id": "voice_1234"}}}}
+    r = httpx.post(
+        server.base_url + "/realtime/client_secrets",
+        json={"session": session},
+        headers={"Authorization": f"Bearer {KEY}"},
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    assert VALIDATOR.validate(r.json(), "RealtimeCreateClientSecretResponse") == []
+    assert r.json()["session"]["audio"]["output"]["voice"] == "voice_1234"
+
+
 # openai-python calls websockets.sync.client.connect() outside a context manager, which
 # websockets 16+ deprecates; the warning is the SDK's, not the server's.
 @pytest.mark.filterwarnings(

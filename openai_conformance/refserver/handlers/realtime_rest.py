@@ -19,7 +19,7 @@ from typing import Any
 from ...contract.envelope import invalid
 from ..context import Ctx, handles
 from ..realtime.faults import CLIENT_SECRET_SESSION_IGNORED
-from ..realtime.session import default_session, merge
+from ..realtime.session import default_session, merge, show_voice
 
 DEFAULT_TTL = 600
 
@@ -42,6 +42,7 @@ async def create_client_secret(ctx: Ctx) -> dict[str, Any]:
     session = default_session(str(requested.get("model") or "gpt-realtime"), now, kind)
     if not ctx.fault(CLIENT_SECRET_SESSION_IGNORED):
         merge(session, requested)
+        show_voice(session)
     value = "ek_" + secrets.token_hex(16)
     ctx.state.extra.setdefault("realtime.client_secrets", {})[value] = session["id"]
     return {"value": value, "expires_at": now + seconds, "session": session}

@@ -44,7 +44,7 @@ from .faults import (
     WRONG_SCHEMA,
 )
 from .response import run_response
-from .session import Conversation, default_session, merge, new_id
+from .session import Conversation, default_session, merge, new_id, show_voice
 
 if TYPE_CHECKING:
     from ..state import ServerState
@@ -143,6 +143,7 @@ class Connection:
             audio_input.pop("transcription")
             self.session.get("audio", {}).get("input", {}).pop("transcription", None)
         merge(self.session, update)
+        show_voice(self.session)
         await self.send({"type": "session.updated", "session": copy.deepcopy(self.session)})
 
     async def on_conversation_item_create(self, event: dict[str, Any]) -> None:

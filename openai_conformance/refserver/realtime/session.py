@@ -77,6 +77,20 @@ def merge(target: dict[str, Any], update: dict[str, Any]) -> None:
             target[key] = copy.deepcopy(value)
 
 
+def show_voice(session: dict[str, Any]) -> None:
+    """Show a custom voice reference (``{"id": "voice_1234"}``) by its id, in place.
+
+    Requests take a built-in voice name or a custom voice reference, but the sessions the
+    server answers with (``RealtimeSessionCreateResponseGA`` of POST /realtime/client_secrets,
+    ``session.created``/``session.updated``) type ``audio.output.voice`` as a voice name
+    string (``VoiceIdsShared``) or null: echoing the reference object would break the
+    server's own contract, its id is a valid voice string.
+    """
+    output = (session.get("audio") or {}).get("output")
+    if isinstance(output, dict) and isinstance(output.get("voice"), dict):
+        output["voice"] = str(output["voice"].get("id") or "alloy")
+
+
 @dataclass
 class Conversation:
     """Items in order, plus the input audio buffer and the active response."""
