@@ -67,15 +67,21 @@ def test_hostile_target_fails_with_evidence_within_deadlines(
     env = {"OAIC_FEATURES": "realtime,realtime.websocket"} if tests is WS else {}
     run = run_hostile(mode, tests, env=env)
     _assert_hostile_run(run, tests, hostile)
-    # Each test is bounded by its total deadline (+1 s); the run adds plugin overhead.
-    assert run.wall_s < len(tests) * (TOTAL + 1) + 10, run.wall_s
+    # Each test is bounded by its total deadline; the run adds plugin overhead. The margin is
+    # load-tolerant (no timed assertions): a run that waited for a drip or a hang to end would
+    # take minutes, far past it. bench_hostile.py measures the real wall times.
+    assert run.wall_s < len(tests) * (TOTAL + 1) + 60, run.wall_s
 
 
-def test_header_drip_ends_within_the_total_deadline_plus_a_second(run_hostile: Any) -> None:
+def test_header_drip_ends_at_the_total_deadline_not_when_the_headers_end(run_hostile: Any) -> None:
     run = run_hostile("header-drip", JSON[:1])
     entry = run.test(JSON[0].rsplit("::", 1)[1])
     assert entry["outcome"] == "FAIL"
-    assert entry["duration_s"] < TOTAL + 1, entry["duration_s"]
+    # The drip lasts ~280 s (550 header bytes, one per 0.5 s); a run that waits for the
+    # headers cannot end within the bound below. The bound is load-tolerant on purpose (no
+    # timed assertions in self-tests); tests/bench/bench_hostile.py measures the real figure
+    # (total + about 1 s).
+    assert entry["duration_s"] < TOTAL + 30, entry["duration_s"]
 
 
 def test_retry_waits_are_not_charged_to_the_targets_deadline(run_hostile: Any) -> None:
@@ -93,7 +99,8 @@ def test_consecutive_timeouts_open_the_circuit_breaker(run_hostile: Any) -> None
     assert set(run.outcomes().values()) == {"FAIL"}, run.outcomes()
     last = run.test(names[-1])
     assert "circuit breaker" in last["message"], last["message"]
-    assert last["duration_s"] < 0.5, last["duration_s"]
+    # refused at once: a request that waited would take at least the read timeout
+    assert last["duration_s"] < float(TIMEOUTS["OAIC_TIMEOUT_READ"]), last["duration_s"]
     assert last["evidence"], "the refused request is recorded as evidence"
     first = run.test(names[0])
     assert "circuit breaker" not in first["message"]
