@@ -5,9 +5,10 @@ assumed in one console block and writes ``draft-profile.toml`` into the run dir.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -16,7 +17,6 @@ from typing import Any
 import pytest
 from tiny_target import MODEL, TinyTarget, serving
 
-from openai_conformance.commands.cli import main
 from openai_conformance.commands.run import pytest_args
 from openai_conformance.target.config import RunConfig
 from openai_conformance.target.discovery import DRAFT_NAME, apply
@@ -28,18 +28,23 @@ IMPLEMENTED = {"chat", "models", "core"}
 
 @pytest.fixture(scope="module")
 def discovered_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    # `oaic run` in its own process: it runs pytest, and a pytest session inside this worker
+    # would share sys.modules with it (another folder's `conftest` module breaks collection
+    # of suites/*/conftest.py, depending on which self-tests this worker ran before).
     reports = tmp_path_factory.mktemp("reports")
-    capture = pytest.MonkeyPatch()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OAIC_PROFILE", "OAIC_API_KEY", "OPENAI_API_KEY")
+    }
     with serving(TinyTarget()) as server:
-        capture.delenv("OAIC_PROFILE", raising=False)
-        for name in ("OAIC_API_KEY", "OPENAI_API_KEY"):
-            capture.delenv(name, raising=False)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            code = main(["run", "--target", server.base_url, "--report-dir", str(reports)])
-    capture.undo()
+        proc = subprocess.run(
+            [sys.executable, "-m", "openai_conformance", "run", "--target", server.base_url,
+             "--report-dir", str(reports)],
+            env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
     (run_dir,) = (reports / "runs").iterdir()
-    yield {"code": code, "run_dir": run_dir, "console": out.getvalue()}
+    yield {"code": proc.returncode, "run_dir": run_dir, "console": proc.stdout}
 
 
 def test_first_run_writes_the_draft_profile_next_to_the_report(discovered_run) -> None:
