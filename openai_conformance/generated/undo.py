@@ -54,14 +54,38 @@ def register_created(
     """
     if cleanup is None or not 200 <= getattr(exchange, "status", 0) < 300:
         return False
+    body = view(exchange).json_or_none()
+    _settle(cleanup, client, spec, op, path, body)
     route = undo_route(spec, op)
     if route is None:
         return False
-    body = view(exchange).json_or_none()
     ident = body.get("id") if isinstance(body, dict) else None
     if not isinstance(ident, str):
         return False
     return register_undo(cleanup, client, spec, op, path, ident)
+
+
+def _settle(cleanup: Any, client: Any, spec: Spec, op: Operation, path: str, body: Any) -> None:
+    """An object the run itself finalised (``POST …/{id}/complete``, or ``…/{id}/cancel`` of
+    an object the contract offers no ``GET`` for, so a later refused cancel could never be
+    confirmed) needs no undo any more; a completed upload's file does (``DELETE /files/{id}``):
+    uploads themselves cannot be deleted."""
+    parts = path.split("?", 1)[0].rstrip("/").split("/")
+    if op.method.upper() == "POST" and len(parts) >= 3 and parts[-1] in ("complete", "cancel"):
+        object_path = "/".join(parts[:-1])
+        if parts[-1] == "complete" or spec.match("GET", object_path) is None:
+            cleanup.discard(parts[-3], parts[-2])
+    file = body.get("file") if isinstance(body, dict) else None
+    file_id = file.get("id") if isinstance(file, dict) else None
+    if isinstance(file_id, str) and file_id and "/" not in file_id:
+        cleanup.register(
+            "files",
+            file_id,
+            lambda: client.request(
+                "DELETE", f"/files/{file_id}", operation="DELETE /files/{file_id}"
+            ),
+            f"{file_id} made by {op.id} (undo: DELETE /files/{file_id})",
+        )
 
 
 def register_undo(

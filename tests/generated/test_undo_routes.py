@@ -62,3 +62,40 @@ def test_successful_create_registers_a_delete_of_the_concrete_path(spec):
 def test_job_output_files_are_named_for_deletion():
     job = {"output_file_id": "file-a", "error_file_id": None, "result_files": ["file-b"]}
     assert produced_files(job) == ["file-a", "file-b"]
+
+
+def test_a_completed_upload_is_not_cancelled_but_its_file_is_deleted(spec):
+    sent = []
+    client = SimpleNamespace(
+        request=lambda method, path, **kw: sent.append((method, path)) or _Exchange(200, b"{}")
+    )
+    registry = CleanupRegistry()
+    created = _Exchange(200, b'{"id": "upload_1", "object": "upload", "status": "pending"}')
+    assert register_created(
+        registry, client, spec, spec.operation("POST /uploads"), "/uploads", created
+    )
+    completed = _Exchange(
+        200,
+        b'{"id": "upload_1", "object": "upload", "status": "completed",'
+        b' "file": {"id": "file-9", "object": "file"}}',
+    )
+    complete = spec.operation("POST /uploads/{upload_id}/complete")
+    register_created(registry, client, spec, complete, "/uploads/upload_1/complete", completed)
+    registry.run_all()
+    # uploads cannot be deleted and a completed one cannot be cancelled: its file is the undo
+    assert sent == [("DELETE", "/files/file-9")]
+
+
+def test_an_upload_the_run_cancelled_needs_no_undo(spec):
+    sent = []
+    client = SimpleNamespace(
+        request=lambda method, path, **kw: sent.append((method, path)) or _Exchange(200, b"{}")
+    )
+    registry = CleanupRegistry()
+    created = _Exchange(200, b'{"id": "upload_2", "object": "upload", "status": "pending"}')
+    register_created(registry, client, spec, spec.operation("POST /uploads"), "/uploads", created)
+    cancelled = _Exchange(200, b'{"id": "upload_2", "object": "upload", "status": "cancelled"}')
+    cancel = spec.operation("POST /uploads/{upload_id}/cancel")
+    register_created(registry, client, spec, cancel, "/uploads/upload_2/cancel", cancelled)
+    registry.run_all()
+    assert sent == []
