@@ -226,10 +226,15 @@ def absent_answer(status: int | None, body: Any, *, missing_object: bool = False
         return False
     if status != 404:
         return True
-    err = body.get("error") if isinstance(body, dict) else None
-    if not isinstance(err, dict) or not isinstance(err.get("message"), str):
+    if not is_error_envelope(body):
         return True
-    return not (missing_object or err.get("code") == "model_not_found")
+    return not (missing_object or body["error"].get("code") == "model_not_found")
+
+
+def is_error_envelope(body: Any) -> bool:
+    """``body`` is the OpenAI error envelope (``{"error": {"message": str, ...}}``)."""
+    err = body.get("error") if isinstance(body, dict) else None
+    return isinstance(err, dict) and isinstance(err.get("message"), str)
 
 
 @cache

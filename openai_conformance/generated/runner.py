@@ -26,7 +26,7 @@ from ..checks.context import CheckContext
 from ..checks.failures import Failure
 from ..checks.http import auth_conformance
 from ..contract import Operation
-from ..contract.features import ABSENT_STATUSES
+from ..contract.features import ABSENT_STATUSES, is_error_envelope
 from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
 from .judge import judge_negative, judge_positive
 from .links import lifecycles
@@ -336,13 +336,11 @@ def unsupported_reason(op: Operation, statuses: list[int], *, foreign_404s: int 
 
 
 def _is_envelope(exchange: Any) -> bool:
-    """The body is the OpenAI error envelope (``{"error": {"message": str, ...}}``)."""
+    """The body is the OpenAI error envelope (the registry's rule, ``is_error_envelope``)."""
     try:
-        body = json.loads(exchange.content)
+        return is_error_envelope(json.loads(exchange.content))
     except (ValueError, UnicodeDecodeError, TypeError):
         return False
-    err = body.get("error") if isinstance(body, dict) else None
-    return isinstance(err, dict) and isinstance(err.get("message"), str)
 
 
 def _dedupe(failures: list[Failure]) -> list[Failure]:

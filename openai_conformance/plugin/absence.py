@@ -42,6 +42,7 @@ from ..contract.features import (
     absent_answer,
     registry,
 )
+from ..contract.model import Operation
 from ..errors import BudgetExhausted, ConformanceError
 from . import items as meta
 
@@ -100,11 +101,11 @@ class AbsenceRule:
         request = feature.probe.resolve(self.session.run_config.models)
         if request is None or request.kind == "websocket":
             return
-        match = self.session.spec.match(request.method, request.path)
-        if match and not self.session.run_config.allows(match[0].safety):
-            safety = match[0].safety
+        operation = self._not_allowed(request)
+        if operation is not None:
+            safety = operation.safety
             raise Disabled(
-                f"{feature.name} ({match[0].id}) is {safety}; enable it with --allow {safety}"
+                f"{feature.name} ({operation.id}) is {safety}; enable it with --allow {safety}"
             )
 
     # -- one verdict per feature per run --------------------------------------------------
@@ -149,7 +150,7 @@ class AbsenceRule:
         request = feature.probe.resolve(self.session.run_config.models)
         if request is None:
             return None
-        if request.kind != "websocket" and not self._allowed(request):
+        if request.kind != "websocket" and self._not_allowed(request) is not None:
             return None  # never send what the run does not allow: the tests gate themselves
         try:
             if request.kind == "websocket":
@@ -160,11 +161,13 @@ class AbsenceRule:
         except ConformanceError:  # no answer: decides nothing, the tests judge the target
             return None
 
-    def _allowed(self, request: Request) -> bool:
-        """The probe's operation is of a safety class the run allows (a probe of
-        ``DELETE /models/{id}`` is destructive, even aimed at a model that does not exist)."""
+    def _not_allowed(self, request: Request) -> Operation | None:
+        """The probe's operation when its safety class is one the run does not allow (a probe
+        of ``DELETE /models/{id}`` is destructive, even aimed at a model that does not exist)."""
         match = self.session.spec.match(request.method, request.path)
-        return match is None or self.session.run_config.allows(match[0].safety)
+        if match is None or self.session.run_config.allows(match[0].safety):
+            return None
+        return match[0]
 
     def _send(self, request: Request, method: str | None = None) -> Any:
         return self.session.client.request(

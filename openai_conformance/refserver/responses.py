@@ -46,21 +46,24 @@ WRONG_OBJECT = declare(
     "The `object` field of a JSON success body gets a wrong constant.",
     "response_schema_conformance, object_type_conformance",
 )
+#: Every core requirement that judges an error body: an error that is not the envelope breaks
+#: them all (shared by the faults that replace the envelope).
+ENVELOPE_REQUIREMENTS = [
+    "core/auth-401",
+    "core/auth-required",
+    "core/error-code-documented",
+    "core/error-envelope",
+    "core/malformed-json-400",
+    "core/invalid-request-400",
+    "core/invalid-request-param",
+    "core/unknown-model-404",
+    "core/unknown-route-404",
+]
 ERROR_FLAT_ENVELOPE = declare(
     "error-flat-envelope",
     "Error bodies are `{message, code}` without the `error` wrapper.",
     "error_envelope_conformance",
-    breaks=[
-        "core/auth-401",
-        "core/auth-required",
-        "core/error-code-documented",
-        "core/error-envelope",
-        "core/malformed-json-400",
-        "core/invalid-request-400",
-        "core/invalid-request-param",
-        "core/unknown-model-404",
-        "core/unknown-route-404",
-    ],
+    breaks=ENVELOPE_REQUIREMENTS,
 )
 ERROR_STATUS_200 = declare(
     "error-status-200",
@@ -83,17 +86,7 @@ HTML_ERROR_PAGE = declare(
     "html-error-page",
     "Errors are sent as a text/html page instead of the JSON envelope.",
     "error_envelope_conformance, content_type_conformance",
-    breaks=[
-        "core/auth-401",
-        "core/auth-required",
-        "core/error-code-documented",
-        "core/error-envelope",
-        "core/malformed-json-400",
-        "core/invalid-request-400",
-        "core/invalid-request-param",
-        "core/unknown-model-404",
-        "core/unknown-route-404",
-    ],
+    breaks=ENVELOPE_REQUIREMENTS,
 )
 ERROR_CODE_STATUS = declare(
     "error-code-status",
