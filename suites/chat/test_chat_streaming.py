@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from chat_steps import (
+    ASK_BOTH,
     ASK_WEATHER,
     CLOCK,
     OP,
@@ -31,16 +32,20 @@ from openai_conformance.checks import (
     stream_event_schema_conformance,
 )
 from openai_conformance.checks.context import CheckContext
-from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled, Unsupported
 from openai_conformance.scenario.streams import (
+    calls_of,
     chat_stream_completed_conformance,
     chat_stream_finish_reason_conformance,
     chat_stream_ids_conformance,
+    chat_stream_logprobs_conformance,
+    chat_stream_parallel_tool_calls_conformance,
     chat_stream_reasoning_fields_conformance,
     chat_stream_role_conformance,
     chat_stream_terminal_conformance,
     chat_stream_tool_call_deltas_conformance,
     chat_stream_usage_conformance,
+    streams_logprobs,
 )
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
@@ -119,6 +124,48 @@ def test_stream_tool_call_deltas_carry_index_and_assemble_into_valid_calls(
         exchange, assembled, tools=schemas(WEATHER, CLOCK)
     )
     raise_failures(failures)
+
+
+@pytest.mark.requirement("chat/stream-parallel-tool-calls")
+def test_stream_parallel_tool_calls_have_one_dense_index_each_and_assemble(
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
+) -> None:
+    require_claim(oaic_config, "chat.tools")
+    require_claim(oaic_config, "chat.parallel-tool-calls")
+    body = {
+        **chat_body,
+        "messages": [{"role": "user", "content": ASK_BOTH}],
+        "tools": [WEATHER, CLOCK],
+        "tool_choice": "required",
+        "parallel_tool_calls": True,
+    }
+    exchange, assembled = _complete_stream(client, body)
+    made = calls_of(assembled)
+    finished = all(c.finish_reason is not None for c in assembled.choices.values())
+    if made < 2 and finished and assembled.choices:
+        # A model may answer one call at a time: parallel calls are an optional capability.
+        # (A choice that never finishes is judged below: a cut stream is no answer.)
+        raise Unsupported(
+            f"chat.parallel-tool-calls: asked for two tools with parallel_tool_calls true, "
+            f"the stream made {made} call(s)"
+        )
+    failures = chat_stream_parallel_tool_calls_conformance(
+        exchange, assembled, tools=schemas(WEATHER, CLOCK)
+    )
+    raise_failures(failures)
+
+
+@pytest.mark.requirement("chat/stream-logprobs")
+def test_stream_logprobs_tokens_concatenate_to_each_chunk_content(
+    client: ConformanceClient, chat_body: dict[str, Any], oaic_config: RunConfig
+) -> None:
+    require_claim(oaic_config, "chat.logprobs")
+    top = 2
+    body = {**chat_body, "logprobs": True, "top_logprobs": top}
+    exchange, assembled = _complete_stream(client, body)
+    if not any(streams_logprobs(c) for c in assembled.choices.values()):
+        raise Unsupported("chat.logprobs: logprobs true was accepted but no chunk carried any")
+    raise_failures(chat_stream_logprobs_conformance(exchange, assembled, top=top))
 
 
 @pytest.mark.requirement("chat/stream-finish-reason")

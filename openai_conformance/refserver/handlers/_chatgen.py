@@ -38,7 +38,7 @@ STOP_ON_TOOL_CALL = F(
     "chat-finish-reason-stop-on-tool-call",
     "finish_reason is 'stop' although the choice carries tool calls",
     "chat.finish_reason_tool_calls_conformance",
-    breaks=["chat/finish-reason-tool-calls"],
+    breaks=["chat/finish-reason-tool-calls", "chat/stream-parallel-tool-calls"],
 )
 STOP_ON_LENGTH = F(
     "chat-finish-reason-stop-on-length",
@@ -53,6 +53,7 @@ ARGS_OBJECT = F(
     breaks=[
         "chat/finish-reason-tool-calls",
         "chat/parallel-tool-call-ids",
+        "chat/stream-parallel-tool-calls",
         "chat/stream-tool-call-deltas",
         "chat/tool-arguments-json-string",
         "chat/tool-choice-named",
@@ -63,7 +64,7 @@ DUPLICATE_IDS = F(
     "chat-duplicate-tool-call-ids",
     "every tool call of a response carries the same id",
     "chat.tool_call_ids_conformance",
-    breaks=["chat/parallel-tool-call-ids"],
+    breaks=["chat/parallel-tool-call-ids", "chat/stream-parallel-tool-calls"],
 )
 IGNORE_RESPONSE_FORMAT = F(
     "chat-ignore-response-format",
@@ -114,7 +115,7 @@ LOGPROBS_LEGACY = F(
     "chat-logprobs-completions-shape",
     "chat logprobs use the legacy Completions shape (tokens/token_logprobs/top_logprobs)",
     "chat.logprobs_shape_conformance",
-    breaks=["chat/logprobs-shape"],
+    breaks=["chat/logprobs-shape", "chat/stream-logprobs"],
 )
 USAGE_WRONG_TOTAL = F(
     "chat-usage-wrong-total",

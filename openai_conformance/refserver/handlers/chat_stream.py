@@ -4,7 +4,9 @@ Sequence per choice (choices one after another, as each finishes): a first chunk
 carries ``role: assistant`` (and ``content: ""``), one chunk per content token, tool-call
 deltas (first delta of each call: ``index``, ``id``, ``type``, ``function.name`` and empty
 ``arguments``; then the arguments split over several chunks with ``index`` only), then an empty
-delta with the ``finish_reason``. With ``stream_options.include_usage`` every chunk carries
+delta with the ``finish_reason``. With ``logprobs`` the first chunk carries
+``{"content": [], "refusal": null}``, each token chunk the entry of its token, the finish
+chunk ``null``. With ``stream_options.include_usage`` every chunk carries
 ``usage: null`` and one final chunk has ``choices: []`` and the usage. Then ``data: [DONE]``.
 Every chunk shares ``id``, ``created``, ``model`` and ``object``.
 """
@@ -45,7 +47,43 @@ TOOL_CALL_NO_INDEX = declare(
     "chat-stream-tool-call-no-index",
     "streamed tool-call deltas lack 'index'",
     "chat.stream_tool_call_deltas_conformance",
-    breaks=["chat/stream-tool-call-deltas"],
+    breaks=["chat/stream-parallel-tool-calls", "chat/stream-tool-call-deltas"],
+)
+TOOL_CALL_REPEATS_HEAD = declare(
+    "chat-stream-tool-call-repeats-id",
+    "every fragment of a streamed tool call repeats its id and function.name",
+    "chat.stream_tool_call_deltas_conformance",
+    breaks=["chat/stream-parallel-tool-calls", "chat/stream-tool-call-deltas"],
+)
+TOOL_CALLS_SHARE_INDEX = declare(
+    "chat-stream-tool-calls-share-index",
+    "every streamed tool call of a choice has index 0",
+    "chat.stream_parallel_tool_calls_conformance",
+    breaks=["chat/stream-parallel-tool-calls"],
+)
+TOOL_CALL_INDEX_FROM_ONE = declare(
+    "chat-stream-tool-call-index-from-one",
+    "streamed tool-call indexes start at 1 instead of 0",
+    "chat.stream_parallel_tool_calls_conformance",
+    breaks=["chat/stream-parallel-tool-calls"],
+)
+LOGPROBS_TOKEN_MISMATCH = declare(
+    "chat-stream-logprobs-token-mismatch",
+    "streamed logprobs tokens are the chunk's text without its leading space",
+    "chat.stream_logprobs_conformance",
+    breaks=["chat/stream-logprobs"],
+)
+TOP_LOGPROBS_EXCEED = declare(
+    "chat-stream-top-logprobs-exceed",
+    "streamed logprobs entries carry top_logprobs + 1 alternatives",
+    "chat.stream_logprobs_conformance",
+    breaks=["chat/stream-logprobs"],
+)
+LOGPROB_POSITIVE = declare(
+    "chat-stream-logprob-positive",
+    "streamed logprobs carry positive logprob values",
+    "chat.stream_logprobs_conformance",
+    breaks=["chat/stream-logprobs"],
 )
 ROLE_MISSING = declare(
     "chat-stream-role-missing",
@@ -101,7 +139,9 @@ HANG = declare(
         "chat/stream-finish-reason",
         "chat/stream-first-delta-role",
         "chat/stream-include-usage",
+        "chat/stream-logprobs",
         "chat/stream-no-stall",
+        "chat/stream-parallel-tool-calls",
         "chat/stream-sse-framing",
         "chat/stream-terminal-signal",
         "chat/stream-tool-call-deltas",
@@ -119,7 +159,9 @@ MIDSTREAM_ERROR = declare(
         "chat/stream-finish-reason",
         "chat/stream-first-delta-role",
         "chat/stream-include-usage",
+        "chat/stream-logprobs",
         "chat/stream-no-stall",
+        "chat/stream-parallel-tool-calls",
         "chat/stream-tool-call-deltas",
         "chat/stream-usage-only-when-asked",
     ],
@@ -134,6 +176,7 @@ MIDSTREAM_ERROR_FLAT = declare(
         "chat/stream-content-matches",
         "chat/stream-finish-reason",
         "chat/stream-include-usage",
+        "chat/stream-parallel-tool-calls",
         "chat/stream-terminal-signal",
         "chat/stream-tool-call-deltas",
     ],
@@ -151,6 +194,23 @@ _ARG_PIECES = 3
 def _split(text: str, parts: int) -> list[str]:
     size = max(1, -(-len(text) // parts))
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _token_logprobs(plan: ChatPlan, tok: str) -> dict[str, Any] | None:
+    """The logprobs of one content chunk (one token), with the stream's logprobs faults."""
+    lp = logprobs_for(plan, [tok])
+    f = plan.faults
+    for entry in (lp or {}).get("content") or []:
+        if LOGPROBS_TOKEN_MISMATCH in f:
+            entry["token"] = entry["token"].lstrip() or entry["token"] + "_"
+            entry["bytes"] = list(entry["token"].encode("utf-8"))
+        if TOP_LOGPROBS_EXCEED in f:
+            entry["top_logprobs"].append(
+                {"token": "<extra>", "logprob": -9.5, "bytes": list(b"<extra>")}
+            )
+        if LOGPROB_POSITIVE in f:
+            entry["logprob"] = abs(entry["logprob"])
+    return lp
 
 
 def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
@@ -194,11 +254,12 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
         if REASONING_CONTENT in f:
             out.append(chunk(choice({"reasoning_content": "Thinking it over."})))
         for tok in c.tokens:
-            out.append(chunk(choice({"content": tok}, logprobs_for(plan, [tok]))))
+            out.append(chunk(choice({"content": tok}, _token_logprobs(plan, tok))))
         for k, call in enumerate(c.tool_calls):
             args = call["function"]["arguments"]
+            at = 0 if TOOL_CALLS_SHARE_INDEX in f else k + (TOOL_CALL_INDEX_FROM_ONE in f)
             head: dict[str, Any] = {
-                "index": k,
+                "index": at,
                 "id": call["id"],
                 "type": "function",
                 "function": {"name": call["function"]["name"], "arguments": ""},
@@ -208,8 +269,12 @@ def chunks(plan: ChatPlan, include_usage: bool) -> list[dict[str, Any]]:
             deltas = [head]
             if ARGS_OBJECT not in f:
                 deltas += [
-                    {"index": k, "function": {"arguments": p}} for p in _split(args, _ARG_PIECES)
+                    {"index": at, "function": {"arguments": p}} for p in _split(args, _ARG_PIECES)
                 ]
+            if TOOL_CALL_REPEATS_HEAD in f:
+                for d in deltas[1:]:
+                    d["id"] = call["id"]
+                    d["function"]["name"] = call["function"]["name"]
             for d in deltas:
                 if TOOL_CALL_NO_INDEX in f:
                     d.pop("index", None)

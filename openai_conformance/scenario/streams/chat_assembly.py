@@ -4,13 +4,15 @@
 keeps, per choice ``index``: the role of the first delta, the concatenated ``content`` and
 ``refusal``, the tool calls assembled by ``delta.tool_calls[].index`` (the first delta of a
 call carries ``id``/``type``/``function.name``; later deltas append ``function.arguments``),
-the ``finish_reason`` and where it came, and any non-standard reasoning field
-(``reasoning_content``/``reasoning``). Stream-level facts: where ``[DONE]`` came, events after
-it, error events (``{"error": ...}`` after HTTP 200), non-JSON events and the chunks that
-carry a non-null ``usage``.
+the ``finish_reason`` and where it came, any non-standard reasoning field
+(``reasoning_content``/``reasoning``) and, per chunk, the delta ``content`` next to the
+choice's ``logprobs`` (``LogprobChunk``: what ``logprobs: true`` streams). Stream-level
+facts: where ``[DONE]`` came, events after it, error events (``{"error": ...}`` after HTTP
+200), non-JSON events and the chunks that carry a non-null ``usage``.
 
 Nothing here judges: shape problems found while assembling (a tool-call delta without
-``index``, arguments that are not a string, a second ``finish_reason``) are kept as
+``index``, a later fragment of a call repeating its ``id`` or ``function.name``, arguments
+that are not a string, a second ``finish_reason``) are kept as
 ``Problem(event, pointer, message)`` for the checks in ``chat_checks`` to report.
 """
 
@@ -41,6 +43,8 @@ class ToolCallAssembly:
     name: str | None = None
     arguments: str = ""
     first_event: int = 0
+    fragments: int = 0  # tool-call deltas seen for this index
+    head: frozenset[str] = frozenset()  # of id, type, name: what the first fragment carried
 
     def as_call(self) -> dict[str, Any]:
         """The call in the non-streamed ``message.tool_calls[]`` shape."""
@@ -49,6 +53,17 @@ class ToolCallAssembly:
             "type": self.type,
             "function": {"name": self.name, "arguments": self.arguments},
         }
+
+
+@dataclass(frozen=True)
+class LogprobChunk:
+    """One chunk of a choice: where it is, its delta ``content`` and the choice ``logprobs``
+    it carries (absent and ``null`` are both ``None``)."""
+
+    event: int
+    position: int  # the choice's position in the chunk's ``choices``
+    content: str | None
+    logprobs: Any
 
 
 @dataclass
@@ -66,6 +81,8 @@ class ChoiceAssembly:
     after_finish: list[int] = field(default_factory=list)  # events with deltas after finish
     reasoning_fields: dict[str, int] = field(default_factory=dict)  # field -> first event
     problems: list[Problem] = field(default_factory=list)
+    logprob_chunks: list[LogprobChunk] = field(default_factory=list)
+    call_ids: list[str] = field(default_factory=list)  # distinct tool-call ids, in order
 
     def calls(self) -> list[dict[str, Any]]:
         return [self.tool_calls[k].as_call() for k in sorted(self.tool_calls)]
@@ -99,6 +116,18 @@ def _append(current: str | None, piece: Any) -> str | None:
     return (current or "") + piece
 
 
+def _repeated(ev: int, pointer: str, idx: int, name: str, value: Any) -> Problem:
+    # Clients merge fragments by appending their strings (openai-python's accumulate_delta
+    # exempts only index and type): a repeated id or name is doubled, not confirmed.
+    return Problem(
+        ev,
+        pointer,
+        f"a later fragment of tool call {idx} repeats its {name}: only the first fragment "
+        "carries it, later ones append function.arguments (clients concatenate the strings)",
+        value,
+    )
+
+
 def _tool_deltas(choice: ChoiceAssembly, ev: int, k: int, deltas: Any) -> None:
     base = f"/events/{ev}/choices/{k}/delta/tool_calls"
     if not isinstance(deltas, list):
@@ -123,6 +152,19 @@ def _tool_deltas(choice: ChoiceAssembly, ev: int, k: int, deltas: Any) -> None:
         call = choice.tool_calls.get(idx)
         if call is None:
             call = choice.tool_calls[idx] = ToolCallAssembly(idx, first_event=ev)
+        call.fragments += 1
+        fn_head = d.get("function") if isinstance(d.get("function"), dict) else {}
+        if call.fragments == 1:
+            carried = {"id": d.get("id"), "type": d.get("type"), "name": fn_head.get("name")}
+            call.head = frozenset(k for k, v in carried.items() if v)
+        if call.fragments > 1 and d.get("id") == call.id and call.id is not None:
+            choice.problems.append(_repeated(ev, f"{where}/id", idx, "id", d["id"]))
+        if call.fragments > 1 and fn_head.get("name") and call.name is not None:
+            choice.problems.append(
+                _repeated(ev, f"{where}/function/name", idx, "function.name", fn_head["name"])
+            )
+        if isinstance(d.get("id"), str) and d["id"] and d["id"] not in choice.call_ids:
+            choice.call_ids.append(d["id"])
         if d.get("id"):
             if call.id is not None and call.id != d["id"]:
                 choice.problems.append(
@@ -169,6 +211,8 @@ def _choice_delta(stream: ChatStream, ev: Parsed, k: int, item: Any) -> None:
     if choice.finish_reason is not None and meaningful:
         choice.after_finish.append(ev.index)
     choice.last_event = ev.index
+    content = delta.get("content") if isinstance(delta.get("content"), str) else None
+    choice.logprob_chunks.append(LogprobChunk(ev.index, k, content, item.get("logprobs")))
     if delta.get("role") and choice.role is None:
         choice.role = delta["role"]
     choice.content = _append(choice.content, delta.get("content"))
