@@ -153,7 +153,7 @@ def _tool_deltas(choice: ChoiceAssembly, ev: int, k: int, deltas: Any) -> None:
         if call is None:
             call = choice.tool_calls[idx] = ToolCallAssembly(idx, first_event=ev)
         call.fragments += 1
-        fn_head = d.get("function") if isinstance(d.get("function"), dict) else {}
+        fn_head: dict[str, Any] = d["function"] if isinstance(d.get("function"), dict) else {}
         if call.fragments == 1:
             carried = {"id": d.get("id"), "type": d.get("type"), "name": fn_head.get("name")}
             call.head = frozenset(k for k, v in carried.items() if v)
