@@ -1,5 +1,6 @@
 """Steps the realtime scenarios share: connecting (with the feature gates), a generated PCM16
-tone, turning server VAD off, adding a user message and running one response.
+tone, turning server VAD off, adding a user message, running one response and one that
+calls a function tool (``call_function``).
 
 ``connect(client, config, intent=None, feature=...)`` is a context manager yielding
 a ``RealtimeSession`` (``openai_conformance.scenario.realtime``): DISABLED when the profile does not
@@ -16,10 +17,11 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from openai_conformance.checks.outcomes import Disabled
+from openai_conformance.checks.outcomes import Disabled, Unsupported
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.media import pcm16_tone
 from openai_conformance.scenario.realtime import OPERATION, RealtimeSession
+from openai_conformance.scenario.realtime_calls import function_call_items
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
@@ -105,3 +107,52 @@ def text_of(item: dict[str, Any]) -> str:
             value = part.get("text") if part.get("text") is not None else part.get("transcript")
             return str(value or "")
     return ""
+
+
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Current weather in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string", "description": "City name"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+}
+ASK_WEATHER = "Use get_weather to look up the weather in Paris."
+
+
+def call_function(rt: RealtimeSession, config: RunConfig) -> list[dict[str, Any]]:
+    """Give the session ``get_weather``, ask for it and run a response that must call it
+    (``tool_choice`` required on the response only, so the next response may answer);
+    returns the response's events. A session that refuses the tool is UNSUPPORTED."""
+    if not config.claims("realtime.function-calling"):
+        raise Disabled("the profile does not claim realtime.function-calling")
+    rt.send({"type": "session.update", "session": {"type": "realtime", "tools": [WEATHER_TOOL]}})
+    answer = rt.wait_for("session.updated", "error", allow_errors=True)
+    if answer["type"] == "error":
+        raise Unsupported(
+            f"realtime.function-calling: session.update with a function tool was refused: "
+            f"{answer.get('error')}"
+        )
+    tools = (answer.get("session") or {}).get("tools") or []
+    if not any(isinstance(t, dict) and t.get("name") == WEATHER_TOOL["name"] for t in tools):
+        raise rt.fail(
+            "session.updated does not carry the function tool the session.update set",
+            check="realtime_function_call_conformance",
+            pointer="/session/tools",
+            expected=[WEATHER_TOOL["name"]],
+            actual=tools,
+        )
+    add_user_message(rt, ASK_WEATHER)
+    events = run_response(rt, config, ["text"], tool_choice="required")
+    if not function_call_items(events):
+        done = [e for e in events if e.get("type") == "response.done"]
+        status = (done[-1].get("response") or {}).get("status") if done else None
+        if status == "completed":
+            raise Unsupported(
+                "realtime.function-calling: asked to call get_weather (tool_choice required), "
+                "the response completed without a function_call item"
+            )
+    return events

@@ -40,6 +40,7 @@ BETA_NAMES = declare(
     "response.text.delta / response.audio_transcript.delta instead of the output_* names.",
     "realtime: GA event names",
     breaks=[
+        "realtime/function-call-events",
         "realtime/item-added-done",
         "realtime/response-deltas-match-done",
         "realtime/response-event-order",
@@ -50,7 +51,11 @@ SESSION_UPDATE_IGNORED = declare(
     "realtime-session-update-ignored",
     "session.update is acknowledged with session.updated, but the session is left unchanged.",
     "realtime/session-update-reflected",
-    breaks=["realtime/session-update-reflected"],
+    breaks=[
+        "realtime/function-call-events",
+        "realtime/function-call-output",
+        "realtime/session-update-reflected",
+    ],
 )
 RETRIEVE_WRONG_ITEM = declare(
     "realtime-retrieve-wrong-item",
@@ -105,4 +110,23 @@ CLIENT_SECRET_SESSION_IGNORED = declare(
     "POST /realtime/client_secrets ignores the requested session and returns the defaults.",
     "realtime/client-secret",
     breaks=["realtime/client-secret"],
+)
+CALL_ID_MISMATCH = declare(
+    "realtime-function-call-id-mismatch",
+    "response.function_call_arguments.delta/.done carry a call_id other than the function_call "
+    "item's.",
+    "realtime/function-call-events",
+    breaks=["realtime/function-call-events"],
+)
+FUNCTION_OUTPUT_REJECTED = declare(
+    "realtime-function-output-rejected",
+    "conversation.item.create of a function_call_output is refused: 'call_id not found'.",
+    "realtime/function-call-output",
+    breaks=["realtime/function-call-output"],
+)
+FOLLOW_UP_FAILS = declare(
+    "realtime-function-follow-up-fails",
+    "The response after a function_call_output ends with status failed.",
+    "realtime/function-call-output",
+    breaks=["realtime/function-call-output"],
 )

@@ -36,6 +36,7 @@ from .faults import (
     COMMIT_WRONG_ITEM,
     DELETE_KEEPS_ITEM,
     ERROR_NO_EVENT_ID,
+    FUNCTION_OUTPUT_REJECTED,
     RETRIEVE_WRONG_ITEM,
     SESSION_CREATED_MISSING,
     SESSION_UPDATE_IGNORED,
@@ -148,6 +149,11 @@ class Connection:
 
     async def on_conversation_item_create(self, event: dict[str, Any]) -> None:
         item = copy.deepcopy(event["item"])
+        if item.get("type") == "function_call_output" and self.faulty(FUNCTION_OUTPUT_REJECTED):
+            raise ClientError(
+                f"Tool call ID {item.get('call_id')!r} not found in conversation.",
+                param="item.call_id",
+            )
         item.setdefault("id", new_id("item"))
         if self.conversation.find(item["id"]):
             raise ClientError(f"Item {item['id']!r} already exists.", param="item.id")

@@ -18,7 +18,9 @@ For ``response.create`` the server emits, in order::
 ``incomplete`` and ``response.done`` carries ``status: cancelled`` with
 ``status_details {type: cancelled, reason: client_cancelled}``.
 
-The text is deterministic: a reply that quotes the last user text of the conversation.
+The text is deterministic: a reply that quotes the last user text of the conversation (or,
+right after a ``function_call_output``, the function's output). A response that calls a
+function tool streams a ``function_call`` item instead (``calls.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import asyncio
 import base64
 from typing import TYPE_CHECKING, Any
 
-from .faults import DELTA_MISMATCH, RESPONSE_ORDER
+from .calls import pick_function, run_function_call
+from .faults import DELTA_MISMATCH, FOLLOW_UP_FAILS, RESPONSE_ORDER
 from .session import item_text, new_id
 
 if TYPE_CHECKING:
@@ -39,6 +42,8 @@ SILENCE_PER_WORD = b"\x00\x00" * 240  # 10 ms of 24 kHz PCM16 silence per word
 
 def reply_text(items: list[dict[str, Any]], instructions: str | None = None) -> str:
     """The deterministic answer to the conversation so far."""
+    if items and items[-1].get("type") == "function_call_output":
+        return f"The function returned {str(items[-1].get('output'))[:200]}. Thank you."
     last = next(
         (item_text(i) for i in reversed(items) if i.get("role") == "user" and item_text(i)),
         "",
@@ -89,6 +94,14 @@ async def run_response(conn: Connection, params: dict[str, Any]) -> None:
         }
     await conn.send({"type": "response.created", "response": dict(response, output=[])})
 
+    tool = pick_function(session, params, context)
+    if tool is not None:
+        called = await run_function_call(conn, response, tool, in_band)
+        prompt = " ".join(item_text(i) for i in context)
+        response.update(output=[dict(called)], usage=_usage(prompt, called["arguments"]))
+        _finish(response, conn.cancel_requested)
+        await conn.send({"type": "response.done", "response": response})
+        return
     item_id = new_id("item")
     item: dict[str, Any] = {
         "id": item_id,
@@ -174,10 +187,21 @@ async def run_response(conn: Connection, params: dict[str, Any]) -> None:
         )
     prompt = " ".join(item_text(i) for i in context)
     response.update(output=[dict(item)], usage=_usage(prompt, final))
+    _finish(response, cancelled)
+    after_output = bool(context) and context[-1].get("type") == "function_call_output"
+    if after_output and conn.faulty(FOLLOW_UP_FAILS):
+        response["status"] = "failed"
+        response["status_details"] = {
+            "type": "failed",
+            "error": {"type": "server_error", "code": "internal_error"},
+        }
+    await conn.send({"type": "response.done", "response": response})
+
+
+def _finish(response: dict[str, Any], cancelled: bool) -> None:
     if cancelled:
         response["status"] = "cancelled"
         response["status_details"] = {"type": "cancelled", "reason": "client_cancelled"}
     else:
         response["status"] = "completed"
         response["status_details"] = {"type": "completed"}
-    await conn.send({"type": "response.done", "response": response})
