@@ -1,5 +1,6 @@
 """The realtime protocol helpers judge correctly, without a server: the GA response order,
-deltas against done values, the server event schema map and the report's event coverage.
+deltas against done values, function calls (call_id, arguments), the server event schema
+map and the report's event coverage.
 (The realtime suite against the reference server, with and without faults, is judged by
 test_faults_break_their_requirements.)"""
 
@@ -17,6 +18,7 @@ from openai_conformance.scenario.realtime import (
     server_event_schemas,
     transcript_event_types,
 )
+from openai_conformance.scenario.realtime_calls import function_call_items, function_call_problems
 
 
 def _response(text_deltas: list[str], done_text: str, swap: bool = False) -> list[dict[str, Any]]:
@@ -84,3 +86,73 @@ def test_transcript_types_feed_the_report_coverage() -> None:
     cov = realtime_coverage(dict.fromkeys(seen, 1))
     assert cov is not None and cov["components"] == 95 and cov["seen"] == 1
     assert cov["unknown"] == ["oaic.unknown"] and "session.created" not in cov["unseen"]
+
+
+def _function_response(call_id_of_events: str = "call_1", done_args: str | None = None) -> list:
+    item = {
+        "id": "i1",
+        "type": "function_call",
+        "status": "in_progress",
+        "call_id": "call_1",
+        "name": "get_weather",
+        "arguments": "",
+    }
+    where = {"response_id": "r1", "item_id": "i1", "output_index": 0}
+    pieces = ['{"city": ', '"Paris"}']
+    args = "".join(pieces)
+    final = dict(item, status="completed", arguments=args)
+    return [
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "response_id": "r1",
+            "output_index": 0,
+            "item": item,
+        },
+        *[
+            {
+                "type": "response.function_call_arguments.delta",
+                **where,
+                "call_id": call_id_of_events,
+                "delta": p,
+            }
+            for p in pieces
+        ],
+        {
+            "type": "response.function_call_arguments.done",
+            **where,
+            "call_id": call_id_of_events,
+            "name": "get_weather",
+            "arguments": args if done_args is None else done_args,
+        },
+        {
+            "type": "response.output_item.done",
+            "response_id": "r1",
+            "output_index": 0,
+            "item": final,
+        },
+        {
+            "type": "response.done",
+            "response": {"id": "r1", "status": "completed", "output": [final]},
+        },
+    ]
+
+
+def test_a_well_formed_function_call_response_has_no_problems() -> None:
+    events = _function_response()
+    assert [i["call_id"] for i in function_call_items(events)] == ["call_1"]
+    assert function_call_problems(events) == []
+    assert ResponseSequence().feed_all(events).problems == []
+
+
+def test_argument_events_under_another_call_id_are_problems() -> None:
+    problems = function_call_problems(_function_response(call_id_of_events="call_2"))
+    assert [p[0] for p in problems] == [2, 3, 4]
+    assert all("call_id" in p[1] for p in problems)
+
+
+def test_done_arguments_other_than_the_deltas_are_a_problem() -> None:
+    problems = function_call_problems(_function_response(done_args='{"city": "Rome"}'))
+    assert [p[1] for p in problems][:1] == [
+        "response.function_call_arguments.done arguments differ from the deltas"
+    ]
