@@ -45,6 +45,7 @@ from openai_conformance.scenario.streams import (
     chat_stream_terminal_conformance,
     chat_stream_tool_call_deltas_conformance,
     chat_stream_usage_conformance,
+    stream_tokens,
     streams_logprobs,
 )
 from openai_conformance.target.config import RunConfig
@@ -166,6 +167,23 @@ def test_stream_logprobs_tokens_concatenate_to_each_chunk_content(
     if not any(streams_logprobs(c) for c in assembled.choices.values()):
         raise Unsupported("chat.logprobs: logprobs true was accepted but no chunk carried any")
     raise_failures(chat_stream_logprobs_conformance(exchange, assembled, top=top))
+    if not oaic_config.deterministic:
+        return
+    # A deterministic target streams the same tokens the non-streamed answer lists.
+    _, got = complete(client, body)
+    logprobs = got["choices"][0].get("logprobs")
+    entries = logprobs.get("content") if isinstance(logprobs, dict) else None
+    want = [e.get("token") for e in entries or [] if isinstance(e, dict)]
+    streamed = stream_tokens(assembled.choices[0]) if 0 in assembled.choices else []
+    expect(
+        streamed == want,
+        exchange,
+        "the streamed logprobs tokens differ from the non-streamed logprobs.content tokens",
+        check="chat_stream_logprobs_conformance",
+        pointer="/assembled/choices/0/logprobs/content",
+        expected=want,
+        actual=streamed,
+    )
 
 
 @pytest.mark.requirement("chat/stream-finish-reason")

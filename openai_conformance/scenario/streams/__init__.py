@@ -30,7 +30,7 @@ from .chat_parallel_logprobs import (
     chat_stream_parallel_tool_calls_conformance,
 )
 from .common import Parsed, events_of, parsed, stream_failure
-from .logprobs import entry_problems, stream_logprob_problems, streams_logprobs
+from .logprobs import entry_problems, stream_logprob_problems, stream_tokens, streams_logprobs
 from .responses_checks import (
     responses_stream_completed_conformance,
     responses_stream_deltas_conformance,
@@ -70,6 +70,7 @@ __all__ = [
     "responses_stream_terminal_conformance",
     "stream_failure",
     "stream_logprob_problems",
+    "stream_tokens",
     "streams_logprobs",
     "tool_call_problems",
     "usage_problems",

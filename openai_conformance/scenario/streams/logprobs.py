@@ -12,8 +12,11 @@ are compared as text, else as the concatenated ``bytes`` (a character split over
 shows as partial bytes in each token string); a chunk boundary that splits a character is
 accepted when the whole choice's bytes concatenate to its whole content.
 
-Both return ``(pointer, message, expected, actual)`` tuples; the stream pointers are
-``/events/<i>/choices/<k>/logprobs...`` so a Failure names the exact chunk.
+``stream_tokens(choice)``: the tokens of every streamed entry, in order (what a deterministic
+target's non-streamed ``logprobs.content`` lists for the same request).
+
+Both problem functions return ``(pointer, message, expected, actual)`` tuples; the stream
+pointers are ``/events/<i>/choices/<k>/logprobs...`` so a Failure names the exact chunk.
 """
 
 from __future__ import annotations
@@ -146,4 +149,14 @@ def stream_logprob_problems(choice: ChoiceAssembly, top: int) -> list[Issue]:
     whole = "".join(c.content or "" for c in choice.logprob_chunks)
     if mismatched and not _matches(all_entries, whole):
         out += mismatched
+    return out
+
+
+def stream_tokens(choice: ChoiceAssembly) -> list[Any]:
+    """The ``token`` of every streamed logprobs entry of the choice, in stream order."""
+    out: list[Any] = []
+    for chunk in choice.logprob_chunks:
+        entries = _content_of(chunk)
+        if isinstance(entries, list):
+            out += [e.get("token") if isinstance(e, dict) else None for e in entries]
     return out
