@@ -9,7 +9,8 @@ not a test hook). Every event goes to every endpoint, each signed with that endp
 Lifecycles compute their state from the clock when read, so nothing would notice a batch
 finishing while nobody polls it. A lifecycle therefore registers a *watch* when its object is
 created (``watch(state, object_id, probe, faults)``): ``probe(now)`` returns ``(event type,
-created_at)`` once the object reached a state that emits an event, else None. While endpoints
+created_at)`` once the object reached a state that emits an event, else None (``DROP`` when
+the object is gone for good: the watch ends without an event). While endpoints
 exist, a pump task in the server's event loop (started by ``ensure_pump`` on the next request)
 checks every watch each ``TICK_S`` of real time and sends the events that became due, so
 deliveries happen without polling, as a real provider's do. Watches are only registered while
@@ -102,6 +103,8 @@ RETRY_NEW_ID = declare(
 )
 
 Probe = Callable[[float], "tuple[str, float] | None"]
+#: What a probe returns when its object is gone for good (deleted): the watch ends, silently.
+DROP: tuple[str, float] = ("", -1.0)
 
 
 @dataclass
@@ -193,7 +196,7 @@ async def _pump(state: ServerState, h: Hub) -> None:
             now = state.clock.now()
             with state.lock:
                 due = [(w, _safe_probe(w, now)) for w in h.watches]
-                fired = [(w, r) for w, r in due if r is not None and r is not _BROKEN]
+                fired = [(w, r) for w, r in due if r is not None and r not in _ENDED]
                 h.watches = [w for w, r in due if r is None]
                 endpoints = list(h.endpoints.values())
             for w, (event_type, created_at) in fired:
@@ -213,6 +216,7 @@ async def _pump(state: ServerState, h: Hub) -> None:
 
 
 _BROKEN = ("", 0.0)  # a probe that raised: its watch is dropped, the pump keeps running
+_ENDED = (_BROKEN, DROP)
 
 
 def _safe_probe(w: Watch, now: float) -> tuple[str, float] | None:

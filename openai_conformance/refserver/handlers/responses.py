@@ -1,11 +1,10 @@
 """Responses API: create (JSON, stream, background), retrieve, delete, cancel, input_items,
 input_tokens, compact.
 
-Background responses (``background: true``, requires ``store``) are answered ``queued``; a read
-computes the status from the server clock: ``queued`` for ``QUEUED_S`` simulated seconds,
-``in_progress`` for ``RUNNING_S`` more, then ``completed`` with the output.
-``POST /responses/{id}/cancel`` moves a queued/in-progress background response to
-``cancelled``; cancelling a non-background response is a 400 envelope, an unknown id a 404.
+Background responses (``background: true``, requires ``store``) are answered ``queued`` and
+follow the server clock; their lifecycle, cancel and stream resumption live in
+``responses_background``. Cancelling a non-background response is a 400 envelope, an unknown
+id a 404.
 """
 
 from __future__ import annotations
@@ -14,11 +13,11 @@ import secrets
 from typing import Any
 
 from ...contract.envelope import ApiError, invalid, not_found
-from .. import webhooks
 from ..context import Ctx, handles
 from ..faults import declare
 from ..state import ServerState
 from . import _text
+from . import responses_background as bg
 from ._respgen import (
     INPUT_ITEMS,
     KIND,
@@ -31,6 +30,7 @@ from ._respgen import (
     usage,
 )
 from .models import require_model
+from .responses_background import stream as background_stream
 from .responses_stream import IGNORE_TEXT_FORMAT, response_stream
 
 __all__ = ["response_body"]
@@ -66,6 +66,24 @@ INPUT_TOKENS_WRONG = F(
     "responses.input_tokens_conformance",
     breaks=["responses/input-tokens"],
 )
+COMPACT_WRONG_OBJECT = F(
+    "responses-compact-wrong-object",
+    "POST /responses/compact answers object 'response' instead of 'response.compaction'",
+    "responses.compact_shape_conformance",
+    breaks=["responses/compact-shape"],
+)
+COMPACT_USAGE_WRONG_TOTAL = F(
+    "responses-compact-usage-wrong-total",
+    "the usage of a compaction has total_tokens = input + output + 1",
+    "responses.compact_usage_conformance",
+    breaks=["responses/compact-usage"],
+)
+COMPACTION_ITEM_REJECTED = F(
+    "responses-compaction-item-rejected",
+    "POST /responses rejects a compaction item in its input with a 400",
+    "responses.compact_output_reusable_conformance",
+    breaks=["responses/compact-output-reusable"],
+)
 CONVERSATION_NOT_APPENDED = F(
     "responses-conversation-not-appended",
     "a response created in a conversation does not append its items to it",
@@ -73,55 +91,18 @@ CONVERSATION_NOT_APPENDED = F(
     breaks=["responses/conversations"],
 )
 
-QUEUED_S = 2.0
-RUNNING_S = 5.0
-_BG = "responses.background"
-
-
-def _background(state: ServerState) -> dict[str, dict[str, Any]]:
-    with state.lock:
-        return state.extra.setdefault(_BG, {})
-
-
-def _current(state: ServerState, response: dict[str, Any]) -> dict[str, Any]:
-    """The stored response with its background status advanced to the clock."""
-    job = _background(state).get(response["id"])
-    if not job or response["status"] not in ("queued", "in_progress"):
-        return response
-    elapsed = state.clock.now() - job["t0"]
-    with state.lock:
-        if elapsed >= QUEUED_S + RUNNING_S:
-            final = job["final"]
-            final["completed_at"] = int(job["t0"] + QUEUED_S + RUNNING_S)
-            response.clear()
-            response.update(final)
-        elif elapsed >= QUEUED_S:
-            response["status"] = "in_progress"
-    return response
-
-
-def _webhook_probe(state: ServerState, stored: dict[str, Any]) -> webhooks.Probe:
-    """The event a background response sends: ``response.cancelled`` once cancelled, else
-    ``response.completed`` when its clock says it completed (read or not)."""
-    response_id = stored["id"]
-
-    def probe(now: float) -> tuple[str, float] | None:
-        current = state.store.get(KIND, response_id) or stored
-        if current.get("status") == "cancelled":
-            return "response.cancelled", now
-        job = _background(state).get(response_id)
-        if job is not None and now - job["t0"] >= QUEUED_S + RUNNING_S:
-            return "response.completed", job["t0"] + QUEUED_S + RUNNING_S
-        return None
-
-    return probe
-
 
 def _get(state: ServerState, response_id: str) -> dict[str, Any]:
     found = state.store.get(KIND, response_id)
     if found is None:
         raise not_found("response", response_id, "response_id")
-    return _current(state, found)
+    return bg.current(state, found)
+
+
+def _has_compaction(raw: Any) -> bool:
+    return isinstance(raw, list) and any(
+        isinstance(i, dict) and i.get("type") == "compaction" for i in raw
+    )
 
 
 @handles("POST /responses")
@@ -137,6 +118,8 @@ async def create_response(ctx: Ctx) -> Any:
             param="previous_response_id",
             code="previous_response_not_found",
         )
+    if ctx.fault(COMPACTION_ITEM_REJECTED) and _has_compaction(body.get("input")):
+        raise invalid("Invalid value: 'compaction'. Unsupported input item type.", "input")
     response, items = build_response(ctx.state, body, ignore_format=ctx.fault(IGNORE_TEXT_FORMAT))
     if ctx.fault(USAGE_WRONG_TOTAL):
         response["usage"]["total_tokens"] += 1
@@ -144,6 +127,8 @@ async def create_response(ctx: Ctx) -> Any:
         response = {**response, "conversation": None}
     if body.get("stream"):
         remember(ctx.state, response, items)
+        if background:
+            return background_stream(ctx, response)
         return response_stream(ctx, response)
     if background:
         pending = {
@@ -154,9 +139,8 @@ async def create_response(ctx: Ctx) -> Any:
             "completed_at": None,
             "usage": usage(0, 0),
         }
-        _background(ctx.state)[response["id"]] = {"t0": ctx.state.clock.now(), "final": response}
         remember(ctx.state, pending, items)
-        webhooks.watch(ctx.state, response["id"], _webhook_probe(ctx.state, pending), ctx.faults)
+        bg.start(ctx, pending, response)
         return pending
     remember(ctx.state, response, items)
     return response
@@ -164,7 +148,10 @@ async def create_response(ctx: Ctx) -> Any:
 
 @handles("GET /responses/{response_id}")
 async def retrieve_response(ctx: Ctx) -> Any:
-    return _get(ctx.state, ctx.path_params["response_id"])
+    response = _get(ctx.state, ctx.path_params["response_id"])
+    if bg.wants_stream(ctx):
+        return bg.resume(ctx, response)
+    return response
 
 
 @handles("DELETE /responses/{response_id}")
@@ -175,6 +162,7 @@ async def delete_response(ctx: Ctx) -> Any:
         return {"id": response_id, "object": "response.deleted", "deleted": True}
     ctx.state.store.delete(KIND, response_id)
     ctx.state.store.delete_children(response_id)
+    bg.forget(ctx.state, response_id)
     return {"id": response_id, "object": "response.deleted", "deleted": True}
 
 
@@ -183,17 +171,7 @@ async def cancel_response(ctx: Ctx) -> Any:
     response = _get(ctx.state, ctx.path_params["response_id"])
     if not response.get("background"):
         raise invalid("Only background responses can be cancelled.", "response_id")
-    if response["status"] in ("queued", "in_progress"):
-        if ctx.fault(CANCEL_IGNORED):
-            return response
-        with ctx.state.lock:
-            response["status"] = "cancelled"
-            _background(ctx.state).pop(response["id"], None)
-    elif response["status"] != "cancelled":
-        raise invalid(
-            f"Cannot cancel a response with status '{response['status']}'.", "response_id"
-        )
-    return response
+    return bg.cancel(ctx, response, ignored=ctx.fault(CANCEL_IGNORED))
 
 
 @handles("GET /responses/{response_id}/input_items")
@@ -235,10 +213,13 @@ async def compact_response(ctx: Ctx) -> Any:
         "id": "cmp_" + secrets.token_hex(16),
         "encrypted_content": secrets.token_urlsafe(24),
     }
+    counted = usage(tokens, _text.count_tokens(compaction["encrypted_content"]))
+    if ctx.fault(COMPACT_USAGE_WRONG_TOTAL):
+        counted["total_tokens"] += 1
     return {
         "id": "resp_" + secrets.token_hex(16),
-        "object": "response.compaction",
+        "object": "response" if ctx.fault(COMPACT_WRONG_OBJECT) else "response.compaction",
         "output": [*kept, compaction],
         "created_at": ctx.now,
-        "usage": usage(tokens, _text.count_tokens(compaction["encrypted_content"])),
+        "usage": counted,
     }
