@@ -8,7 +8,9 @@ nowhere. ``shape_body`` and ``shape_query`` rewrite those fields from the ``Shap
 * ``max_tokens`` / ``max_completion_tokens`` / ``max_output_tokens`` → ``token_cap`` (and the
   first declared one is *added* when absent, so a paid target never generates unbounded text);
   ``n`` / ``best_of`` → 1;
-* ``stream`` / ``stream_options`` / ``background`` dropped (streams belong to scenario suites);
+* ``stream`` / ``stream_options`` / ``background`` dropped (streams belong to scenario suites),
+  in a query too (``GET /responses/{id}?stream=true&starting_after=N`` resumes the stream of a
+  streamed background response; any other response answers it with a 400);
 * id-valued fields (``file_id``, ``input_file_id``, ``assistant_id``, ``vector_store_ids`` ...)
   → ids of resources the suite created, or dropped when optional and no such resource exists;
 * top-level keys the schema does not declare are dropped (the document allows extra keys, but
@@ -33,6 +35,7 @@ from .schema_tools import flatten
 TOKEN_FIELDS = ("max_completion_tokens", "max_output_tokens", "max_tokens")
 DROPPED_FIELDS = ("stream", "stream_options", "background")
 CURSOR_PARAMS = ("after", "before")
+STREAM_PARAMS = ("stream", "starting_after")  # query parameters of a (resumed) stream
 LIMIT_RANGE = (1, 20)  # list descriptions say 1..100; small pages keep runs fast
 
 # Body field → kind of id the resource pool can supply (the key of ShapingContext.ids).
@@ -313,9 +316,10 @@ BUSINESS_RULES: tuple[Callable[[dict[str, Any]], None], ...] = (
 
 
 def shape_query(op: Operation, query: Mapping[str, Any], ctx: ShapingContext) -> dict[str, Any]:
-    """Shaped query parameters: no dangling cursors, small ``limit``, real ids for id params."""
+    """Shaped query parameters: no dangling cursors, no stream, small ``limit``, real ids for
+    id params."""
     out = dict(query)
-    for key in CURSOR_PARAMS:
+    for key in (*CURSOR_PARAMS, *STREAM_PARAMS):
         out.pop(key, None)
     if "limit" in out:
         try:

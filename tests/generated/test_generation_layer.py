@@ -79,9 +79,11 @@ def test_responses_body_never_combines_conversation_and_previous_response() -> N
     assert not ("conversation" in out and "previous_response_id" in out)
 
 
-def test_query_shaping_drops_dangling_cursors_and_clamps_limit() -> None:
+def test_query_shaping_drops_dangling_cursors_and_stream_params_and_clamps_limit() -> None:
     op = SPEC.operation("GET /files")
     assert shape_query(op, {"after": "x", "limit": 10000}, ShapingContext()) == {"limit": 20}
+    resume = {"stream": True, "starting_after": 3, "include_obfuscation": False}
+    assert shape_query(op, resume, ShapingContext()) == {"include_obfuscation": False}
 
 
 def test_every_mutation_is_invalid_and_names_its_field() -> None:

@@ -46,7 +46,7 @@ CANCEL_IGNORED = F(
     "responses-cancel-ignored",
     "cancel answers 200 but the background response keeps running",
     "responses.background_cancel_conformance",
-    breaks=["responses/background-cancel"],
+    breaks=["responses/background-cancel", "responses/background-cancel-idempotent"],
 )
 USAGE_WRONG_TOTAL = F(
     "responses-usage-wrong-total",
@@ -70,7 +70,12 @@ COMPACT_WRONG_OBJECT = F(
     "responses-compact-wrong-object",
     "POST /responses/compact answers object 'response' instead of 'response.compaction'",
     "responses.compact_shape_conformance",
-    breaks=["responses/compact-shape"],
+    # every compact test validates the CompactResource it reads, whose object is a constant
+    breaks=[
+        "responses/compact-output-reusable",
+        "responses/compact-shape",
+        "responses/compact-usage",
+    ],
 )
 COMPACT_USAGE_WRONG_TOTAL = F(
     "responses-compact-usage-wrong-total",
