@@ -106,6 +106,55 @@ def test_background_response_advances_with_the_clock_and_cancels() -> None:
         assert done["status"] == "completed" and done["output"]
 
 
+def test_cancelling_twice_returns_the_cancelled_response_and_completed_is_a_400() -> None:
+    for _srv, c in serve(clock_speed=1.0):
+        made = ok(create(c, input="x", background=True))
+        first = ok(c.post(f"/responses/{made['id']}/cancel"))
+        assert ok(c.post(f"/responses/{made['id']}/cancel")) == first
+        assert first["status"] == "cancelled"
+        done = ok(create(c, input="y", background=True))
+        c.post("/__oaic/clock", json={"advance": 60})
+        assert c.post(f"/responses/{done['id']}/cancel").status_code == 400
+
+
+def test_streamed_background_response_resumes_after_the_cursor(srv) -> None:
+    _, c = srv
+    events = sse_json(create(c, input="hello", stream=True, background=True).text)
+    types = [ev["type"] for ev in events]
+    assert types[:3] == ["response.created", "response.queued", "response.in_progress"]
+    assert events[0]["response"]["status"] == "queued" and types[-1] == "response.completed"
+    assert [ev["sequence_number"] for ev in events] == list(range(len(events)))
+    for ev in events:
+        assert_valid(ev, "ResponseStreamEvent")
+    rid = events[0]["response"]["id"]
+    for cursor in (-1, 0, 4, len(events) - 1):
+        resumed = c.get(f"/responses/{rid}", params={"stream": "true", "starting_after": cursor})
+        assert resumed.headers["content-type"].startswith("text/event-stream")
+        assert sse_json(resumed.text) == events[cursor + 1 :]
+    assert ok(c.get(f"/responses/{rid}"))["status"] == "completed"
+    bad = c.get(f"/responses/{rid}", params={"stream": "true", "starting_after": "x"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "starting_after"
+
+
+def test_only_a_streamed_background_response_can_be_streamed_again(srv) -> None:
+    _, c = srv
+    for kw in ({"background": True}, {"stream": True}, {}):
+        made = create(c, input="x", **kw)
+        rid = (
+            made.json()["id"] if not kw.get("stream") else sse_json(made.text)[0]["response"]["id"]
+        )
+        again = c.get(f"/responses/{rid}", params={"stream": "true"})
+        assert again.status_code == 400 and again.json()["error"]["param"] == "stream"
+
+
+def test_a_deleted_streamed_background_response_is_not_replayed(srv) -> None:
+    _, c = srv
+    events = sse_json(create(c, input="hello", stream=True, background=True).text)
+    rid = events[0]["response"]["id"]
+    assert c.delete(f"/responses/{rid}").status_code == 200
+    assert c.get(f"/responses/{rid}", params={"stream": "true"}).status_code == 404
+
+
 def test_stream_event_sequence_is_complete_and_consistent(srv) -> None:
     _, c = srv
     r = create(c, input="hello", stream=True)

@@ -124,3 +124,27 @@ def test_a_broken_watch_is_dropped_and_others_still_deliver(
             delivery = receiver.wait_for(lambda d: d.object_id == rid, 10)
             assert delivery is not None and delivery.event_type == "response.completed"
             assert all(w.object_id != "obj_broken" for w in webhooks.hub(server.state).watches)
+
+
+def test_deleted_background_response_never_sends_response_completed(
+    receiver: WebhookReceiver,
+) -> None:
+    # Regression: the watch fell back to its own copy of a deleted response and, once the clock
+    # passed its completion, sent response.completed for an object that no longer existed.
+    from openai_conformance.refserver import webhooks
+
+    with ReferenceServer(api_key=API_KEY, clock_speed=1.0) as server:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        with httpx.Client(base_url=server.base_url, headers=auth, timeout=10) as api:
+            api.post("/__oaic/webhooks", json={"url": receiver.url, "secret": SECRET})
+            gone = background(api)
+            assert api.delete(f"/responses/{gone}").status_code == 200
+            api.post("/__oaic/clock", json={"advance": 60})
+            # A later response completes later: once its event is in, the pump has passed the
+            # deleted one's completion time (and would have sent it first).
+            later = background(api)
+            api.post("/__oaic/clock", json={"advance": 60})
+            delivery = receiver.wait_for(lambda d: d.object_id == later, 10)
+            assert delivery is not None and delivery.event_type == "response.completed"
+            assert receiver.for_object(gone) == []
+            assert all(w.object_id != gone for w in webhooks.hub(server.state).watches)
