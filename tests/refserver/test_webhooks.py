@@ -133,17 +133,17 @@ def test_deleted_background_response_never_sends_response_completed(
     # passed its completion, sent response.completed for an object that no longer existed.
     from openai_conformance.refserver import webhooks
 
-    with ReferenceServer(api_key=API_KEY, clock_speed=1.0) as server:
+    with ReferenceServer(api_key=API_KEY, clock_speed=1.0, allow_fault_header=True) as server:
         auth = {"Authorization": f"Bearer {API_KEY}"}
         with httpx.Client(base_url=server.base_url, headers=auth, timeout=10) as api:
             api.post("/__oaic/webhooks", json={"url": receiver.url, "secret": SECRET})
             gone = background(api)
             assert api.delete(f"/responses/{gone}").status_code == 200
-            api.post("/__oaic/clock", json={"advance": 60})
+            assert api.post("/__oaic/clock", json={"advance": 60}).status_code == 200
             # A later response completes later: once its event is in, the pump has passed the
             # deleted one's completion time (and would have sent it first).
             later = background(api)
-            api.post("/__oaic/clock", json={"advance": 60})
+            assert api.post("/__oaic/clock", json={"advance": 60}).status_code == 200
             delivery = receiver.wait_for(lambda d: d.object_id == later, 10)
             assert delivery is not None and delivery.event_type == "response.completed"
             assert receiver.for_object(gone) == []

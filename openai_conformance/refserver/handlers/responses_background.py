@@ -61,7 +61,9 @@ RESUME_SKIPS_EVENT = declare(
 )
 
 QUEUED_S = 2.0
-RUNNING_S = 5.0
+#: Half a minute of generation, like a real background run (32 ms at the default 1000x clock):
+#: long enough for a cancel sent right after the create to find it still in progress.
+RUNNING_S = 30.0
 _JOBS = "responses.background"
 _STREAMS = "responses.background.streams"
 
