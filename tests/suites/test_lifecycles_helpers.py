@@ -92,6 +92,18 @@ def test_list_envelope_with_wrong_has_more_or_cursor_ids_is_reported() -> None:
     assert lc.list_envelope_problems(_page(["a", "b"], True, last_id="a"), last_page=None)
 
 
+def test_empty_page_naming_cursor_ids_is_reported() -> None:
+    # issue 14: GET /evals answered data: [] while first_id/last_id named existing evals.
+    assert lc.list_envelope_problems(_page([], False), last_page=True) == []
+    assert (
+        lc.list_envelope_problems(_page([], False, first_id="", last_id=""), last_page=None) == []
+    )
+    problems = lc.list_envelope_problems(
+        _page([], False, first_id="a", last_id="b"), last_page=None
+    )
+    assert [p.split(" ")[0] for p in problems] == ["/first_id", "/last_id"]
+
+
 def _walk(*pages: list[str]) -> lc.PageWalk:
     walk = lc.PageWalk()
     for ids in pages:

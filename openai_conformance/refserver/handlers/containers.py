@@ -111,9 +111,7 @@ def _touch(ctx: Ctx, container: dict[str, Any]) -> None:
         container["last_active_at"] = ctx.now
 
 
-def _add_file(
-    ctx: Ctx, container: dict[str, Any], data: bytes, filename: str
-) -> dict[str, Any]:
+def _add_file(ctx: Ctx, container: dict[str, Any], data: bytes, filename: str) -> dict[str, Any]:
     name = filename.rsplit("/", 1)[-1] or "upload"
     obj = {
         "id": "cfile_" + secrets.token_hex(16),
@@ -155,7 +153,9 @@ async def create_container(ctx: Ctx) -> Any:
         "name": body.get("name") or "container",
         "created_at": ctx.now,
         "status": "running",
-        "expires_after": dict(DEFAULT_EXPIRY if ctx.fault(EXPIRY_DROPPED) or not expiry else expiry),
+        "expires_after": dict(
+            DEFAULT_EXPIRY if ctx.fault(EXPIRY_DROPPED) or not expiry else expiry
+        ),
         "last_active_at": ctx.now,
         "memory_limit": body.get("memory_limit") or "1g",
     }

@@ -31,6 +31,12 @@ def list_envelope_problems(page: Mapping[str, Any], *, last_page: bool | None) -
             problems.append(f"/first_id is {show(page.get('first_id'))}, data[0].id is {ids[0]!r}")
         if "last_id" in page and page.get("last_id") != ids[-1]:
             problems.append(f"/last_id is {show(page.get('last_id'))}, data[-1].id is {ids[-1]!r}")
+    else:
+        # An empty page has no first or last object: a cursor naming one points at objects
+        # the page does not hold (a server once answered data: [] with the ids of its evals).
+        for key in ("first_id", "last_id"):
+            if isinstance(page.get(key), str) and page.get(key):
+                problems.append(f"/{key} is {show(page.get(key))} but /data is empty")
     if last_page is not None and "has_more" in page and page.get("has_more") is last_page:
         problems.append(
             f"/has_more is {show(page.get('has_more'))} but "
