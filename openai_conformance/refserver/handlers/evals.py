@@ -6,7 +6,8 @@ becomes ``schema: {type: object, properties: {item: ...}}``). Lists default to `
 as documented.
 
 A run (``POST /evals/{eval_id}/runs``) reads its data items when created (``file_content``
-rows, or the JSONL lines of a ``file_id`` source: 400 when the file does not exist) and
+rows, or the JSONL lines of a ``file_id`` source; an unknown file or rows that are not
+``{item: {...}}`` objects make the run fail, as a run's data problems do) and
 follows a ``lifecycle.Timeline`` on the server clock::
 
     queued (120 s) → in_progress (300 s) → completed | failed (data not JSONL of {item})
@@ -29,7 +30,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ...contract.envelope import invalid, not_found
+from ...contract.envelope import ApiError, invalid, not_found
 from .. import webhooks
 from ..context import Ctx, handles
 from ..faults import declare
@@ -176,8 +177,9 @@ def _shown_config(config: dict[str, Any]) -> dict[str, Any]:
         schema = {"type": "object", "properties": props, "required": ["item"]}
         return {"type": "custom", "schema": schema}
     shown = {"type": kind, "schema": {"type": "object", "additionalProperties": True}}
-    if config.get("metadata"):
-        shown["metadata"] = config["metadata"]
+    metadata = config.get("metadata")
+    if isinstance(metadata, dict):  # a filter in the request; Metadata (strings) in the answer
+        shown["metadata"] = {k: v for k, v in metadata.items() if isinstance(v, str)}
     return shown
 
 
@@ -251,7 +253,11 @@ def _rows(ctx: Ctx, source: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """The data rows ``{item, sample}`` of a run's source, and why they are unusable ('' ok)."""
     if source.get("type") == "file_id":
         file_id = str(source.get("id") or "")
-        get_file(ctx.state, file_id, "data_source.source.id")
+        try:
+            get_file(ctx.state, file_id, "data_source.source.id")
+        except ApiError:
+            # Read when the run starts, as a run's data is: the run fails, the create stands.
+            return [], f"no file found with id {file_id!r}"
         rows: list[Any] = []
         for number, line in enumerate(file_bytes(ctx.state, file_id).splitlines(), start=1):
             if not line.strip():
