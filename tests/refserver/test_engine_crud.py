@@ -143,6 +143,8 @@ def test_cancel_moves_a_run_to_a_cancelled_status(api: httpx.Client) -> None:
 def test_free_text_status_gets_a_value_its_description_names(api: httpx.Client) -> None:
     # Regression (issue 14): ContainerResource.status is a free string "Status of the
     # container (e.g., active, deleted)."; the synthesizer answered the placeholder "status".
+    # Containers now have a handler (handlers/containers.py) that answers the value the
+    # description names, as the engine's free-text rule does.
     made = ok(api.post("/containers", json={"name": "c"}))
     assert made["status"] == "active" and made["object"] == "container"
     assert ok(api.get(f"/containers/{made['id']}"))["status"] == "active"

@@ -1,7 +1,8 @@
 """Containers and their files: ``/containers`` CRUD, files uploaded or copied in, content.
 
-A container is ``{id cntr_..., object container, name, created_at, status running,
-expires_after, last_active_at, memory_limit}``; ``expires_after`` is the request's (anchor
+A container is ``{id cntr_..., object container, name, created_at, status active (the
+value the status description names; its example shows running), expires_after,
+last_active_at, memory_limit}``; ``expires_after`` is the request's (anchor
 ``last_active_at`` and ``minutes``), else the documented default of 20 minutes after the last
 activity. Creating or deleting a file is activity (``last_active_at`` moves). Expiry itself is
 not simulated: the server clock runs 1000x, so a 20-minute window would close within a test,
@@ -152,7 +153,7 @@ async def create_container(ctx: Ctx) -> Any:
         "object": "object" if ctx.fault(WRONG_OBJECT) else "container",
         "name": body.get("name") or "container",
         "created_at": ctx.now,
-        "status": "running",
+        "status": "active",
         "expires_after": dict(
             DEFAULT_EXPIRY if ctx.fault(EXPIRY_DROPPED) or not expiry else expiry
         ),
