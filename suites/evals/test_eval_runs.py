@@ -146,6 +146,20 @@ def test_output_items_are_one_per_graded_item_and_retrieved_as_listed(
             actual=show(wrong_owner),
         ),
     ]  # fmt: skip
+    # The documented status filter: exactly the failing items of the full list.
+    filtered = client.request(
+        "GET", f"{run_path(run, eid)}/output_items", params={"limit": 100, "status": "fail"}
+    )
+    failing = [i.get("id") for i in assert_conforms(filtered, LIST_ITEMS).get("data") or []]
+    want_failing = [i.get("id") for i in items if i.get("status") == "fail"]
+    found.append(
+        check(
+            failing == want_failing, "output_items_conformance",
+            "status=fail does not list exactly the failing output items", filtered,
+            operation=LIST_ITEMS, pointer="/data", expected=show(want_failing),
+            actual=show(failing),
+        )
+    )  # fmt: skip
     if items:
         first = items[0]
         exchange = client.request("GET", f"{run_path(run, eid)}/output_items/{first.get('id')}")

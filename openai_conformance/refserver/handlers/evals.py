@@ -70,7 +70,7 @@ UPDATE_IGNORED = declare(
 LIST_EMPTY = declare(
     "evals-list-data-empty",
     "GET /evals answers data: [] while first_id/last_id name existing evals (issue 14)",
-    "list_envelope_conformance",
+    "pagination_walk_conformance, list_envelope_conformance",
     breaks=["evals/list-contains"],
 )
 DELETE_KEPT = declare(
@@ -106,7 +106,7 @@ OUTPUT_ITEM_MISSING = declare(
 CANCEL_IGNORED = declare(
     "evals-run-cancel-ignored",
     "POST /evals/{id}/runs/{run_id} answers the run but does not cancel it",
-    "evals.run_cancel_conformance",
+    "lifecycle_reached_conformance (the run ends completed, not canceled)",
     breaks=["evals/run-cancel"],
 )
 RUN_DELETE_KEPT = declare(
