@@ -38,9 +38,12 @@ RETRIEVE_DRIFTS = declare(
     "vector_stores.retrieve_matches_create_conformance",
     breaks=["vector_stores/retrieve-matches-create"],
 )
-NEVER_READY = declare(
-    "vector-stores-never-ready",
-    "A vector store reports status in_progress forever, although its files are processed",
+# A store stuck in in_progress would be indistinguishable from a slow one (the deadline makes
+# it DISABLED, not FAIL): the lifecycle fault ends in the wrong terminal state instead.
+EXPIRES_WHEN_READY = declare(
+    "vector-stores-expire-when-ready",
+    "A vector store without expires_after reads expired instead of completed once its files "
+    "are processed",
     "lifecycle_reached_conformance",
     breaks=["vector_stores/lifecycle"],
 )
@@ -84,8 +87,12 @@ def _expiry(expires_after: Any, base: int) -> int | None:
 
 def _view(ctx: Ctx, record: dict[str, Any], now: float) -> dict[str, Any]:
     view = vs.store_view(ctx.state, record, now)
-    if ctx.fault(NEVER_READY) and view["status"] == "completed":
-        view["status"] = "in_progress"
+    if (
+        ctx.fault(EXPIRES_WHEN_READY)
+        and view["status"] == "completed"
+        and view["file_counts"]["total"]
+    ):
+        view["status"] = "expired"
     if ctx.fault(COUNTS_INCONSISTENT):
         view["file_counts"] = {**view["file_counts"], "total": view["file_counts"]["total"] + 1}
     return view
