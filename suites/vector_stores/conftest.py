@@ -12,30 +12,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from vs_steps import NewStore, TextFile, create_store, upload_text, wait_processed
+from vs_steps import (
+    CORPUS,
+    NewStore,
+    Searchable,
+    TextFile,
+    create_store,
+    upload_text,
+    wait_processed,
+)
 
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
-
-#: Files the search tests find: the query's words are all in the first paragraph of
-#: ``lighthouse.txt``, half of them in ``bakery.txt`` and none in ``glacier.txt``.
-CORPUS = {
-    "lighthouse.txt": "The lighthouse keeper logs every passing ship.\n\nTides rise twice a day.",
-    "bakery.txt": "Bakers knead dough before dawn.\n\nThe lighthouse keeper buys bread there.",
-    "glacier.txt": "Glaciers carve valleys slowly over many centuries.",
-}
-QUERY = "lighthouse keeper logs ship"
-
-
-@dataclass(frozen=True)
-class Searchable:
-    store: dict[str, Any]
-    files: dict[str, str]  # file id -> filename as uploaded
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ from vs_steps import (
     DELETE,
     GET_BATCH,
     LIST,
+    QUERY,
     RETRIEVE,
     SEARCH,
     STORE,
     NewStore,
+    Searchable,
     TextFile,
     check,
     counts_problems,
@@ -29,7 +31,6 @@ from vs_steps import (
     wait_processed,
 )
 
-from conftest import QUERY, Searchable
 from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.failures import show
 from openai_conformance.scenario import lifecycles as lc

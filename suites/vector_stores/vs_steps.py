@@ -10,6 +10,7 @@ Waiting for processing reads the store's ``file_counts`` (``in_progress`` back t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
@@ -40,6 +41,22 @@ BATCH_FILES = "GET /vector_stores/{vector_store_id}/file_batches/{batch_id}/file
 STORE = lc.machine("vector_stores")
 FILE = lc.machine("vector_stores.file-batches")
 COUNT_KEYS = ("in_progress", "completed", "failed", "cancelled")
+#: Files the search tests find: the query's words are all in the first paragraph of
+#: ``lighthouse.txt``, half of them in ``bakery.txt`` and none in ``glacier.txt``.
+CORPUS = {
+    "lighthouse.txt": "The lighthouse keeper logs every passing ship.\n\nTides rise twice a day.",
+    "bakery.txt": "Bakers knead dough before dawn.\n\nThe lighthouse keeper buys bread there.",
+    "glacier.txt": "Glaciers carve valleys slowly over many centuries.",
+}
+QUERY = "lighthouse keeper logs ship"
+
+
+@dataclass(frozen=True)
+class Searchable:
+    store: dict[str, Any]
+    files: dict[str, str]  # file id -> filename as uploaded
+
+
 #: The ``new_store`` fixture: ``(file_ids=(), name=None, metadata=None) -> (store, exchange)``.
 NewStore = Callable[..., tuple[dict[str, Any], Any]]
 #: The ``text_file`` fixture: ``(name, text) -> file id`` (uploaded, registered for deletion).
