@@ -21,6 +21,7 @@ from vs_steps import (
     LIST_FILES,
     NewStore,
     TextFile,
+    accepted,
     attach,
     check,
     create_batch,
@@ -29,7 +30,7 @@ from vs_steps import (
     report,
 )
 
-from openai_conformance.checks import assert_conforms, assert_error
+from openai_conformance.checks import assert_error
 from openai_conformance.checks.failures import show
 from openai_conformance.checks.outcomes import Disabled
 from openai_conformance.scenario import lifecycles as lc
@@ -49,7 +50,7 @@ def test_attached_file_is_answered_retrieved_and_listed(
     file_id = text_file("attach.txt", "A file attached on its own.")
     attached, exchange = attach(client, vs_id, file_id)
     read = client.request("GET", f"/vector_stores/{vs_id}/files/{file_id}")
-    got = assert_conforms(read, GET_FILE)
+    got = accepted(read, GET_FILE)
     ids, listed = listed_ids(client, f"/vector_stores/{vs_id}/files", LIST_FILES)
     want = {"id": file_id, "object": "vector_store.file", "vector_store_id": vs_id}
     report(
@@ -84,7 +85,7 @@ def test_detached_file_is_answered_deleted_and_then_gone(
     attach(client, vs_id, file_id)
     path = f"/vector_stores/{vs_id}/files/{file_id}"
     exchange = client.request("DELETE", path)
-    answer = assert_conforms(exchange, DETACH)
+    answer = accepted(exchange, DETACH)
     ids, listed = listed_ids(client, f"/vector_stores/{vs_id}/files", LIST_FILES)
     want = {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
     report(
@@ -173,7 +174,7 @@ def test_cancel_moves_in_progress_file_batch_to_cancelled(
         raise Disabled(f"the batch was {batch.get('status')!r} at once: nothing left to cancel")
     path = f"/vector_stores/{vs_id}/file_batches/{batch['id']}"
     exchange = client.request("POST", f"{path}/cancel")
-    answer = assert_conforms(exchange, CANCEL_BATCH)
+    answer = accepted(exchange, CANCEL_BATCH)
     start = lc.Observed(
         states=["in_progress", str(answer.get("status"))], body=answer, exchange=exchange
     )
@@ -201,7 +202,7 @@ def test_batch_file_list_holds_exactly_the_batch_files(
     batch, _ = create_batch(client, vs_id, ids)
     path = f"/vector_stores/{vs_id}/file_batches/{batch['id']}/files"
     exchange = client.request("GET", path, params={"limit": 100})
-    page = assert_conforms(exchange, BATCH_FILES)
+    page = accepted(exchange, BATCH_FILES)
     rows = [r for r in page.get("data") or [] if isinstance(r, dict)]
     listed = sorted(str(r.get("id")) for r in rows)
     report(

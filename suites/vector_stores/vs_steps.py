@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.checks.failures import Failure
+from openai_conformance.checks.failures import Failure, show
 from openai_conformance.checks.outcomes import DeadlinePassed
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
@@ -63,6 +63,29 @@ NewStore = Callable[..., tuple[dict[str, Any], Any]]
 TextFile = Callable[[str, str], str]
 
 
+def accepted(exchange: Any, operation: str) -> dict[str, Any]:
+    """The JSON body of a step that must succeed: it conforms (``assert_conforms``) and is 2xx.
+
+    A documented error answer conforms too, and the next step would trip over it (no ``id``):
+    a refused step is a FAIL naming the refusal instead.
+    """
+    body = assert_conforms(exchange, operation)
+    status = getattr(exchange, "status", None)
+    if isinstance(status, int) and not 200 <= status < 300:
+        error = body.get("error") if isinstance(body, dict) else None
+        lc.fail(
+            Failure.of(
+                "vector_stores.step_accepted_conformance",
+                f"a valid request naming objects this test created was refused ({status})",
+                operation=operation,
+                expected="2xx",
+                actual=f"{status} {show(error if error is not None else body)}",
+                exchange=exchange,
+            )
+        )
+    return dict(body) if isinstance(body, dict) else {}
+
+
 def upload_text(
     client: ConformanceClient, cleanup: CleanupRegistry, config: RunConfig, name: str, text: str
 ) -> str:
@@ -95,7 +118,7 @@ def create_store(
     if file_ids:
         body["file_ids"] = list(file_ids)
     exchange = client.request("POST", "/vector_stores", json=body)
-    store = assert_conforms(exchange, CREATE)
+    store = accepted(exchange, CREATE)
     vs_id = str(store["id"])
     path = f"/vector_stores/{vs_id}"
     lc.register_undo(cleanup, client, "vector_store", vs_id, "DELETE", path, "vector store")
@@ -104,7 +127,7 @@ def create_store(
 
 def attach(client: ConformanceClient, vs_id: str, file_id: str) -> tuple[dict[str, Any], Any]:
     exchange = client.request("POST", f"/vector_stores/{vs_id}/files", json={"file_id": file_id})
-    return dict(assert_conforms(exchange, ATTACH)), exchange
+    return accepted(exchange, ATTACH), exchange
 
 
 def create_batch(
@@ -112,13 +135,13 @@ def create_batch(
 ) -> tuple[dict[str, Any], Any]:
     path = f"/vector_stores/{vs_id}/file_batches"
     exchange = client.request("POST", path, json={"file_ids": list(file_ids)})
-    return dict(assert_conforms(exchange, CREATE_BATCH)), exchange
+    return accepted(exchange, CREATE_BATCH), exchange
 
 
 def listed_ids(client: ConformanceClient, path: str, operation: str) -> tuple[list[str], Any]:
     """The ids of one page of up to 100 entries (every test store holds fewer)."""
     exchange = client.request("GET", path, params={"limit": 100})
-    page = assert_conforms(exchange, operation)
+    page = accepted(exchange, operation)
     return [str(item.get("id")) for item in page.get("data") or []], exchange
 
 
