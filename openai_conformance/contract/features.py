@@ -6,7 +6,8 @@ tests cite and which features it covers. A feature is what a profile claims (``f
 
 * ``probe``: the one request that decides UNSUPPORTED (``absent_answer``), run once per run;
 * ``routes``: what ``oaic probe`` requests to detect it;
-* ``deadline_s`` and ``machine``: the default remote lifecycle deadline and state machine;
+* ``deadline_s`` and ``machine``: the default remote lifecycle deadline and state machine (a
+  sub-feature may declare the machine of what it creates, e.g. vector store file batches);
 * ``needs``: features its tests use (batches upload their input through files);
 * ``sub_features``: optional capabilities (``chat.stored``, ``models.retrieve``...), each with
   the operations it owns, the requirement ids whose tests need it and an optional probe of its
@@ -279,6 +280,7 @@ def _features(folder: str, raw: Mapping[str, Any]) -> list[Feature]:
                 requirement_ids=tuple(sub.get("requirements") or ()),
                 probe=Request.parse(sub["probe"]) if sub.get("probe") else None,
                 routes=tuple(Request.parse(r) for r in sub.get("routes") or ()),
+                machine=_machine(sub["machine"]) if sub.get("machine") else None,
             )
         )
     return out

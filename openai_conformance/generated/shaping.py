@@ -13,6 +13,7 @@ nowhere. ``shape_body`` and ``shape_query`` rewrite those fields from the ``Shap
   streamed background response; any other response answers it with a 400);
 * id-valued fields (``file_id``, ``input_file_id``, ``assistant_id``, ``vector_store_ids`` ...)
   → ids of resources the suite created, or dropped when optional and no such resource exists;
+  the same fields inside an array of objects (a file batch's ``files``) are rewritten too;
 * top-level keys the schema does not declare are dropped (the document allows extra keys, but
   OpenAI answers them with 400 "Unrecognized request argument", a business rule, not a bug);
 * ``metadata`` carries the run id so cleanup and humans can find what the run created.
@@ -131,6 +132,7 @@ def _rewrites(
                 steps.append(_set_id(key, real))
             if key not in required:
                 steps.append(_drop_unless_id(key, real))
+    steps += [_set_nested_ids(key, ctx.ids) for key in declared if key not in ID_FIELDS]
     if ctx.run_id and "metadata" in declared:
         steps.append(_set("metadata", {"oaic_run": ctx.run_id}))
     return steps + list(BUSINESS_RULES)
@@ -199,6 +201,20 @@ def _set_id(key: str, real: str) -> Change:
     def change(body: dict[str, Any]) -> None:
         if key in body:
             body[key] = _id_value(body[key], real)
+
+    return change
+
+
+def _set_nested_ids(key: str, ids: Mapping[str, str]) -> Change:
+    # Id fields of the objects in an array (a file batch's ``files: [{"file_id": ...}]``).
+    def change(body: dict[str, Any]) -> None:
+        value = body.get(key)
+        for element in value if isinstance(value, list) else ():
+            if not isinstance(element, dict):
+                continue
+            for field_name, kind in ID_FIELDS.items():
+                if field_name in element and ids.get(kind) is not None:
+                    element[field_name] = _id_value(element[field_name], ids[kind])
 
     return change
 

@@ -79,6 +79,16 @@ def test_responses_body_never_combines_conversation_and_previous_response() -> N
     assert not ("conversation" in out and "previous_response_id" in out)
 
 
+def test_id_fields_inside_an_array_of_objects_name_created_objects() -> None:
+    # A file batch's `files: [{"file_id": ""}]` named no file the run created (a false FAIL).
+    op = SPEC.operation("POST /vector_stores/{vector_store_id}/file_batches")
+    schema = op.request_content["application/json"]
+    body = {"files": [{"file_id": ""}, {"file_id": "x", "attributes": {}}]}
+    ctx = ShapingContext(ids={"file_id": "file-real"})
+    out = shape_body(SPEC, op, body, schema, ctx, lambda b: VALIDATOR.is_valid(b, schema))
+    assert [f["file_id"] for f in out["files"]] == ["file-real", "file-real"]
+
+
 def test_query_shaping_drops_dangling_cursors_and_stream_params_and_clamps_limit() -> None:
     op = SPEC.operation("GET /files")
     assert shape_query(op, {"after": "x", "limit": 10000}, ShapingContext()) == {"limit": 20}

@@ -76,12 +76,13 @@ def test_registry_vocabulary_covers_every_resource_and_lifecycle() -> None:
     beyond_paths = {"core", "webhooks"}
     assert {m["resource"] for m in OPERATIONS.values()} | beyond_paths == reg.resources
     assert reg.always_claimed == {"core"}
-    for name in reg.deadlines():  # a lifecycle feature's machine, where it has one, is sane
-        machine = reg.features[name].machine
+    for feature in reg:  # every declared machine (a sub-feature's too) is sane
+        machine = feature.machine
         if machine is not None:
             states = set(machine.moves) | {s for v in machine.moves.values() for s in v}
             assert set(machine.terminal) <= states
             assert set(machine.initial) <= states | set(machine.terminal)
+    assert reg.machine("vector_stores.file-batches").name == "file_batch"
 
 
 def test_tables_are_derived_from_the_registry() -> None:
