@@ -53,9 +53,9 @@ _ORDER = (
     ("cancelling_at", "cancelled_at"),
     ("started_at", "finished_at"),
 )
-# Erratum, by operation (METHOD /path): JSON pointers where a 0 means "not set", not a time. The document's
-# own response example of POST /realtime/client_secrets carries "session": {..., "expires_at": 0}
-# (openai-python types it a plain int); only this exact 0 at this exact place is exempt.
+# Erratum, by operation (METHOD /path): JSON pointers where a 0 means "not set", not a time.
+# The document's own response example of POST /realtime/client_secrets carries "session":
+# {..., "expires_at": 0}; only this exact 0 at this exact place is exempt.
 ZERO_MEANS_UNSET: dict[str, frozenset[str]] = {
     "POST /realtime/client_secrets": frozenset({"/session/expires_at"}),
 }
