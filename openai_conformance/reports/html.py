@@ -172,6 +172,7 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "resources": resources,
         "bodies": bodies,
         "labels": label_counts(results.tests),
+        "axes_judged": axes_judged(results),
         "lazy_blob": lazy_blob,
         "evidence_file": evidence_path is not None and evidence_path.is_file(),
         "malformed_evidence": index.malformed_lines,
@@ -189,6 +190,16 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
 
 #: Finding labels shown as their own axis (docs/calibration.md), in display order.
 LABELS = ("observed", "rejected")
+#: Commands that judge the letter of the document alongside and label the differences.
+LABELLING_COMMANDS = frozenset({"proxy", "check-traffic"})
+
+
+def axes_judged(results: Results) -> bool:
+    """Did this run label findings (``oaic proxy``, ``oaic check-traffic``)? ``oaic run``
+    judges the contract as observed only, so it has no observed count to show."""
+    command = results.run.command
+    verb = command[1] if len(command) > 1 else ""
+    return verb in LABELLING_COMMANDS or any(f.label for t in results.tests for f in t.findings)
 
 
 def label_counts(tests: list[TestResult]) -> dict[str, Any]:

@@ -265,7 +265,8 @@ def test_html_shows_the_observed_axis_apart_from_fail() -> None:
         TestResult(id="traffic/c.yaml#0", name="c.yaml#0", suite="traffic", resource="chat",
                    outcome="FAIL"),
     ]  # fmt: skip
-    html = render_html(Results(run=make_run(), tests=tests))
+    run = make_run(command=["oaic", "check-traffic", "recordings/"])
+    html = render_html(Results(run=run, tests=tests))
     text = re.sub(r"<[^>]+>", " ", html)
     # the summary counts both axes: FAIL (scored) apart from labelled findings (not scored)
     assert re.search(r"FAIL\s+1\s+test\(s\) breaking the contract", text)
@@ -276,3 +277,9 @@ def test_html_shows_the_observed_axis_apart_from_fail() -> None:
     assert ">observed \u00d72</span>" in html and ">rejected \u00d71</span>" in html
     assert html.count('<span class="pill lbl lbl-observed">observed</span>') == 2
     assert '<option value="observed">labelled observed (1)</option>' in html
+
+
+def test_html_of_a_plain_run_says_the_observed_axis_was_not_judged() -> None:
+    text = re.sub(r"<[^>]+>", " ", render_html(Results(run=make_run(), tests=make_tests())))
+    assert re.search(r"observed\s+n/a\s+this run judged one contract", text)
+    assert "finding(s) in" not in text
