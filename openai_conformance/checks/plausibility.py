@@ -6,6 +6,8 @@
   (``expires_at`` ...), not later than the run's own clock plus ``CLOCK_SKEW``. Within one
   object the lifecycle order holds: ``created_at`` precedes every lifecycle time and
   in_progress → finalizing → completed, cancelling → cancelled, started → finished.
+  One place is exempt by the document's own example (``ZERO_MEANS_UNSET``): the session of
+  ``POST /realtime/client_secrets`` answers ``expires_at: 0`` (no session deadline yet).
 - ``response_model_conformance`` (``core/response-model``, MUST): a JSON 2xx body's top-level
   ``model`` is the requested model or a dated snapshot of it (``gpt-4o-mini`` →
   ``gpt-4o-mini-2024-07-18``, ``gpt-4-0613``; an ``-latest`` alias → any dated snapshot of its
@@ -51,6 +53,12 @@ _ORDER = (
     ("cancelling_at", "cancelled_at"),
     ("started_at", "finished_at"),
 )
+# Erratum, by operation (METHOD /path): JSON pointers where a 0 means "not set", not a time.
+# The document's own response example of POST /realtime/client_secrets carries "session":
+# {..., "expires_at": 0}; only this exact 0 at this exact place is exempt.
+ZERO_MEANS_UNSET: dict[str, frozenset[str]] = {
+    "POST /realtime/client_secrets": frozenset({"/session/expires_at"}),
+}
 _SNAPSHOT = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{4}|\d{8})$")
 
 
@@ -114,6 +122,10 @@ def timestamps_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> 
     if not isinstance(body, dict | list):
         return []
     op = _op(v, operation, ctx)
+    unset = ZERO_MEANS_UNSET.get(op.id, frozenset()) if op is not None else frozenset()
+    problems = [
+        p for p in timestamp_problems(body, time.time()) if not (p[0] in unset and p[3] == 0)
+    ]
     return [
         _failure(
             v,
@@ -126,7 +138,7 @@ def timestamps_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> 
             expected=expected,
             actual=show(actual),
         )
-        for pointer, message, expected, actual in timestamp_problems(body, time.time())[:10]
+        for pointer, message, expected, actual in problems[:10]
     ]
 
 

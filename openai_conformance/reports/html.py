@@ -7,6 +7,13 @@ table of the generated suite, every test with filters (outcome, resource, text; 
 test is shown), failures expandable with formatted text, evidence (request/response, SSE events,
 WebSocket transcript, state timeline) and curl, findings, event-type coverage, overlays applied.
 
+The two axes of docs/calibration.md stay apart and visible: a FAIL breaks the contract as the
+live API honours it; a finding labelled ``observed`` (the target follows the API's observed
+behaviour against the letter of the document) or ``rejected`` (an invalid request the server
+rightly refused) is shown, never scored. The summary has a card with their counts, each test's
+summary line a badge (``observed`` and its count), each finding its label, and the filter
+bar a "Findings" select; with JS off the badges and the card still show.
+
 Evidence embedding is bounded (per test and per report) so 5,000 tests stay a fast page; what is
 left out is named by its ``seq`` in evidence.jsonl.
 
@@ -164,6 +171,8 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         "levels": LEVELS,
         "resources": resources,
         "bodies": bodies,
+        "labels": label_counts(results.tests),
+        "axes_judged": axes_judged(results),
         "lazy_blob": lazy_blob,
         "evidence_file": evidence_path is not None and evidence_path.is_file(),
         "malformed_evidence": index.malformed_lines,
@@ -177,6 +186,38 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         # The report's own fingerprint, shown in the footer to tell two renderings apart.
         "fingerprint": hashlib.sha256(results.run.id.encode()).hexdigest()[:8],
     }
+
+
+#: Finding labels shown as their own axis (docs/calibration.md), in display order.
+LABELS = ("observed", "rejected")
+#: Commands that judge the letter of the document alongside and label the differences.
+LABELLING_COMMANDS = frozenset({"proxy", "check-traffic"})
+
+
+def axes_judged(results: Results) -> bool:
+    """Did this run label findings (``oaic proxy``, ``oaic check-traffic``)? ``oaic run``
+    judges the contract as observed only, so it has no observed count to show."""
+    command = results.run.command
+    verb = command[1] if len(command) > 1 else ""
+    return verb in LABELLING_COMMANDS or any(f.label for t in results.tests for f in t.findings)
+
+
+def label_counts(tests: list[TestResult]) -> dict[str, Any]:
+    """``{"findings": {label: n}, "tests": {label: n}, "by_test": {test id: {label: n}}}``."""
+    findings = dict.fromkeys(LABELS, 0)
+    with_label = dict.fromkeys(LABELS, 0)
+    by_test: dict[str, dict[str, int]] = {}
+    for t in tests:
+        mine: dict[str, int] = {}
+        for f in t.findings:
+            if f.label in findings:
+                mine[f.label] = mine.get(f.label, 0) + 1
+        for label, n in mine.items():
+            findings[label] += n
+            with_label[label] += 1
+        if mine:
+            by_test[t.id] = {label: mine[label] for label in LABELS if label in mine}
+    return {"findings": findings, "tests": with_label, "by_test": by_test}
 
 
 def _test_bodies(

@@ -1,7 +1,8 @@
 """Judge one recorded exchange with the proxy's own checks, both directions.
 
 ``admissible(recorded, hosts)`` says why an exchange is not judged (a host that is not the
-OpenAI API, a path outside ``/v1/``), or None. ``await judge(recorded, calibration)`` replays
+OpenAI API, a path outside ``/v1/``), or None; ``outside_contract`` the same for a 2xx answer
+on a route the document does not have. ``await judge(recorded, calibration)`` replays
 the recorded request through ``proxy.requestcheck.check_request`` (as a starlette request
 built from the recording) and the recorded response through ``proxy.responsecheck``
 (``response_failures``: status, content type, schema, error envelope, request id; a stream
@@ -63,6 +64,21 @@ def admissible(rec: Recorded, hosts: tuple[str, ...] = OPENAI_HOSTS) -> str | No
     if not rec.method:
         return "request without a method"
     return None
+
+
+def outside_contract(rec: Recorded, calibration: Calibration) -> str | None:
+    """Why a 2xx exchange on a path the contract does not have is not judged, or None.
+
+    api.openai.com answers some routes the published document leaves out (the Agents SDK's
+    ``POST /v1/traces/ingest`` tracing exporter): a recording of such a call says nothing
+    about the contract either way, so it is counted as not judged (with the route) instead of
+    failing ``request_path_conformance``. A known path with another method, and any non-2xx
+    answer, are judged as usual (the proxy, judging live traffic, still flags unknown paths).
+    """
+    path = urlsplit(rec.url).path.removeprefix("/v1")
+    if not 200 <= rec.status < 300 or calibration.judged.spec.path_exists(path):
+        return None
+    return f"route outside the contract ({rec.method} /v1{path}, answered {rec.status})"
 
 
 def _request(rec: Recorded, headers: list[tuple[str, str]]) -> Request:

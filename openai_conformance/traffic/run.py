@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..proxy.calibration import Calibration
 from .formats import Recorded, Skipped, TrafficInputError, read_file
-from .judge import OPENAI_HOSTS, admissible, judge
+from .judge import OPENAI_HOSTS, admissible, judge, outside_contract
 from .session import NotJudged, TrafficSession
 
 
@@ -81,7 +81,7 @@ async def check_paths(
                 session.skip(NotJudged(item.where, item.reason, item.method, item.url))
                 totals.not_judged[_kind(item.reason)] += 1
                 continue
-            reason = admissible(item, hosts)
+            reason = admissible(item, hosts) or outside_contract(item, calibration)
             if reason is not None:
                 session.skip(NotJudged(item.where, reason, item.method, item.url))
                 totals.not_judged[_kind(reason)] += 1

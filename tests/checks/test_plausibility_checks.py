@@ -100,3 +100,20 @@ def test_error_code_that_is_the_status_is_a_should_finding(ctx, code):
 def test_named_or_null_error_codes_pass(ctx, code):
     body = {"error": {**ERROR_BODY["error"], "code": code}}
     assert error_code_conformance(FakeExchange(404, body), CHAT, ctx) == []
+
+
+def test_realtime_session_expires_at_zero_is_unset_only_in_a_client_secret(ctx):
+    secret = "POST /realtime/client_secrets"
+    now = int(time.time())
+    body = {
+        "value": "ek_x",
+        "expires_at": now + 600,
+        "session": {"type": "realtime", "expires_at": 0},
+    }
+    assert timestamps_conformance(FakeExchange(200, body), secret, ctx) == []
+    zero_deadline = {**body, "expires_at": 0}
+    [failure] = timestamps_conformance(FakeExchange(200, zero_deadline), secret, ctx)
+    assert failure.pointer == "/expires_at"
+    elsewhere = {**CHAT_BODY, "created": now, "session": {"expires_at": 0}}
+    [failure] = timestamps_conformance(FakeExchange(200, elsewhere), CHAT, ctx)
+    assert failure.pointer == "/session/expires_at"

@@ -237,3 +237,49 @@ def test_chromium_fills_compressed_details_when_a_test_opens(
     assert "GET http://127.0.0.1:50123/v1/batches/batch_1" in opened.group(0)
     assert "data-lazy" not in opened.group(0)  # its details were filled in
     assert "<script>alert" not in dom
+
+
+def test_html_shows_the_observed_axis_apart_from_fail() -> None:
+    from openai_conformance.reports.model import Finding, TestResult
+
+    def finding(label: str | None) -> Finding:
+        return Finding("response_schema_conformance", "MUST", "null for /user", "/user", label)
+
+    tests = [
+        TestResult(
+            id="traffic/a.yaml#0",
+            name="a.yaml#0",
+            suite="traffic",
+            resource="responses",
+            outcome="PASS",
+            findings=[finding("observed"), finding("observed"), finding(None)],
+        ),
+        TestResult(
+            id="traffic/b.yaml#0",
+            name="b.yaml#0",
+            suite="traffic",
+            resource="chat",
+            outcome="PASS",
+            findings=[finding("rejected")],
+        ),
+        TestResult(id="traffic/c.yaml#0", name="c.yaml#0", suite="traffic", resource="chat",
+                   outcome="FAIL"),
+    ]  # fmt: skip
+    run = make_run(command=["oaic", "check-traffic", "recordings/"])
+    html = render_html(Results(run=run, tests=tests))
+    text = re.sub(r"<[^>]+>", " ", html)
+    # the summary counts both axes: FAIL (scored) apart from labelled findings (not scored)
+    assert re.search(r"FAIL\s+1\s+test\(s\) breaking the contract", text)
+    assert re.search(r"observed\s+2\s+finding\(s\) in 1 test\(s\)", text)
+    assert re.search(r"rejected\s+1\s+request violation\(s\) in 1 test\(s\)", text)
+    # each test's summary line carries a visible badge, each finding its label
+    assert html.count('data-labels="observed"') == 1 and 'data-labels="rejected"' in html
+    assert ">observed \u00d72</span>" in html and ">rejected \u00d71</span>" in html
+    assert html.count('<span class="pill lbl lbl-observed">observed</span>') == 2
+    assert '<option value="observed">labelled observed (1)</option>' in html
+
+
+def test_html_of_a_plain_run_says_the_observed_axis_was_not_judged() -> None:
+    text = re.sub(r"<[^>]+>", " ", render_html(Results(run=make_run(), tests=make_tests())))
+    assert re.search(r"observed\s+n/a\s+this run judged one contract", text)
+    assert "finding(s) in" not in text

@@ -125,3 +125,17 @@ def test_optional_nullable_transform_touches_optional_2xx_properties_only(tmp_pa
     assert s["I"]["properties"]["n"] == {"type": ["integer", "null"]}  # reached through $ref
     assert s["Q"]["properties"]["q"] == {"type": "string"}  # request schema: untouched
     assert s["E"]["properties"]["e"] == {"type": "string"}  # error answers: untouched
+
+
+def test_keepalive_stream_event_is_observed_and_nothing_looser(tmp_path: Path) -> None:
+    judged = SchemaValidator(loader.load_spec(cache_dir=tmp_path, strict=False))
+    letter = SchemaValidator(loader.load_spec(cache_dir=tmp_path, strict=True))
+    event = {"type": "keepalive", "sequence_number": 2}
+    assert judged.validate(event, "ResponseStreamEvent") == []
+    assert letter.validate(event, "ResponseStreamEvent") != []  # --strict-spec: the letter
+    for bad in (
+        {"type": "keepalive"},
+        {**event, "extra": 1},
+        {"type": "ping", "sequence_number": 2},
+    ):
+        assert judged.validate(bad, "ResponseStreamEvent") != [], bad

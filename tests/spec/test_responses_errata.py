@@ -1,10 +1,11 @@
-"""Errata 046-050 of the Responses schemas: each holds on its evidence and stays narrow.
+"""Errata 046-051 of the Responses schemas: each holds on its evidence and stays narrow.
 
 046: an output_text part may omit logprobs (the document's own examples omit it).
 047: an additional_tools input item (the SDKs, generated from OpenAI's newer document).
 048: an image_generation_call passed back by its id alone (OpenAI's image generation guide).
 049: a structured mcp_call error object (the SDKs; the document's own Realtime MCP call).
 050: a web_search_call without action (a specification bug OpenAI tracks).
+051: a web search source {type: api, name} without url (a specification bug OpenAI tracks).
 """
 
 from __future__ import annotations
@@ -142,3 +143,17 @@ def test_web_search_call_may_omit_action_but_not_its_other_fields(
     bad_action = {**call, "action": {"type": "teleport"}}
     [violation] = validator.validate(bad_action, "WebSearchToolCall")
     assert violation.pointer == "/action/type"
+
+
+def test_web_search_source_may_be_a_named_api_source_and_nothing_looser(
+    validator: SchemaValidator,
+) -> None:
+    def search(*sources: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "search", "query": "weather", "sources": list(sources)}
+
+    url = {"type": "url", "url": "https://example.com/a"}
+    api = {"type": "api", "name": "oai-weather"}
+    assert validator.validate(search(url, api), "WebSearchActionSearch") == []
+    assert validator.validate(search({**api, "url": None}), "WebSearchActionSearch") == []
+    for bad in ({"type": "url"}, {"type": "api"}, {"type": "feed", "name": "x"}):
+        assert validator.validate(search(bad), "WebSearchActionSearch") != [], bad

@@ -104,3 +104,31 @@ def test_strict_spec_is_offered_by_run_proxy_and_check_traffic(argv: list[str]) 
     from openai_conformance.commands.cli import build_parser
 
     assert build_parser().parse_args(argv).strict_spec is True
+
+
+def _cassette(path: Path, uri: str, status: int) -> Path:
+    path.write_text(
+        f"interactions:\n- request: {{method: POST, uri: '{uri}', body: null, headers: {{}}}}\n"
+        f"  response: {{status: {{code: {status}, message: X}},"
+        " headers: {content-type: [application/json]}, body: {string: '{}'}}\n"
+    )
+    return path
+
+
+def test_answered_route_outside_the_contract_is_counted_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ingest = _cassette(tmp_path / "ingest.yaml", "https://api.openai.com/v1/traces/ingest", 204)
+    assert main(["check-traffic", str(ingest), "--report-dir", str(tmp_path / "r")]) == 2
+    assert "route outside the contract" in capsys.readouterr().out
+    [results] = list((tmp_path / "r").glob("runs/*/results.json"))
+    [only] = json.loads(results.read_text())["tests"]
+    assert only["outcome"] == "DISABLED" and "POST /v1/traces/ingest" in only["message"]
+
+
+def test_known_route_with_another_method_is_still_judged(tmp_path: Path) -> None:
+    wrong = _cassette(tmp_path / "wrong.yaml", "https://api.openai.com/v1/models", 200)
+    assert main(["check-traffic", str(wrong), "--report-dir", str(tmp_path / "r")]) == 1
+    [results] = list((tmp_path / "r").glob("runs/*/results.json"))
+    [only] = json.loads(results.read_text())["tests"]
+    assert only["outcome"] == "FAIL"

@@ -10,6 +10,7 @@
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=outcome]"));
   var select = form.querySelector("select[name=resource]");
   var search = form.querySelector("input[name=q]");
+  var label = form.querySelector("select[name=label]");
   var shown = document.getElementById("shown");
   var none = document.getElementById("none-shown");
   var FAILING = { FAIL: 1, ERROR: 1, XPASS: 1 };
@@ -24,6 +25,7 @@
       var el = tests[i];
       var ok = outs[el.getAttribute("data-outcome")] === 1 &&
         (!res || el.getAttribute("data-resource") === res) &&
+        (!label.value || (" " + el.getAttribute("data-labels") + " ").indexOf(" " + label.value + " ") !== -1) &&
         (!q || texts[i].indexOf(q) !== -1);
       el.hidden = !ok;
       if (ok) { n++; }
@@ -39,7 +41,7 @@
     setOutcomes(function (o) { return FAILING[o] === 1; }); apply();
   });
   document.getElementById("reset").addEventListener("click", function () {
-    setOutcomes(function () { return true; }); select.value = ""; search.value = ""; apply();
+    setOutcomes(function () { return true; }); select.value = ""; label.value = ""; search.value = ""; apply();
   });
   document.getElementById("expand").addEventListener("click", function () {
     tests.forEach(function (el) {
