@@ -10,8 +10,9 @@
   ``POST /realtime/client_secrets`` answers ``expires_at: 0`` (no session deadline yet).
 - ``response_model_conformance`` (``core/response-model``, MUST): a JSON 2xx body's top-level
   ``model`` is the requested model or a dated snapshot of it (``gpt-4o-mini`` →
-  ``gpt-4o-mini-2024-07-18``, ``gpt-4-0613``; an ``-latest`` alias → any dated snapshot of its
-  base). A gateway's ``provider/`` prefix is ignored on either side; anything else is FAIL.
+  ``gpt-4o-mini-2024-07-18``, ``gpt-4-0613``; an ``-latest`` alias → a model of its family; the
+  other forms the live API was recorded using are listed at ``same_model``). A gateway's
+  ``provider/`` prefix is ignored on either side; anything else is FAIL.
 - ``error_code_conformance`` (``core/error-code``, SHOULD): the envelope's ``code`` is a
   machine-readable name (``invalid_api_key``), never the HTTP status as a number or string.
 """
@@ -146,13 +147,38 @@ def _bare(model: str) -> str:
     return model.rsplit("/", 1)[-1]
 
 
+# How the live API names the model it used, beyond ``<requested>-<date>`` (each form seen in
+# the traffic corpus, tests/data/traffic, and kept by tests/checks/test_plausibility_checks.py):
+# - a version suffix: text-embedding-ada-002 → text-embedding-ada-002-v2 (dd-trace-py, llm);
+# - an alias resolves inside its family: text-moderation-latest → text-moderation-006,
+#   omni-moderation-latest → omni-moderation-latest-intents (weave);
+# - a preview alias gets its snapshot in the middle: gpt-4-vision-preview →
+#   gpt-4-1106-vision-preview (mirascope);
+# - a legacy base model answers as family:date-version: davinci-002 → davinci:2023-07-21-v2.
+_VERSION = re.compile(r"-v\d+$")
+_MID_SNAPSHOT = re.compile(r"-(\d{4}|\d{4}-\d{2}-\d{2})(?=-)")
+_LEGACY = re.compile(r"(?P<family>[a-z]+):\d{4}-\d{2}-\d{2}(-v\d+)?")
+
+
 def same_model(requested: str, answered: str) -> bool:
-    """Is ``answered`` the requested model or a dated snapshot of it?"""
+    """Is ``answered`` the requested model, or a snapshot or version of it as the API names them?
+
+    ``<requested>-<date>`` (``gpt-4o-mini-2024-07-18``, ``gpt-4-0613``), a ``-vN`` version, an
+    ``-latest`` alias resolved to any model of its family, a preview alias with its snapshot
+    inside (``gpt-4-1106-vision-preview``), a legacy ``family:date-vN``. Anything else names
+    another model."""
     req, got = _bare(requested), _bare(answered)
+    got = _VERSION.sub("", got) if not _VERSION.search(req) else got
     if req == got:
         return True
-    base = req[: -len("-latest")] if req.endswith("-latest") else req
-    return got.startswith(base + "-") and bool(_SNAPSHOT.fullmatch(got[len(base) :]))
+    if req.endswith("-latest"):
+        return got.startswith(req[: -len("latest")])
+    if got.startswith(req + "-") and _SNAPSHOT.fullmatch(got[len(req) :]):
+        return True
+    if _MID_SNAPSHOT.sub("", got, count=1) == req:
+        return True
+    legacy = _LEGACY.fullmatch(got)
+    return legacy is not None and req.startswith(legacy["family"] + "-")
 
 
 def requested_model(exchange: Any) -> str | None:

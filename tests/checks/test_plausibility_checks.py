@@ -36,6 +36,12 @@ def _asked(model: str, body: object) -> FakeExchange:
         ("gpt-4", "gpt-4-0613"),
         ("omni-moderation-latest", "omni-moderation-2024-09-26"),
         ("openai/gpt-4o", "gpt-4o"),
+        # forms recorded from the live API (tests/data/traffic)
+        ("text-embedding-ada-002", "text-embedding-ada-002-v2"),
+        ("text-moderation-latest", "text-moderation-006"),
+        ("omni-moderation-latest", "omni-moderation-latest-intents"),
+        ("gpt-4-vision-preview", "gpt-4-1106-vision-preview"),
+        ("davinci-002", "davinci:2023-07-21-v2"),
     ],
 )
 def test_requested_model_or_its_dated_snapshot_is_accepted(requested, answered):
@@ -45,7 +51,9 @@ def test_requested_model_or_its_dated_snapshot_is_accepted(requested, answered):
 @pytest.mark.parametrize(
     ("requested", "answered"),
     [("gpt-4o-mini", "gpt-4o"), ("gpt-4o", "gpt-4o-mini"), ("gpt-4o", "llama-3-8b"),
-     ("gpt-4o-mini", "gpt-4o-mini-turbo")],
+     ("gpt-4o-mini", "gpt-4o-mini-turbo"), ("gpt-4o", "gpt-4-0613"),
+     ("babbage-002", "davinci:2023-07-21-v2"),
+     ("gpt-4o", "gpt-4o-mini-2024-07-18"), ("text-embedding-3-small", "text-embedding-ada-002-v2")],
 )  # fmt: skip
 def test_another_model_is_rejected(requested, answered):
     assert not same_model(requested, answered)
