@@ -13,10 +13,8 @@ not ``fine-tune`` (``param: training_file`` / ``validation_file``). The *content
 file is judged while ``validating_files``, and a bad file fails the job with ``error`` populated
 (``code: invalid_training_file``, ``param: training_file``), which is how OpenAI reports format
 problems (the job object's ``error`` field: "For fine-tuning jobs that have failed, this will
-contain more information on the cause of the failure"). Supervised and reinforcement files are
-chat format (``{"messages": [...]}`` with an assistant turn for supervised), DPO files are
-preference format (``input.messages``, ``preferred_output``, ``non_preferred_output``); at
-least 10 examples, as OpenAI requires.
+contain more information on the cause of the failure"); what makes a file usable is
+``fine_tuning_data.py``. Checkpoint permissions are ``fine_tuning_permissions.py``.
 
 On success: ``fine_tuned_model`` = ``ft:<base>:<org>:<suffix>:<job id tail>`` is registered in
 ``GET /models`` (``handlers/models.py``), ``result_files`` holds a real CSV of step metrics,
@@ -27,7 +25,6 @@ per epoch (last three kept) is created while running, and one event per state ch
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,13 +37,13 @@ from ..faults import declare
 from ..store import new_id
 from ..synth import Synth
 from .files import create_file, file_bytes, get_file
+from .fine_tuning_data import check_training_data
 from .lifecycle import Timeline, records, refresh_all, register_refresher
 
 if TYPE_CHECKING:
     from ..state import ServerState
 
 KIND = "fine_tuning.job"
-PERMISSION_KIND = "checkpoint.permission"
 ORG = "openai-conformance"
 # `running` is long enough (1.5 s at the tests' 1000x clock) that a poller which has just seen
 # it can still pause or cancel the job on a loaded 2-core machine; a shorter span made the
@@ -59,7 +56,6 @@ EVENTS = {
     "failed": "fine_tuning.job.failed",
     "cancelled": "fine_tuning.job.cancelled",
 }
-MIN_EXAMPLES = 10
 BASE_MODELS = (
     "ref-chat",
     "ref-chat-mini",
@@ -140,12 +136,6 @@ ACCEPT_UNKNOWN_MODEL = declare(
     "fine_tuning/unknown-model-rejected",
     breaks=["fine_tuning/unknown-model-rejected"],
 )
-PERMISSION_NOT_LISTED = declare(
-    "fine-tuning-permission-not-listed",
-    "GET .../permissions leaves out the most recently created checkpoint permission.",
-    "fine_tuning/checkpoint-permissions",
-    breaks=["fine_tuning/checkpoint-permissions"],
-)
 
 
 @dataclass
@@ -160,60 +150,8 @@ class JobRun:
     finished: bool = False
 
 
-def _runs(state: ServerState) -> dict[str, JobRun]:
+def runs(state: ServerState) -> dict[str, JobRun]:
     return records(state, KIND)
-
-
-def _messages_ok(messages: Any, need_assistant: bool) -> str | None:
-    if not isinstance(messages, list) or not messages:
-        return "'messages' must be a non-empty array"
-    roles = []
-    for m in messages:
-        if not isinstance(m, dict) or m.get("role") not in (
-            "system",
-            "developer",
-            "user",
-            "assistant",
-            "tool",
-            "function",
-        ):
-            return "every message needs a valid 'role'"
-        roles.append(m["role"])
-    if need_assistant and "assistant" not in roles:
-        return "an example needs at least one assistant message"
-    return None
-
-
-def check_training_data(data: bytes, method: str) -> tuple[str | None, int, int]:
-    """(problem or None, examples, words) of a fine-tuning file for ``method``."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "the file is not UTF-8 text", 0, 0
-    examples = words = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return f"line {number} is not valid JSON ({exc.msg})", examples, words
-        if not isinstance(row, dict):
-            return f"line {number} is not a JSON object", examples, words
-        if method == "dpo":
-            problem = _messages_ok((row.get("input") or {}).get("messages"), False)
-            for key in ("preferred_output", "non_preferred_output"):
-                if problem is None and not isinstance(row.get(key), list):
-                    problem = f"'{key}' must be an array of assistant messages"
-        else:
-            problem = _messages_ok(row.get("messages"), method == "supervised")
-        if problem:
-            return f"line {number}: {problem} ({method} format)", examples, words
-        examples += 1
-        words += len(json.dumps(row).split())
-    if examples < MIN_EXAMPLES:
-        return f"the file has {examples} examples; at least {MIN_EXAMPLES} are required", 0, 0
-    return None, examples, words
 
 
 def _file_param(ctx: Ctx, file_id: Any, param: str) -> dict[str, Any]:
@@ -261,7 +199,7 @@ def _running_marks(tl: Timeline, now: float, fractions: list[float]) -> list[flo
     return out
 
 
-def _checkpoints(job: dict[str, Any], run: JobRun, now: float) -> list[dict[str, Any]]:
+def checkpoints(job: dict[str, Any], run: JobRun, now: float) -> list[dict[str, Any]]:
     steps_per_epoch = max(1, run.examples // int(job["hyperparameters"]["batch_size"] or 1))
     marks = _running_marks(run.timeline, now, [(e + 1) / run.epochs for e in range(run.epochs)])
     out = []
@@ -302,7 +240,7 @@ def _materialise(state: ServerState, job: dict[str, Any], run: JobRun) -> None:
     if status != "succeeded":
         return
     rows = ["step,train_loss,train_mean_token_accuracy"]
-    for ckpt in _checkpoints(job, run, now):
+    for ckpt in checkpoints(job, run, now):
         loss = ckpt["metrics"]["train_loss"]
         rows.append(f"{ckpt['step_number']},{loss},{round(1 - loss / 3, 4)}")
     made = create_file(
@@ -323,7 +261,7 @@ def _materialise(state: ServerState, job: dict[str, Any], run: JobRun) -> None:
 
 def _refresh(state: ServerState) -> None:
     for job in state.store.all(KIND):
-        run = _runs(state).get(job["id"])
+        run = runs(state).get(job["id"])
         if run is not None:
             _materialise(state, job, run)
 
@@ -348,7 +286,7 @@ def _view(job: dict[str, Any], run: JobRun, now: float, faults: frozenset[str]) 
 def _load(ctx: Ctx) -> tuple[dict[str, Any], JobRun]:
     job_id = ctx.path_params["fine_tuning_job_id"]
     job = ctx.state.store.get(KIND, job_id)
-    run = _runs(ctx.state).get(job_id)
+    run = runs(ctx.state).get(job_id)
     if job is None or run is None:
         raise not_found("fine-tuning job", job_id, "fine_tuning_job_id")
     _materialise(ctx.state, job, run)
@@ -445,7 +383,7 @@ async def create(ctx: Ctx) -> dict[str, Any]:
         error=error if problem else None,
     )
     ctx.state.store.put(KIND, job)
-    _runs(ctx.state)[job_id] = run
+    runs(ctx.state)[job_id] = run
     register_refresher(ctx.state, "fine_tuning", _refresh)
     probe = webhooks.terminal_probe(
         lambda t: run.timeline.state(t), lambda s, t: run.timeline.reached_at(s, t), EVENTS
@@ -464,10 +402,10 @@ async def retrieve(ctx: Ctx) -> dict[str, Any]:
 async def list_jobs(ctx: Ctx) -> dict[str, Any]:
     refresh_all(ctx.state)
     now = ctx.state.clock.now()
-    runs = _runs(ctx.state)
+    job_runs = runs(ctx.state)
     wanted = ctx.query.get("metadata") or {}
     rows = [
-        _view(j, runs[j["id"]], now, ctx.faults)
+        _view(j, job_runs[j["id"]], now, ctx.faults)
         for j in ctx.state.store.all(KIND)
         if all((j.get("metadata") or {}).get(k) == v for k, v in dict(wanted).items())
     ]
@@ -552,72 +490,10 @@ async def list_events(ctx: Ctx) -> dict[str, Any]:
 
 
 @handles("GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints")
-async def list_checkpoints(ctx: Ctx) -> dict[str, Any]:
+async def listcheckpoints(ctx: Ctx) -> dict[str, Any]:
     job, run = _load(ctx)
-    rows = _checkpoints(job, run, ctx.state.clock.now())
+    rows = checkpoints(job, run, ctx.state.clock.now())
     if ctx.fault(FOREIGN_CHECKPOINTS):
         other = next((j["id"] for j in ctx.state.store.all(KIND) if j["id"] != job["id"]), None)
         rows = [{**c, "fine_tuning_job_id": other or new_id("ftjob-")} for c in rows]
     return ctx.state.store.list_page("", ctx.query, items=rows, default_limit=10, max_limit=100)
-
-
-def _checkpoint_exists(ctx: Ctx, name: str) -> None:
-    now = ctx.state.clock.now()
-    runs = _runs(ctx.state)
-    for job in ctx.state.store.all(KIND):
-        if any(
-            c["fine_tuned_model_checkpoint"] == name
-            for c in _checkpoints(job, runs[job["id"]], now)
-        ):
-            return
-    raise not_found("checkpoint", name, "fine_tuned_model_checkpoint")
-
-
-@handles("POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions")
-async def create_permissions(ctx: Ctx) -> dict[str, Any]:
-    name = ctx.path_params["fine_tuned_model_checkpoint"]
-    _checkpoint_exists(ctx, name)
-    created = []
-    for project in (ctx.body or {}).get("project_ids") or []:
-        perm = {
-            "id": new_id("cp_"),
-            "object": "checkpoint.permission",
-            "created_at": ctx.now,
-            "project_id": project,
-        }
-        created.append(ctx.state.store.put(PERMISSION_KIND, perm, parent=name))
-    if not created:
-        raise invalid("'project_ids' must list at least one project.", "project_ids")
-    return {
-        "object": "list",
-        "data": created,
-        "first_id": created[0]["id"],
-        "last_id": created[-1]["id"],
-        "has_more": False,
-    }
-
-
-@handles("GET /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions")
-async def list_permissions(ctx: Ctx) -> dict[str, Any]:
-    name = ctx.path_params["fine_tuned_model_checkpoint"]
-    _checkpoint_exists(ctx, name)
-    rows = ctx.state.store.all(PERMISSION_KIND, parent=name)
-    if ctx.fault(PERMISSION_NOT_LISTED):
-        rows = rows[:-1]  # the store keeps creation order: drop the newest
-    project = ctx.query.get("project_id")
-    if project:
-        rows = [r for r in rows if r["project_id"] == project]
-    query = dict(ctx.query)
-    query["order"] = "asc" if query.get("order") == "ascending" else "desc"
-    return ctx.state.store.list_page("", query, items=rows, default_limit=10, max_limit=100)
-
-
-@handles(
-    "DELETE /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions/{permission_id}"
-)
-async def delete_permission(ctx: Ctx) -> dict[str, Any]:
-    name = ctx.path_params["fine_tuned_model_checkpoint"]
-    perm_id = ctx.path_params["permission_id"]
-    if ctx.state.store.delete(PERMISSION_KIND, perm_id, parent=name) is None:
-        raise not_found("checkpoint permission", perm_id, "permission_id")
-    return {"id": perm_id, "object": "checkpoint.permission", "deleted": True}
