@@ -9,11 +9,19 @@ target has a key). Every example is judged; how a finding is reported depends on
 ``thorough`` raise the first one inside the hypothesis test so hypothesis shrinks it and the
 minimal example is reported. Failures are deduplicated by (check, pointer, title, level), so
 one broken field is reported once with its reproducing exchange.
+
+A draw that sends nothing is counted, never dropped silently: ``OperationResult.skipped``
+counts them by reason (``SKIP_REASONS``: the generator could not draw from the schema, the
+case cannot be sent as drawn, a negative case our validator finds valid or that has no JSON
+body) and ``drawn`` says how many cases hypothesis handed over per phase; ``GenerationRun.
+on_generated`` receives both per operation (the plugin records them; results.json
+``run.generation``).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +48,15 @@ Send = Callable[..., Any]
 DESTRUCTIVE_METHODS = ("DELETE",)
 DESTRUCTIVE_SUFFIXES = ("/cancel", "/pause", "/hangup", "/reject")
 
+#: Why a drawn case sent nothing, by key (the report shows the text).
+SKIP_REASONS = {
+    "undrawable": "the generator could not draw from the schema (schemathesis refused it)",
+    "unsendable": "the case cannot be sent as drawn (raw bytes for JSON, a form the bracket "
+    "notation cannot carry)",
+    "not-invalid": "a negative case our validator finds valid (sending it could be a false FAIL)",
+    "no-json-body": "a negative case without a JSON body (only JSON bodies are judged)",
+}
+
 
 @dataclass
 class GenerationRun:
@@ -56,6 +73,9 @@ class GenerationRun:
     # Called with (operation, concrete path, exchange) after every generated request, so what
     # a create made is registered for cleanup (``undo.register_created``); None: nothing is.
     on_sent: Callable[[Operation, str, Any], object] | None = None
+    # Called with (operation, drawn per phase, skipped "phase: reason" -> count) once the
+    # operation's phases are done; None: the counts stay in the OperationResult only.
+    on_generated: Callable[[Operation, dict[str, int], dict[str, int]], object] | None = None
     requests: int = 0
     examples: dict[str, int] = field(default_factory=dict)  # phase -> cases sent
 
@@ -67,6 +87,8 @@ class OperationResult:
     sent: int
 
     unsupported_reason: str | None = None  # set when the target does not implement the route
+    drawn: dict[str, int] = field(default_factory=dict)  # phase -> cases hypothesis drew
+    skipped: dict[str, int] = field(default_factory=dict)  # "phase: reason key" -> count
 
 
 class OperationRunner:
@@ -75,6 +97,11 @@ class OperationRunner:
         self.spec = run.ctx.spec
         self.validator = run.ctx.validator
         self._foreign_404s = 0
+        self._drawn: Counter[str] = Counter()
+        self._skipped: Counter[str] = Counter()
+
+    def _skip(self, phase: str, reason: str) -> None:
+        self._skipped[f"{phase}: {reason}"] += 1
 
     # ------------------------------------------------------------------ helpers
     def _valid(self, op: Operation, media: str | None) -> Callable[[Any], bool]:
@@ -145,6 +172,7 @@ class OperationRunner:
         base: list[GeneratedRequest] = []
         sent_before = self.run_.requests
         self._foreign_404s = 0  # positive answers 404 without the OpenAI envelope (this op)
+        self._drawn, self._skipped = Counter(), Counter()
         self.positive(op, failures, statuses, base)
         self.negative(op, failures, base[0] if base else None)
         if self.run_.send_unauthenticated is not None and base:
@@ -155,10 +183,13 @@ class OperationRunner:
                 self.run_.on_sent(op, req.path, exchange)
             failures.extend(auth_conformance(exchange, op, self.run_.ctx))
         sent = self.run_.requests - sent_before
+        drawn, skipped = dict(self._drawn), dict(self._skipped)
+        if self.run_.on_generated is not None:
+            self.run_.on_generated(op, drawn, skipped)
         reason = unsupported_reason(op, statuses, foreign_404s=self._foreign_404s)
         if reason is not None:
-            return OperationResult([], statuses, sent, reason)
-        return OperationResult(_dedupe(failures), statuses, sent)
+            return OperationResult([], statuses, sent, reason, drawn, skipped)
+        return OperationResult(_dedupe(failures), statuses, sent, None, drawn, skipped)
 
     def positive(
         self,
@@ -178,8 +209,10 @@ class OperationRunner:
         @hypothesis_settings(self.run_.profile, "positive")
         @given(case=strategy(self.spec, op, "positive"))
         def examples(case: Any) -> None:
+            self._drawn["positive"] += 1
             req = to_request(self.spec, op, case)
             if req is None:
+                self._skip("positive", "undrawable" if case is None else "unsendable")
                 return
             self._declared_headers(op, req)
             # Destructive operations get a fresh object per example: the first DELETE would
@@ -249,8 +282,16 @@ class OperationRunner:
         @hypothesis_settings(self.run_.profile, "negative", budget)
         @given(case=strategy(self.spec, op, "negative"))
         def examples(case: Any) -> None:
+            self._drawn["negative"] += 1
             req = to_request(self.spec, op, case)
-            if req is None or not req.has_body or req.media != JSON or valid(req.body):
+            if req is None:
+                self._skip("negative", "undrawable" if case is None else "unsendable")
+                return
+            if not req.has_body or req.media != JSON:
+                self._skip("negative", "no-json-body")
+                return
+            if valid(req.body):
+                self._skip("negative", "not-invalid")
                 return  # only bodies our validator confirms invalid (no false positives)
             self._declared_headers(op, req)
             req.params = {}

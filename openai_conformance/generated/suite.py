@@ -18,6 +18,7 @@ from typing import Any
 from ..checks.context import CheckContext
 from ..checks.failures import Failure
 from ..contract import Operation
+from ..wire.evidence import current_test
 from .links import Lifecycle
 from .pool import ResourcePool
 from .roles import ROLES
@@ -88,6 +89,21 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
     def on_sent(op: Operation, path: str, exchange: Any) -> None:
         register_created(cleanup, client, ctx.spec, op, path, exchange)
 
+    def on_generated(op: Operation, drawn: dict[str, int], skipped: dict[str, int]) -> None:
+        # one "generation" evidence record per operation: the plugin sums them into
+        # results.json run.generation, so a skipped draw is counted, never lost
+        recorder = getattr(client, "recorder", None)
+        if recorder is not None:
+            recorder.record(
+                {
+                    "kind": "generation",
+                    "test_id": current_test.get(),
+                    "operation": op.id,
+                    "drawn": drawn,
+                    "skipped": skipped,
+                }
+            )
+
     pool = ResourcePool(
         ctx.spec,
         client.request,
@@ -114,4 +130,5 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
         pool=pool,
         send_unauthenticated=unauth,
         on_sent=on_sent,
+        on_generated=on_generated,
     )

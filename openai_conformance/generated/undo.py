@@ -5,7 +5,13 @@ operation that undoes one created object and the path parameter the new id fills
 
 * ``DELETE <create path>/{id}`` (deletable resources), else
 * ``POST <create path>/{id}/cancel`` (cancellable jobs: batches, fine-tuning jobs, runs);
-  a job that already finished is left as it is (``cancel``).
+  a job that already finished is left as it is (``cancel``), else
+* ``POST <create path>/{id}/archive`` (projects: "Projects can be created and archived, but
+  cannot be deleted"; archived is their final state, recorded as such: ``archive``).
+
+An object that cannot be removed but is confirmed in a final state the contract documents (a
+project archived, an upload that expired before the cleanup could cancel it) is a
+``scenario.cleanup.FinalState`` with the answer that confirmed it, not a failed cleanup.
 
 ``register_created(cleanup, client, spec, op, path, exchange)`` registers that undo with the
 cleanup registry (``scenario.cleanup.CleanupRegistry``) when ``exchange`` is a 2xx whose body
@@ -15,10 +21,15 @@ Nothing is registered for operations that create nothing undoable (no matching r
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..checks.exchange import view
 from ..contract import Operation, Spec
+from ..scenario.cleanup import FinalState
+
+#: Undo actions by preference: removed, else cancelled, else brought to its final state.
+UNDO_ACTIONS = (("DELETE", ""), ("POST", "/cancel"), ("POST", "/archive"))
 
 
 def _routes(spec: Spec) -> dict[tuple[str, str], Operation]:
@@ -29,19 +40,16 @@ def undo_route(spec: Spec, op: Operation) -> tuple[Operation, str] | None:
     """(undo operation, id parameter) for a create operation, or None."""
     if op.method.upper() != "POST":
         return None
-    routes = _routes(spec)
+    found: dict[tuple[str, str], tuple[Operation, str]] = {}
     prefix = op.path.rstrip("/") + "/{"
-    # sorted: DELETE comes before POST, so a deletable resource is deleted, not cancelled
-    for (method, path), undo in sorted(routes.items(), key=lambda kv: kv[0]):
+    for (method, path), undo in _routes(spec).items():
         if not path.startswith(prefix):
             continue
-        rest = path[len(prefix) :]
-        param, _, tail = rest.partition("}")
-        if not param or "{" in param:
-            continue
-        if (method == "DELETE" and tail == "") or (method == "POST" and tail == "/cancel"):
-            return undo, param
-    return None
+        param, _, tail = path[len(prefix) :].partition("}")
+        if param and "{" not in param and (method, tail) in UNDO_ACTIONS:
+            found[(method, tail)] = (undo, param)
+    # a deletable resource is deleted, not cancelled; a cancellable one is not archived
+    return next((found[action] for action in UNDO_ACTIONS if action in found), None)
 
 
 def register_created(
@@ -102,10 +110,14 @@ def register_undo(
 
         def run() -> Any:
             return client.request(undo.method, target, operation=undo.id)
+    elif undo.path.endswith("/archive"):
+
+        def run() -> Any:
+            return archive(client, undo, target)
     else:
 
         def run() -> Any:
-            return cancel(client, undo, target)
+            return cancel(client, spec, undo, target)
 
     cleanup.register(
         op.path.strip("/").split("/")[-1] or "object",
@@ -120,30 +132,82 @@ def register_undo(
 FINISHED = frozenset({"cancelled", "cancelling", "completed", "failed", "expired", "succeeded"})
 
 
-def cancel(client: Any, undo: Operation, target: str) -> Any:
+def archive(client: Any, undo: Operation, target: str) -> Any:
+    """Archive an object that cannot be deleted (a project): a 2xx is its final state."""
+    answer = client.request(undo.method, target, operation=undo.id)
+    status = getattr(answer, "status", None)
+    body = view(answer).json_or_none()
+    shown = body.get("status", "archived") if isinstance(body, dict) else "archived"
+    if isinstance(status, int) and 200 <= status < 300 and shown == "archived":
+        return FinalState(
+            f"archived ({undo.method.upper()} {target} answered HTTP {status}, status "
+            "'archived'): the contract offers no delete, archived is the final state",
+            status,
+        )
+    return answer
+
+
+def cancel(client: Any, spec: Spec, undo: Operation, target: str) -> Any:
     """Cancel a job, then delete the files it produced (``output_file_id``, ``error_file_id``,
     ``result_files``: the target makes them from the run's job, so they are the run's too).
 
-    A refused cancel (4xx other than 404) of a job that already finished counts as done: the
-    job is looked up (``GET``) and, when its ``status`` is final, that answer is the result.
-    A file that cannot be deleted (an answer other than 2xx/404) is the result instead, so the
-    registry reports it.
+    A refused cancel (4xx other than 404) of an object already in a final state counts as done
+    (``FinalState`` with the evidence): the object is looked up (``GET``) and its ``status``
+    must be final; an object the contract offers no ``GET`` for (an upload) is final when the
+    refusal itself names its final status (an upload that expired an hour after creation:
+    "its status is 'expired'"). Anything else is the refusal, so the registry reports it.
+    A file that cannot be deleted (an answer other than 2xx/404) is the result instead.
     """
     answer = client.request(undo.method, target, operation=undo.id)
-    job = answer
+    job: Any = answer
+    result: Any = answer
     status = getattr(answer, "status", None)
     if isinstance(status, int) and 400 <= status < 500 and status != 404:
-        looked = client.request("GET", target.rsplit("/", 1)[0])
+        object_path = target.rsplit("/", 1)[0]
+        if spec.match("GET", object_path) is None:
+            final = refused_as_final(answer)
+            return (
+                FinalState(f"already {final}: {_refusal(undo, target, answer)}", status)
+                if final
+                else answer
+            )
+        looked = client.request("GET", object_path)
         body = view(looked).json_or_none()
-        finished = isinstance(body, dict) and body.get("status") in FINISHED
-        if not (200 <= looked.status < 300 and finished):
+        final = body.get("status") if isinstance(body, dict) else None
+        if not (200 <= looked.status < 300 and final in FINISHED):
             return answer
-        answer = job = looked
+        job = looked
+        result = FinalState(
+            f"already {final} (GET {object_path} answered HTTP {looked.status} with status "
+            f"{final!r}): {_refusal(undo, target, answer)}",
+            looked.status,
+        )
     for file_id in produced_files(view(job).json_or_none()):
         gone = client.request("DELETE", f"/files/{file_id}")
         if not (200 <= gone.status < 300 or gone.status == 404):
             return gone
-    return answer
+    return result
+
+
+# "Cannot cancel upload upload_1: its status is 'expired', not 'pending'."
+_STATUS_NAMED = re.compile(r"\bstatus(?: is|:|=)?\s*['\"]?([a-z_]+)")
+
+
+def refused_as_final(answer: Any) -> str | None:
+    """The final status a refusal's error envelope names for the object (its first "status
+    is 'x'"), or None: the refusal gives no evidence that the object is finished."""
+    body = view(answer).json_or_none()
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    found = _STATUS_NAMED.search(message) if isinstance(message, str) else None
+    return found.group(1) if found and found.group(1) in FINISHED else None
+
+
+def _refusal(undo: Operation, target: str, answer: Any) -> str:
+    body = view(answer).json_or_none()
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else ""
+    return f"{undo.method.upper()} {target} answered HTTP {answer.status} {str(message)[:200]!r}"
 
 
 def produced_files(job: Any) -> list[str]:

@@ -41,14 +41,16 @@ def _duration(started: str, finished: str) -> float:
 
 
 def cleanup_summary(run_dir: Path) -> dict[str, Any]:
-    """The run's cleanup from the merged evidence: how many undos ran, and the failed ones.
+    """The run's cleanup from the merged evidence: how many undos ran, the objects confirmed in
+    a final state instead of removed (``final``: archived, expired; with their evidence), and
+    the failed ones.
 
     Streams the file (it may be large) and parses only the lines of ``cleanup`` records.
     """
-    undone, failed = 0, []
+    undone, failed, final = 0, [], []
     path = run_dir / MERGED_NAME
     if not path.exists():
-        return {"undone": 0, "failed": []}
+        return {"undone": 0, "final": [], "failed": []}
     with path.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
             if '"cleanup"' not in line:
@@ -59,16 +61,52 @@ def cleanup_summary(run_dir: Path) -> dict[str, Any]:
                 continue
             if not isinstance(rec, dict) or rec.get("kind") != "cleanup":
                 continue
-            if rec.get("ok"):
+            row = {
+                k: redact(str(rec.get(k) or ""))
+                for k in ("resource", "ident", "description", "detail", "test_id")
+            }
+            if rec.get("ok") and rec.get("final"):
+                final.append(row)
+            elif rec.get("ok"):
                 undone += 1
-                continue
-            failed.append(
-                {
-                    k: redact(str(rec.get(k) or ""))
-                    for k in ("resource", "ident", "description", "detail", "test_id")
-                }
-            )
-    return {"undone": undone, "failed": failed}
+            else:
+                failed.append(row)
+    return {"undone": undone, "final": final, "failed": failed}
+
+
+def generation_summary(run_dir: Path) -> dict[str, Any]:
+    """The generated suite's draws from the merged evidence (``generation`` records, one per
+    operation): how many cases were drawn per phase and how many sent nothing, by reason
+    (``generated.runner.SKIP_REASONS``), in total and per operation with skips."""
+    from ..generated.runner import SKIP_REASONS
+
+    drawn: dict[str, int] = {}
+    skipped: dict[str, int] = {}
+    operations: dict[str, dict[str, int]] = {}
+    path = run_dir / MERGED_NAME
+    if path.exists():
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if '"generation"' not in line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(rec, dict) or rec.get("kind") != "generation":
+                    continue
+                for phase, n in (rec.get("drawn") or {}).items():
+                    drawn[phase] = drawn.get(phase, 0) + int(n)
+                for key, n in (rec.get("skipped") or {}).items():
+                    skipped[key] = skipped.get(key, 0) + int(n)
+                    op = operations.setdefault(str(rec.get("operation")), {})
+                    op[key] = op.get(key, 0) + int(n)
+    return {
+        "drawn": drawn,
+        "skipped": dict(sorted(skipped.items())),
+        "reasons": {k: v for k, v in SKIP_REASONS.items() if any(k in s for s in skipped)},
+        "operations": dict(sorted(operations.items())),
+    }
 
 
 def run_info(session: OaicSession) -> RunInfo:
@@ -103,6 +141,7 @@ def run_info(session: OaicSession) -> RunInfo:
         certify=session.certify,
         interrupted=session.interrupted,
         cleanup=cleanup_summary(session.run_dir) if session.run_dir else {},
+        generation=generation_summary(session.run_dir) if session.run_dir else {},
     )
 
 

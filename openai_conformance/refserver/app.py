@@ -15,7 +15,8 @@ Per request, in this order:
 7. generic response faults, then headers on every reply: ``x-request-id``,
    ``openai-processing-ms``, ``x-ratelimit-*``.
 
-Control endpoints under ``/v1/__oaic/``: ``clock`` (only with ``allow_fault_header``) and
+Control endpoints under ``/v1/__oaic/``: ``clock`` and ``inventory`` (only with
+``allow_fault_header``) and
 ``webhooks`` (always; see ``webhooks.py``). After each request the webhook pump is started if
 a lifecycle has events to deliver.
 
@@ -42,6 +43,7 @@ from ..contract.envelope import ApiError
 from . import engine, handlers, webhooks
 from .context import HANDLERS, Ctx
 from .faults import CATALOGUE, declare
+from .inventory import inventory
 from .realtime import websocket_route
 from .responses import MISSING_REQUEST_ID, apply_response_faults, error_response, json_response
 from .state import ServerConfig, ServerState
@@ -290,7 +292,10 @@ def _invalid_url(request: Request) -> ApiError:
 
 
 async def _control(state: ServerState, request: Request, name: str) -> Response:
-    """Test-only control endpoints (``/v1/__oaic/clock``), enabled with allow_fault_header."""
+    """Test-only control endpoints, enabled with allow_fault_header: ``POST clock`` and
+    ``GET inventory`` (every stored object with its status, ``inventory.py``)."""
+    if name == "inventory" and request.method == "GET":
+        return json_response(inventory(state))
     if name != "clock" or request.method != "POST":
         raise ApiError(404, f"Unknown control endpoint {request.method} {name!r}.")
     raw = await dispatch.read_body(request, 65536)

@@ -29,6 +29,7 @@ from ..contract.envelope import not_found
 from ..contract.schemautil import object_shape
 from .context import Ctx
 from .faults import declare
+from .inventory import SEEDED
 from .responses import json_response
 from .routes import Route, classify, kinds_with
 from .store import new_id
@@ -160,9 +161,9 @@ class Engine:
                 return
             self.state.extra[marker] = True
             digest = hashlib.sha1(f"{kind}|{parent}".encode()).hexdigest()[:16]
-            store.put(
-                kind, {"id": f"{prefix_for(kind)}{digest}", "created_at": 1_700_000_000}, parent
-            )
+            ident = f"{prefix_for(kind)}{digest}"
+            store.put(kind, {"id": ident, "created_at": 1_700_000_000}, parent)
+            self.state.extra.setdefault(SEEDED, set()).add(ident)  # not the run's (inventory)
 
     def _get(self, kind: str, ident: str, parent: str | None) -> dict[str, Any] | None:
         if kind not in self.creatable:
@@ -227,6 +228,13 @@ class Engine:
             if wanted in values:
                 return wanted
         return None
+
+    def _named_values(self, schema: Any) -> list[str]:
+        """The words of a free-text status's description (a project's "`active` or
+        `archived`"): what an action may set when the schema has no enum."""
+        schema = self.spec.resolve(schema)
+        text = str(schema.get("description") or "") if isinstance(schema, dict) else ""
+        return re.findall(r"[a-z_]+", text)
 
     def _enum_values(self, schema: Any) -> list[Any]:
         schema = self.spec.resolve(schema)
@@ -396,7 +404,7 @@ class Engine:
         wanted = ACTION_STATUS.get(route.verb, ())
         props = object_shape(self.spec, schema or {})["properties"]
         if wanted and "status" in props:
-            values = self._enum_values(props["status"])
+            values = self._enum_values(props["status"]) or self._named_values(props["status"])
             new = next((w for w in wanted if w in values), None)
             if new:
                 with self.state.lock:

@@ -24,16 +24,25 @@ def new_id(prefix: str) -> str:
     return f"{prefix}{secrets.token_hex(12)}"
 
 
+#: How many creations ``Store.journal`` remembers (a long-running server must stay bounded).
+JOURNAL_CAP = 100_000
+
+
 class Store:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._data: dict[tuple[str, str | None], OrderedDict[str, dict[str, Any]]] = {}
         self._seq: dict[str, int] = {}
+        #: (kind, parent, object) of every object stored, in creation order, also after it is
+        #: deleted (the object as last stored): what a run created (``refserver.inventory``).
+        self.journal: list[tuple[str, str | None, dict[str, Any]]] = []
 
     def put(self, kind: str, obj: dict[str, Any], parent: str | None = None) -> dict[str, Any]:
         with self._lock:
             bucket = self._data.setdefault((kind, parent), OrderedDict())
             bucket[obj["id"]] = obj
+            if obj["id"] not in self._seq and len(self.journal) < JOURNAL_CAP:
+                self.journal.append((kind, parent, obj))
             self._seq.setdefault(obj["id"], next(_counter))
         return obj
 

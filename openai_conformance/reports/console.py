@@ -42,6 +42,21 @@ def render_console(results: Results, report: Path | None = None, max_rows: int =
         f"{fmt_duration(run.duration_s)} against {run.target.base_url}"
         + (f" (seed {run.seed})" if run.seed is not None else "")
     )
+    skipped = (getattr(run, "generation", None) or {}).get("skipped") or {}
+    if skipped:
+        drawn = sum(((getattr(run, "generation", None) or {}).get("drawn") or {}).values())
+        lines.append(
+            f"generated: {sum(skipped.values())} of {drawn} drawn case(s) sent nothing ("
+            + ", ".join(f"{k} {n}" for k, n in sorted(skipped.items()))
+            + "; results.json run.generation)"
+        )
+    final = s.get("cleanup", {}).get("final") or []
+    if final:
+        kinds = sorted({str(row.get("resource") or "object") for row in final})
+        lines.append(
+            f"cleanup: {len(final)} object(s) cannot be removed and are in a final state "
+            f"({', '.join(kinds)}: archived or expired; evidence in the report)"
+        )
     failed = s.get("cleanup", {}).get("failed") or []
     if failed:
         lines.append(f"cleanup: {len(failed)} object(s) could not be removed from the target:")

@@ -211,6 +211,17 @@ def _render(
             if blockers
             else "Certification run: no MUST requirement skipped."
         )
+    final = s.get("cleanup", {}).get("final") or []
+    if final:
+        notes.append(
+            f"Cleanup: {len(final)} object(s) cannot be removed and were confirmed in a final "
+            "state: "
+            + "; ".join(
+                f"`{md(str(r.get('ident')), 80)}` ({md(str(r.get('detail')), 160)})"
+                for r in final[:5]
+            )
+            + (f"; … {len(final) - 5} more in results.json" if len(final) > 5 else "")
+        )
     failed = s.get("cleanup", {}).get("failed") or []
     if failed:
         notes.append(

@@ -256,6 +256,10 @@ class RunInfo:
     #: "detail", "test_id"}, ...]}``, one ``failed`` row per undo that could not run (an
     #: error, the budget, an answer other than 2xx/404). Failed rows fail ``--certify``.
     cleanup: dict[str, Any] = field(default_factory=lambda: {"undone": 0, "failed": []})
+    #: The generated suite's draws: ``{"drawn": {phase: n}, "skipped": {"phase: reason": n},
+    #: "reasons": {reason: text}, "operations": {op: {"phase: reason": n}}}``; a draw that
+    #: sent nothing is counted here, never dropped silently (``generated.runner``).
+    generation: dict[str, Any] = field(default_factory=dict)
     #: Versions of the suite's key libraries when the run was made (filled in when absent).
     versions: dict[str, str] = field(default_factory=lambda: library_versions())
 
@@ -420,7 +424,11 @@ def summarize(
         "exit_code": 2 if interrupted else exit_code_for(overall.counts, len(blockers)),
         "interrupted": interrupted,
         "certify": {"enabled": certify, "blockers": blockers},
-        "cleanup": {"undone": int((cleanup or {}).get("undone") or 0), "failed": cleanup_failed},
+        "cleanup": {
+            "undone": int((cleanup or {}).get("undone") or 0),
+            "final": [dict(row) for row in (cleanup or {}).get("final") or []],
+            "failed": cleanup_failed,
+        },
         "score": {
             "rule": SCORE_RULE,
             "weights": dict(LEVEL_WEIGHTS),

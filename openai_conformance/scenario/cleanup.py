@@ -17,6 +17,13 @@ budget still has the requests its cleanup needs. An undo that could not run (an 
 the budget, an answer other than 2xx/404) is a failed ``CleanupResult`` (``ok=False``); the
 reports list them and ``--certify`` fails the run on them.
 
+Some objects cannot be removed at all, only brought to a final state the contract documents:
+a project is archived ("Projects can be created and archived, but cannot be deleted"), an
+upload expires an hour after its creation and can then be neither cancelled nor used. An undo
+that confirms such a state returns ``FinalState(detail)`` with its evidence; the result is
+``ok=True, final=True``: nothing usable is left, and the reports count it apart from the
+objects that were removed.
+
 Every created resource carries the run id so leftovers of a crashed run can be found and
 removed by hand: ``tag(metadata, run_id)`` adds ``{"oaic_run": run_id}`` to a metadata dict,
 ``name_prefix(run_id)`` gives ``oaic-<run_id>-`` for objects that only have a name.
@@ -49,6 +56,16 @@ def name_prefix(run_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class FinalState:
+    """What an undo returns when the object cannot be removed but is confirmed in a final
+    state the contract documents (archived, expired). ``detail`` is the evidence: what was
+    asked, what the target answered, and why that state is final."""
+
+    detail: str
+    status: int | None = None  # HTTP status of the answer that confirmed it
+
+
+@dataclass(frozen=True)
 class CleanupEntry:
     kind: str
     ident: str
@@ -65,6 +82,7 @@ class CleanupResult:
     description: str
     ok: bool
     detail: str  # "deleted (HTTP 200)", "already gone (HTTP 404)", "RuntimeError: ..."
+    final: bool = False  # not removed: confirmed in a final state (``FinalState``)
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -73,6 +91,7 @@ class CleanupResult:
             "ident": self.ident,
             "description": self.description,
             "ok": self.ok,
+            "final": self.final,
             "detail": self.detail,
         }
 
@@ -150,20 +169,13 @@ class CleanupRegistry:
             detail = redact_text(f"{exc.__class__.__name__}: {exc}", secrets)
             result = CleanupResult(entry.kind, entry.ident, entry.description, False, detail)
         else:
-            status = getattr(outcome, "status", None)
-            if status is None or 200 <= status < 300:
-                detail = "undone" + (f" (HTTP {status})" if status else "")
-                ok = True
-            elif status == 404:
-                detail, ok = "already gone (HTTP 404)", True
-            else:
-                detail, ok = f"undo answered HTTP {status}", False
-            result = CleanupResult(entry.kind, entry.ident, entry.description, ok, detail)
+            result = _judged(entry, outcome)
         # An ident or description may carry what the target sent back (an echoed key).
         result = dataclasses.replace(
             result,
             ident=redact_text(result.ident, secrets),
             description=redact_text(result.description, secrets),
+            detail=redact_text(result.detail, secrets),
         )
         recorder = getattr(self.client, "recorder", None)
         if recorder is not None:
@@ -173,3 +185,20 @@ class CleanupRegistry:
                     {**result.to_record(), "test_id": entry.test_id, "recorded_at": utc_now()}
                 )
         return result
+
+
+def _judged(entry: CleanupEntry, outcome: object) -> CleanupResult:
+    """The result of an undo that ran: removed (2xx), already gone (404), confirmed in a final
+    state (``FinalState``), else failed with the status it answered."""
+    if isinstance(outcome, FinalState):
+        return CleanupResult(
+            entry.kind, entry.ident, entry.description, True, outcome.detail, final=True
+        )
+    status = getattr(outcome, "status", None)
+    if status is None or 200 <= status < 300:
+        detail, ok = "undone" + (f" (HTTP {status})" if status else ""), True
+    elif status == 404:
+        detail, ok = "already gone (HTTP 404)", True
+    else:
+        detail, ok = f"undo answered HTTP {status}", False
+    return CleanupResult(entry.kind, entry.ident, entry.description, ok, detail)
