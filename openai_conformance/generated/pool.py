@@ -23,9 +23,10 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..contract import Spec
+from ..contract import Operation, Spec
 from .cases import fill_path
 from .links import Lifecycle, lifecycle_for_path, lifecycles
+from .schema_tools import flatten
 
 Send = Callable[..., Any]
 
@@ -77,8 +78,10 @@ class ResourcePool:
         *,
         allowed: Callable[[str], bool] = lambda op_id: True,
         on_created: Callable[[Lifecycle, dict[str, str]], None] | None = None,
+        run_id: str | None = None,
     ) -> None:
         self.spec = spec
+        self.run_id = run_id  # tagged on every seed create (``tagged``)
         self.send = send
         self.models = dict(models)
         self.allowed = allowed
@@ -179,7 +182,10 @@ class ResourcePool:
                 known[dep] = got
         path = fill_path(op.path, {p: parent_ids[p] for p in lc.parents})
         exchange = self.send(
-            op.method, path, operation=op.id, **seed_kwargs(seed, self.models, known)
+            op.method,
+            path,
+            operation=op.id,
+            **self.tagged(op, seed_kwargs(seed, self.models, known)),
         )
         body = None
         try:
@@ -195,6 +201,26 @@ class ResourcePool:
         if self.on_created is not None:
             self.on_created(lc, ids)
         return ids
+
+    def tagged(self, op: Operation, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """A seed create's arguments carrying the run id, as every create must: ``metadata``
+        ``oaic_run`` when the operation takes metadata, else an ``oaic-<run>-`` prefix on its
+        ``name`` (JSON) or on the uploaded files' names (multipart)."""
+        run = self.run_id
+        if not run:
+            return kwargs
+        prefix = f"oaic-{run}-"
+        media = "application/json" if "json" in kwargs else "multipart/form-data"
+        declared = flatten(self.spec, op.request_content.get(media) or {})["properties"]
+        body = kwargs.get("json") if "json" in kwargs else kwargs.get("data")
+        if isinstance(body, dict) and "metadata" in declared:
+            body["metadata"] = {**(body.get("metadata") or {}), "oaic_run": run}
+        elif isinstance(body, dict) and "name" in declared:
+            body["name"] = prefix + str(body.get("name") or "")
+        files = kwargs.get("files") or {}
+        for field_name, (filename, content, ctype) in list(files.items()):
+            files[field_name] = (prefix + filename, content, ctype)
+        return kwargs
 
 
 def _seed_dependencies(seed: Any) -> list[str]:

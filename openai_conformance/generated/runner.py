@@ -156,6 +156,8 @@ class OperationRunner:
         if not seed or "files" not in seed:
             return
         kwargs = seed_kwargs(seed, self.run_.shaping.models, {})
+        if self.run_.pool is not None:  # the seed's file names carry the run id
+            kwargs = self.run_.pool.tagged(op, kwargs)
         req.files = dict(kwargs.get("files") or {})
         if isinstance(req.body, dict):
             req.body.update(kwargs.get("data") or {})

@@ -110,6 +110,7 @@ def build_run(config: Any, ctx: CheckContext, client: Any, cleanup: Any = None) 
         models,
         allowed=lambda op_id: config.allows(ctx.spec.operation(op_id).safety),
         on_created=on_created,
+        run_id=getattr(config, "run_id", None),
     )
     unauth = None
     if getattr(config, "api_key", None) is not None and getattr(config, "auth", "") != "none":

@@ -7,7 +7,8 @@ the server registered for fine-tuning jobs (``ft:`` ids), with:
 * ``status``: a lifecycle's current state (batches, fine-tuning jobs: their ``Timeline`` read
   at the clock's now), else the stored ``status``, with a ``pending`` object past its
   ``expires_at`` shown ``expired`` (the uploads rule: an upload expires an hour after creation);
-* ``expires_at``, ``created_at``, ``metadata``, ``name`` (else ``filename``) as stored;
+* ``expires_at``, ``created_at``, ``metadata``, ``name`` (else ``filename``), ``purpose`` as
+  stored (a file's purpose tells the files a job produced from the ones a client uploaded);
 * ``origin``: ``created`` (made by a request), ``seeded`` (a record the engine made up on first
   use of a kind the contract offers no create for) or ``setting`` (a singleton such as a
   project's data retention: configuration, not an object).
@@ -92,6 +93,7 @@ def _row(kind: str, parent: str | None, obj: dict[str, Any], seeded: set[str]) -
         "created_at": obj.get("created_at", obj.get("created")),
         "metadata": obj.get("metadata"),
         "name": name if isinstance(name, str) else None,
+        "purpose": obj.get("purpose"),
         "origin": origin,
     }
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "generated"))
 
-from inventory_support import inventory, judge, run_against, served  # noqa: E402
+from inventory_support import inventory, judge, run_against, served
 
 
 def main() -> int:

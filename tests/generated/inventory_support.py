@@ -33,17 +33,20 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-oaic-inventory-key"
 #: States an object cannot leave (a cancel accepted, "cancelling", ends in one of them).
+#: Files the target writes from a job (batch results, fine-tuning metrics): named by the
+#: target, so they cannot carry the run id; the cleanup deletes them with their job.
+PRODUCED_PURPOSES = frozenset({"batch_output", "fine-tune-results"})
 FINAL = frozenset(
     {"cancelled", "cancelling", "expired", "archived", "failed", "succeeded", "completed", "ended"}
 )
 
 
 @contextlib.contextmanager
-def served(timeout: float = 60.0) -> Iterator[str]:
-    """``oaic serve`` on a free port in its own process group; its base URL."""
+def served(*options: str, timeout: float = 60.0) -> Iterator[str]:
+    """``oaic serve [options]`` on a free port in its own process group; its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "openai_conformance", "serve", "--port", "0",
-         "--allow-fault-header", "--api-key", KEY],
+         "--allow-fault-header", "--api-key", KEY, *options],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         start_new_session=True,
     )  # fmt: skip
@@ -53,6 +56,8 @@ def served(timeout: float = 60.0) -> Iterator[str]:
         assert "listening on " in line, f"oaic serve did not start: {line!r}"
         yield line.rsplit(" ", 1)[-1].strip()
     finally:
+        if proc.stdout is not None:
+            proc.stdout.close()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -91,12 +96,13 @@ def run_against(
 def _cancelled_by_cleanup(run_dir: Path) -> set[str]:
     """Ids whose cleanup was an accepted cancel (a job: it stays listed, as on the live API)."""
     ids = set()
-    for line in (run_dir / "evidence.jsonl").open(encoding="utf-8", errors="replace"):
-        if '"cleanup"' not in line:
-            continue
-        rec = json.loads(line)
-        if rec.get("kind") == "cleanup" and rec.get("ok") and "/cancel)" in rec["description"]:
-            ids.add(rec["ident"])
+    with (run_dir / "evidence.jsonl").open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if '"cleanup"' not in line:
+                continue
+            rec = json.loads(line)
+            if rec.get("kind") == "cleanup" and rec.get("ok") and "/cancel" in rec["description"]:
+                ids.add(rec["ident"])
     return ids
 
 
@@ -121,6 +127,8 @@ def judge(
             left.append(row)
     untagged, no_field = Counter(), Counter()
     for row in made:
+        if row.get("purpose") in PRODUCED_PURPOSES:
+            continue
         metadata, name = row["metadata"], row["name"]
         if isinstance(metadata, dict) and metadata.get("oaic_run") == run_id:
             continue
