@@ -124,8 +124,14 @@ def register_undo(
         ident,
         run,
         f"{ident} created by {op.id} (undo: {undo.method.upper()} {target})",
+        cost=CANCEL_COST if undo.path.endswith("/cancel") else 1,
     )
     return True
+
+
+#: Requests a cancel undo may send: the cancel, a GET when it is refused, and the deletes of
+#: the job's output and error files (``cancel``).
+CANCEL_COST = 4
 
 
 #: Job states with nothing left to cancel (OpenAI answers a cancel of them 400/409).

@@ -11,9 +11,9 @@ every result (``CleanupResult``) and, when the client has a recorder, a ``cleanu
 record. An undo whose answer is 404 counts as done (the object is already gone). Running it
 twice is a no-op; ``discard(kind, ident)`` forgets an entry the test already removed.
 
-Each registered undo holds one unit of the client's request budget back for cleanup
-(``RequestBudget.hold``) and runs inside ``budget.for_cleanup()``, so a run that spends its
-budget still has the requests its cleanup needs. An undo that could not run (an exception,
+Each registered undo holds its ``cost`` (default one unit) of the client's request budget
+back for cleanup (``RequestBudget.hold``) and runs inside ``budget.for_cleanup()``, so a run
+that spends its budget still has the requests its cleanup needs. An undo that could not run (an exception,
 the budget, an answer other than 2xx/404) is a failed ``CleanupResult`` (``ok=False``); the
 reports list them and ``--certify`` fails the run on them.
 
@@ -106,10 +106,17 @@ class CleanupRegistry:
         self.results: list[CleanupResult] = []
 
     def register(
-        self, kind: str, ident: str, undo: Callable[[], object], description: str = ""
+        self,
+        kind: str,
+        ident: str,
+        undo: Callable[[], object],
+        description: str = "",
+        cost: int = 1,
     ) -> CleanupEntry:
+        """Register ``undo``; ``cost`` is the most requests it may send (a job's cancel may
+        look the job up and delete the files it produced), all held back from the budget."""
         budget = self._budget()
-        held = budget.hold(1) if budget is not None else 0
+        held = budget.hold(max(1, cost)) if budget is not None else 0
         entry = CleanupEntry(
             kind, str(ident), undo, description or f"{kind} {ident}", current_test.get(), held
         )
