@@ -27,6 +27,7 @@ from typing import Any
 from ..checks.exchange import view
 from ..contract import Operation, Spec
 from ..scenario.cleanup import FinalState
+from ..scenario.lifecycles.target import produced_files
 
 #: Undo actions by preference: removed, else cancelled, else brought to its final state.
 UNDO_ACTIONS = (("DELETE", ""), ("POST", "/cancel"), ("POST", "/archive"))
@@ -214,14 +215,3 @@ def _refusal(undo: Operation, target: str, answer: Any) -> str:
     error = body.get("error") if isinstance(body, dict) else None
     message = error.get("message") if isinstance(error, dict) else ""
     return f"{undo.method.upper()} {target} answered HTTP {answer.status} {str(message)[:200]!r}"
-
-
-def produced_files(job: Any) -> list[str]:
-    """Ids of the files a job answer names as its output."""
-    if not isinstance(job, dict):
-        return []
-    found = [job.get("output_file_id"), job.get("error_file_id")]
-    results = job.get("result_files")
-    if isinstance(results, list):
-        found.extend(results)
-    return [f for f in found if isinstance(f, str) and f and "/" not in f]

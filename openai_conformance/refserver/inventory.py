@@ -6,7 +6,8 @@ the server registered for fine-tuning jobs (``ft:`` ids), with:
 * ``kind`` (store kind, e.g. ``file``, ``upload``, ``organization/projects``), ``parent``, ``id``;
 * ``status``: a lifecycle's current state (batches, fine-tuning jobs: their ``Timeline`` read
   at the clock's now), else the stored ``status``, with a ``pending`` object past its
-  ``expires_at`` shown ``expired`` (the uploads rule: an upload expires an hour after creation);
+  ``expires_at`` shown ``expired`` (the uploads rule: an upload expires an hour after creation)
+  and so is a file past its ``expires_at`` (the files API answers 404 for it);
 * ``expires_at``, ``created_at``, ``metadata``, ``name`` (else ``filename``), ``purpose`` as
   stored (a file's purpose tells the files a job produced from the ones a client uploaded);
 * ``origin``: ``created`` (made by a request), ``seeded`` (a record the engine made up on first
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .handlers.files import KIND as FILE_KIND
+from .handlers.files import expired as file_expired
 from .handlers.lifecycle import refresh_all
 
 if TYPE_CHECKING:
@@ -51,7 +54,7 @@ def inventory(state: ServerState) -> dict[str, Any]:
         for obj in objects:
             present.add((kind, parent, str(obj.get("id"))))
             row = _row(kind, parent, obj, seeded)
-            row["status"] = _status(obj, timelines.get(row["id"]), now)
+            row["status"] = _status(kind, obj, timelines.get(row["id"]), now)
             rows.append(row)
     for model in list(state.models):
         if str(model.get("id", "")).startswith("ft:"):
@@ -98,7 +101,7 @@ def _row(kind: str, parent: str | None, obj: dict[str, Any], seeded: set[str]) -
     }
 
 
-def _status(obj: dict[str, Any], record: Any, now: float) -> Any:
+def _status(kind: str, obj: dict[str, Any], record: Any, now: float) -> Any:
     timeline = getattr(record, "timeline", None)
     if timeline is not None:
         return timeline.state(now)
@@ -106,4 +109,6 @@ def _status(obj: dict[str, Any], record: Any, now: float) -> Any:
     expires = obj.get("expires_at")
     if status == "pending" and isinstance(expires, int | float) and now >= expires:
         return "expired"
+    if kind == FILE_KIND and file_expired(obj, int(now)):
+        return "expired"  # the files API answers 404 for it: gone for every client
     return status

@@ -13,9 +13,9 @@ twice is a no-op; ``discard(kind, ident)`` forgets an entry the test already rem
 
 Each registered undo holds its ``cost`` (default one unit) of the client's request budget
 back for cleanup (``RequestBudget.hold``) and runs inside ``budget.for_cleanup()``, so a run
-that spends its budget still has the requests its cleanup needs. An undo that could not run (an exception,
-the budget, an answer other than 2xx/404) is a failed ``CleanupResult`` (``ok=False``); the
-reports list them and ``--certify`` fails the run on them.
+that spends its budget still has the requests its cleanup needs. An undo that could not run
+(an exception, the budget, an answer other than 2xx/404) is a failed ``CleanupResult``
+(``ok=False``); the reports list them and ``--certify`` fails the run on them.
 
 Some objects cannot be removed at all, only brought to a final state the contract documents:
 a project is archived ("Projects can be created and archived, but cannot be deleted"), an

@@ -12,6 +12,7 @@ anything is left or untagged. Done-when of issue 14: an inventory after a full r
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -25,6 +26,7 @@ from inventory_support import inventory, judge, run_against, served
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", dest="select", default=None, help="pytest -k selection")
+    parser.add_argument("--dump", default=None, help="write both inventories here (JSON)")
     parser.add_argument("extra", nargs="*", help="more oaic run arguments (after --)")
     args = parser.parse_args()
     extra = (["-k", args.select] if args.select else []) + args.extra
@@ -35,6 +37,8 @@ def main() -> int:
         wall = time.monotonic() - started
         after = inventory(url)
         verdict = judge(before, after, results, run_dir)
+        if args.dump:
+            Path(args.dump).write_text(json.dumps({"before": before, "after": after}))
     print(proc.stdout[-1200:])
     print(f"run: exit {proc.returncode}, {wall:.0f} s, {results['summary']['total']} tests")
     print(f"created by the run: {verdict['created']} objects")
@@ -46,6 +50,9 @@ def main() -> int:
     print("in a final state (confirmed by the cleanup and the server):")
     for (kind, status), count in sorted(verdict["final"].items()):
         print(f"  {kind:<40} {status:<12} {count}")
+    print("left because the contract offers no way to remove or end them:")
+    for kind, count in sorted(verdict["irremovable"].items()):
+        print(f"  {kind:<40} {count}")
     print("created without the run id (metadata oaic_run / oaic-<run>- name):")
     for kind, count in sorted(verdict["untagged"].items()):
         print(f"  {kind:<40} {count}")

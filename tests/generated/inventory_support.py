@@ -6,10 +6,12 @@ object with its current status, and every object ever created); ``run_against(..
 ``oaic run`` in its own process; ``judge(before, after, results, run_dir)`` says what the run
 left behind:
 
-* ``left``: an object the run created that is still on the server, unless the run's cleanup
-  confirmed it in a final state (``summary.cleanup.final``: archived, expired) or cancelled it
-  (a job: batches and fine-tuning jobs cannot be deleted) **and** the server agrees its status
-  is final;
+* ``left``: an object the run created that is still on the server, unless the contract
+  offers no DELETE for it (projects, uploads, batches, fine-tuning jobs) **and** the server
+  shows it in a final state (archived, cancelled, completed, ...), or the server shows it
+  ``expired`` (out of use: an expired file answers 404);
+* ``irremovable``: objects of a kind the contract offers no way to end (no DELETE, no
+  cancel/archive/hangup), by kind: left by the contract's design, reported apart;
 * ``untagged``: an object the run created whose stored ``metadata`` lacks ``oaic_run`` and
   whose ``name`` lacks the ``oaic-<run>-`` prefix, by kind (objects with neither field cannot
   carry the run id and are listed apart as ``no_tag_field``).
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from openai_conformance.contract import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk-oaic-inventory-key"
@@ -93,17 +97,34 @@ def run_against(
     return proc, json.loads(found[-1].read_text()), found[-1].parent
 
 
-def _cancelled_by_cleanup(run_dir: Path) -> set[str]:
-    """Ids whose cleanup was an accepted cancel (a job: it stays listed, as on the live API)."""
-    ids = set()
-    with (run_dir / "evidence.jsonl").open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if '"cleanup"' not in line:
-                continue
-            rec = json.loads(line)
-            if rec.get("kind") == "cleanup" and rec.get("ok") and "/cancel" in rec["description"]:
-                ids.add(rec["ident"])
-    return ids
+#: Store kinds of the hand-written handlers and the collection each lives in.
+HANDLER_KINDS = {
+    "file": "files",
+    "batch": "batches",
+    "upload": "uploads",
+    "fine_tuning.job": "fine_tuning/jobs",
+    "response": "responses",
+    "conversation": "conversations",
+    "conversation.item": "conversations/{}/items",
+    "chat.completion": "chat/completions",
+    "model": "models",
+}
+
+
+def removable(spec: Any, kind: str) -> bool:
+    """Does the contract offer a DELETE for one object of this store kind?"""
+    collection = HANDLER_KINDS.get(kind, kind).replace("{}", "x")
+    return spec.match("DELETE", f"/{collection}/oaic_probe_id") is not None
+
+
+def irremovable(spec: Any, kind: str) -> bool:
+    """The contract offers no way at all to end one object of this kind: no DELETE and no
+    action (cancel, archive, hangup, ...) on it (a video character)."""
+    item = "/" + HANDLER_KINDS.get(kind, kind).replace("{}", "x") + "/oaic_probe_id"
+    if spec.match("DELETE", item) is not None:
+        return False
+    actions = ("cancel", "archive", "hangup", "reject", "expire", "delete")
+    return all(spec.match("POST", f"{item}/{verb}") is None for verb in actions)
 
 
 def judge(
@@ -115,13 +136,18 @@ def judge(
         r for r in after["created"] if (r["kind"], r["id"]) not in old and r["origin"] == "created"
     ]
     made_ids = {(r["kind"], r["id"]) for r in made}
-    final_ok = {row["ident"] for row in results["summary"]["cleanup"].get("final") or []}
-    final_ok |= _cancelled_by_cleanup(run_dir)
-    left, final = [], Counter()
+    spec = load_spec()
+    left, final, kept = [], Counter(), Counter()
     for row in after["data"]:
         if (row["kind"], row["id"]) not in made_ids:
             continue
-        if row["id"] in final_ok and row["status"] in FINAL:
+        if row["status"] not in FINAL and irremovable(spec, row["kind"]):
+            kept[row["kind"]] += 1  # reported apart: the contract offers no way to end it
+            continue
+        # expired: the target already took it out of use (a file past its expires_at is 404)
+        if row["status"] == "expired" or (
+            row["status"] in FINAL and not removable(spec, row["kind"])
+        ):
             final[(row["kind"], row["status"])] += 1
         else:
             left.append(row)
@@ -143,6 +169,7 @@ def judge(
         "left": left,
         "left_by_kind": Counter(r["kind"] for r in left),
         "final": final,
+        "irremovable": kept,
         "untagged": untagged,
         "no_tag_field": no_field,
     }

@@ -141,7 +141,7 @@ def create_file(
     return obj
 
 
-def _expired(obj: dict[str, Any], now: int) -> bool:
+def expired(obj: dict[str, Any], now: int) -> bool:
     expires_at = obj.get("expires_at")
     return isinstance(expires_at, int) and expires_at <= now
 
@@ -149,7 +149,7 @@ def _expired(obj: dict[str, Any], now: int) -> bool:
 def get_file(state: ServerState, file_id: str, param: str | None = None) -> dict[str, Any]:
     """The file object, or the 404 envelope (expired files are gone, as OpenAI deletes them)."""
     obj = state.store.get(KIND, file_id)
-    if obj is None or _expired(obj, int(state.clock.now())):
+    if obj is None or expired(obj, int(state.clock.now())):
         raise not_found("file", file_id, param)
     return obj
 
@@ -254,7 +254,7 @@ create.oaic_unvalidated_faults = frozenset({ACCEPT_BAD_PURPOSE})  # type: ignore
 @handles("GET /files")
 async def list_files(ctx: Ctx) -> dict[str, Any]:
     now = ctx.now
-    rows = [f for f in ctx.state.store.all(KIND) if not _expired(f, now)]
+    rows = [f for f in ctx.state.store.all(KIND) if not expired(f, now)]
     purpose = ctx.query.get("purpose")
     if purpose and not ctx.fault(IGNORE_PURPOSE):
         rows = [f for f in rows if f["purpose"] == purpose]

@@ -88,19 +88,41 @@ def register_cancel(
     cleanup: Any, client: Any, kind: str, path: str, machine: StateMachine, what: str
 ) -> None:
     """Register "cancel unless already terminal" for a lifecycle object at ``path``
-    (``POST path/cancel``); a finished batch or job is left alone instead of drawing a 400."""
+    (``POST path/cancel``); a finished batch or job is left alone instead of drawing a 400,
+    and the files it produced are deleted."""
 
     def undo() -> Any:
         current = client.request("GET", path)
         try:
-            status = current.json().get("status") if current.status == 200 else None
+            body = current.json() if current.status == 200 else None
         except (ValueError, AttributeError):
-            status = None
-        if current.status != 200 or status in machine.terminal:
+            body = None
+        status = body.get("status") if isinstance(body, dict) else None
+        if current.status != 200:
+            return current
+        if status in machine.terminal:
+            # a finished job's output is the run's too (batch output/error files, fine-tuning
+            # result files): deleted, else the failed delete is the result
+            for file_id in produced_files(body):
+                gone = client.request("DELETE", f"/files/{file_id}")
+                if not (200 <= gone.status < 300 or gone.status == 404):
+                    return gone
             return current
         return client.request("POST", f"{path}/cancel")
 
-    cleanup.register(kind, path.rsplit("/", 1)[-1], undo, what)
+    cleanup.register(kind, path.rsplit("/", 1)[-1], undo, what, cost=4)
+
+
+def produced_files(job: Any) -> list[str]:
+    """Ids of the files a job answer names as its output (``output_file_id``,
+    ``error_file_id``, ``result_files``): the target made them from the run's job."""
+    if not isinstance(job, dict):
+        return []
+    found = [job.get("output_file_id"), job.get("error_file_id")]
+    results = job.get("result_files")
+    if isinstance(results, list):
+        found.extend(results)
+    return [f for f in found if isinstance(f, str) and f and "/" not in f]
 
 
 def upload_file(
