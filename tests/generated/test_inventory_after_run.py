@@ -15,8 +15,9 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import jsonschema
 import pytest
-from inventory_support import inventory, judge, run_against, served
+from inventory_support import ROOT, inventory, judge, run_against, served
 
 from openai_conformance.contract import load_spec
 from openai_conformance.generated.undo import cancel, refused_as_final
@@ -52,7 +53,10 @@ def test_run_against_oaic_serve_leaves_only_final_states_and_tags_every_object(
     assert archived and all("status 'archived'" in row["detail"] for row in archived)
     finished = [row for row in final if row["resource"] == "batches"]  # refused: completed
     assert all(row["detail"].startswith("already ") for row in finished), finished
-    assert "could not be removed" not in (run_dir / "summary.md").read_text()
+    summary = (run_dir / "summary.md").read_text()
+    assert "could not be removed" not in summary and "confirmed in a final state" in summary
+    schema = json.loads((ROOT / "reports" / "schema" / "results.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(results)  # run.generation, cleanup.final
 
 
 @pytest.mark.slow
