@@ -29,7 +29,6 @@ from ..contract.envelope import not_found
 from ..contract.schemautil import object_shape
 from .context import Ctx
 from .faults import declare
-from .inventory import SEEDED
 from .responses import json_response
 from .routes import Route, classify, kinds_with
 from .store import new_id
@@ -84,6 +83,9 @@ PREFIXES = {
     "permissions": "cp_",
 }
 EVAL_RUN_PREFIX = "evalrun_"
+#: Where the engine records the ids of the records it made up (``_seed``): not a client's
+#: objects (``inventory.py`` reports them as ``seeded``).
+SEEDED = "inventory:seeded"
 
 # Status a new record starts in, by preference, when its schema has a status enum.
 CREATE_STATUS = ("completed", "active", "in_progress", "queued", "pending", "processed")

@@ -27,15 +27,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .engine import SEEDED
 from .handlers.files import KIND as FILE_KIND
 from .handlers.files import expired as file_expired
 from .handlers.lifecycle import refresh_all
 
 if TYPE_CHECKING:
     from .state import ServerState
-
-#: Where the engine records the ids of the records it made up (``engine.Engine._seed``).
-SEEDED = "inventory:seeded"
 
 
 def inventory(state: ServerState) -> dict[str, Any]:
