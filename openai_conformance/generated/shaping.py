@@ -17,8 +17,8 @@ nowhere. ``shape_body`` and ``shape_query`` rewrite those fields from the ``Shap
 * top-level keys the schema does not declare are dropped (the document allows extra keys, but
   OpenAI answers them with 400 "Unrecognized request argument", a business rule, not a bug);
 * ``metadata`` carries the run id so cleanup and humans can find what the run created; an
-  operation with a ``name`` (else a ``filename``: uploads) and no ``metadata`` gets the
-  ``oaic-<run>-`` prefix on it instead.
+  operation with a ``name`` (else a ``<x>_name`` such as ``role_name``, else a ``filename``:
+  uploads) and no ``metadata`` gets the ``oaic-<run>-`` prefix on it instead.
 
 Every rewrite is kept only if the body still validates against the request schema; a rewrite
 that would make the case invalid is undone (the positive phase must stay positive).
@@ -137,12 +137,14 @@ def _rewrites(
     steps += [_set_nested_ids(key, ctx.ids) for key in declared if key not in ID_FIELDS]
     if ctx.run_id and "metadata" in declared:
         steps.append(_set("metadata", {"oaic_run": ctx.run_id}))
-    elif ctx.run_id and "name" in declared:
-        # an object with a name and no metadata (a project, a role) carries the run id as the
-        # ``oaic-<run>-`` prefix of its name (``scenario.cleanup.name_prefix``)
-        steps.append(_prefix_name("name", f"oaic-{ctx.run_id}-"))
-    elif ctx.run_id and "filename" in declared:  # an upload: its only name is the file's
-        steps.append(_prefix_name("filename", f"oaic-{ctx.run_id}-"))
+    elif ctx.run_id:
+        # an object with a name and no metadata (a project, a role, an upload) carries the run
+        # id as the ``oaic-<run>-`` prefix of its name (``scenario.cleanup.name_prefix``):
+        # ``name``, else a ``<x>_name`` (``role_name``), else the ``filename``
+        candidates = ["name", *sorted(k for k in declared if k.endswith("_name")), "filename"]
+        named = next((k for k in candidates if k in declared), None)
+        if named is not None:
+            steps.append(_prefix_name(named, f"oaic-{ctx.run_id}-"))
     return steps + list(BUSINESS_RULES)
 
 

@@ -25,6 +25,11 @@ def test_create_with_only_a_name_gets_the_run_prefix() -> None:
     assert _shaped("POST /organization/projects", {"name": "team"})["name"] == "oaic-run7-team"
 
 
+def test_role_gets_the_run_prefix_on_its_role_name() -> None:
+    body = {"role_name": "r", "permissions": []}
+    assert _shaped("POST /organization/roles", body)["role_name"] == "oaic-run7-r"
+
+
 def test_upload_gets_the_run_prefix_on_its_file_name() -> None:
     body = {"filename": "a.jsonl", "bytes": 1, "purpose": "batch", "mime_type": "text/jsonl"}
     assert _shaped("POST /uploads", body)["filename"] == "oaic-run7-a.jsonl"
