@@ -54,8 +54,8 @@ def render_console(results: Results, report: Path | None = None, max_rows: int =
     if final:
         kinds = sorted({str(row.get("resource") or "object") for row in final})
         lines.append(
-            f"cleanup: {len(final)} object(s) cannot be removed and are in a final state "
-            f"({', '.join(kinds)}: archived or expired; evidence in the report)"
+            f"cleanup: {len(final)} object(s) cannot be removed and are confirmed in a final "
+            f"state ({', '.join(kinds)}: archived, expired or finished; evidence in the report)"
         )
     failed = s.get("cleanup", {}).get("failed") or []
     if failed:

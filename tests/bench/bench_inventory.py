@@ -47,7 +47,7 @@ def main() -> int:
         print(f"  {kind:<40} {count}")
     for row in verdict["left"][:30]:
         print(f"    {row['kind']} {row['id']} status={row['status']} parent={row['parent']}")
-    print("in a final state (confirmed by the cleanup and the server):")
+    print("in a final state (no DELETE in the contract and final on the server, or expired):")
     for (kind, status), count in sorted(verdict["final"].items()):
         print(f"  {kind:<40} {status:<12} {count}")
     print("left because the contract offers no way to remove or end them:")

@@ -107,6 +107,11 @@ HANDLER_KINDS = {
     "conversation": "conversations",
     "conversation.item": "conversations/{}/items",
     "chat.completion": "chat/completions",
+    "chat.completion.message": "chat/completions/{}/messages",
+    "vector_store": "vector_stores",
+    "vector_store.file_batch": "vector_stores/{}/file_batches",
+    "eval": "evals",
+    "container.file": "containers/{}/files",
     "model": "models",
 }
 
