@@ -7,7 +7,8 @@
   object the lifecycle order holds: ``created_at`` precedes every lifecycle time and
   in_progress → finalizing → completed, cancelling → cancelled, started → finished.
   One place is exempt by the document's own example (``ZERO_MEANS_UNSET``): the session of
-  ``POST /realtime/client_secrets`` answers ``expires_at: 0`` (no session deadline yet).
+  ``POST /realtime/client_secrets`` answers ``expires_at: 0`` (no session deadline yet). A time
+  the request itself sent under the same key is an echo of the client's value, not judged.
 - ``response_model_conformance`` (``core/response-model``, MUST): a JSON 2xx body's top-level
   ``model`` is the requested model or a dated snapshot of it (``gpt-4o-mini`` →
   ``gpt-4o-mini-2024-07-18``, ``gpt-4-0613``; an ``-latest`` alias → a model of its family; the
@@ -114,6 +115,22 @@ def timestamp_problems(body: Any, now: float) -> list[tuple[str, str, str, Any]]
     return out
 
 
+def _request_times(exchange: Any) -> set[tuple[str, Any]]:
+    """``(key, value)`` of every time field the request's JSON body sent: a server that echoes
+    a client's object (a tool, an input item) repeats the client's numbers, not its own clock."""
+    body = getattr(getattr(exchange, "request", None), "body", None)
+    try:
+        data = json.loads(body) if isinstance(body, str | bytes) else None
+    except ValueError:
+        return set()
+    return {
+        (key, value)
+        for _, obj in _objects(data)
+        for key, value in obj.items()
+        if _is_time_key(key) and _number(value)
+    }
+
+
 def timestamps_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> list[Failure]:
     """Every ``created``/``*_at`` of a JSON 2xx body is plausible Unix seconds, in order."""
     v = view(exchange)
@@ -124,8 +141,11 @@ def timestamps_conformance(exchange: Any, operation: Any, ctx: CheckContext) -> 
         return []
     op = _op(v, operation, ctx)
     unset = ZERO_MEANS_UNSET.get(op.id, frozenset()) if op is not None else frozenset()
+    echoed = _request_times(v.raw)
     problems = [
-        p for p in timestamp_problems(body, time.time()) if not (p[0] in unset and p[3] == 0)
+        p
+        for p in timestamp_problems(body, time.time())
+        if not (p[0] in unset and p[3] == 0) and (p[0].rsplit("/", 1)[-1], p[3]) not in echoed
     ]
     return [
         _failure(

@@ -97,6 +97,20 @@ def test_timestamps_check_judges_the_body_against_the_real_clock(ctx):
     assert failure.requirement == "core/timestamps" and failure.pointer == "/created"
 
 
+def test_time_the_request_sent_is_an_echo_not_the_servers_clock(ctx):
+    now = int(time.time())
+    body = {**CHAT_BODY, "created": now, "tools": [{"type": "x", "created": 0}]}
+    exchange = FakeExchange(200, body)
+    exchange.request = SimpleNamespace(  # type: ignore[attr-defined]
+        method="POST",
+        url="http://x/v1/chat/completions",
+        body=json.dumps({"tools": [{"created": 0}]}),
+    )
+    assert timestamps_conformance(exchange, CHAT, ctx) == []
+    [failure] = timestamps_conformance(FakeExchange(200, body), CHAT, ctx)  # nothing sent: judged
+    assert failure.pointer == "/tools/0/created"
+
+
 @pytest.mark.parametrize("code", [404, "404", "HTTP 404"])
 def test_error_code_that_is_the_status_is_a_should_finding(ctx, code):
     body = {"error": {**ERROR_BODY["error"], "code": code}}
