@@ -35,6 +35,7 @@ from ..checks.failures import Failure
 from ..checks.http import auth_conformance
 from ..contract import Operation
 from ..contract.features import ABSENT_STATUSES, is_error_envelope
+from ..wire.exchange import TargetFailure
 from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
 from .judge import judge_negative, judge_positive
 from .links import lifecycles
@@ -175,15 +176,23 @@ class OperationRunner:
         sent_before = self.run_.requests
         self._foreign_404s = 0  # positive answers 404 without the OpenAI envelope (this op)
         self._drawn, self._skipped = Counter(), Counter()
-        self.positive(op, failures, statuses, base)
-        self.negative(op, failures, base[0] if base else None)
-        if self.run_.send_unauthenticated is not None and base:
-            req = base[0]
-            exchange = self.run_.send_unauthenticated(req.method, req.path, **req.kwargs())
-            self.run_.requests += 1
-            if self.run_.on_sent is not None:
-                self.run_.on_sent(op, req.path, exchange)
-            failures.extend(auth_conformance(exchange, op, self.run_.ctx))
+        try:
+            self.positive(op, failures, statuses, base)
+            self.negative(op, failures, base[0] if base else None)
+            if self.run_.send_unauthenticated is not None and base:
+                req = base[0]
+                exchange = self.run_.send_unauthenticated(req.method, req.path, **req.kwargs())
+                self.run_.requests += 1
+                if self.run_.on_sent is not None:
+                    self.run_.on_sent(op, req.path, exchange)
+                failures.extend(auth_conformance(exchange, op, self.run_.ctx))
+        except TargetFailure as exc:
+            # A crashed handler often drops the keep-alive connection after its 500: the next
+            # request gets a reset. The failure already found (the 500, with its exchange) is
+            # the cause; the broken connection is reported after it, never instead of it.
+            if not failures:
+                raise
+            failures.append(_transport_failure(op, exc))
         sent = self.run_.requests - sent_before
         drawn, skipped = dict(self._drawn), dict(self._skipped)
         if self.run_.on_generated is not None:
@@ -303,6 +312,17 @@ class OperationRunner:
 
         hunt = Hunt(self.run_.profile.shrink, failures)
         hunt.run(examples)
+
+
+def _transport_failure(op: Operation, exc: TargetFailure) -> Failure:
+    failure = Failure(
+        title=f"the connection broke after the failure above ({type(exc).__name__})",
+        check=type(exc).__name__,
+        operation=op.id,
+        message=exc.message.splitlines()[0],
+    )
+    exchange = getattr(exc, "exchange", None)
+    return failure.with_exchange(exchange) if exchange is not None else failure
 
 
 class ExampleFailed(Exception):

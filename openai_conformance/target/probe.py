@@ -374,7 +374,12 @@ class Prober:
         self.result.control["WS"] = control
         self.observe(f"WebSocket {CONTROL_PATH} (control)", control, "control")
         status, note = self.handshake("/realtime", model)
-        if status == 101:
+        if status == 101 and self.result.models and "realtime" not in self.result.models:
+            # Upgraded with another role's model, but the run would ask for the default
+            # realtime model, which /models does not list (the server's models are others).
+            verdict = "unknown"
+            note = f"upgraded with {model}; no realtime model id listed: set [models] realtime"
+        elif status == 101:
             verdict = "present"
         else:
             verdict = classify(status, control)

@@ -58,8 +58,16 @@ ASK_BOTH = "Call get_weather for Paris in celsius and get_time for Europe/Paris,
 
 
 def schemas(*tools: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Function name -> parameters schema, for ``tool_call_problems``."""
-    return {t["function"]["name"]: t["function"]["parameters"] for t in tools}
+    """Function name -> the schema its arguments must validate against, for
+    ``tool_call_problems``: the parameters of a ``strict`` tool, else no schema (``{}``: the
+    name must still be offered). Only strict function calling promises arguments that adhere
+    to the schema; without it the docs call adherence best effort ("the model may hallucinate
+    parameters", https://platform.openai.com/docs/guides/function-calling#strict-mode), so a
+    mismatch is model behaviour (or a mock's canned call), not a contract breach."""
+    return {
+        t["function"]["name"]: t["function"]["parameters"] if t["function"].get("strict") else {}
+        for t in tools
+    }
 
 
 def require_claim(config: RunConfig, feature: str) -> None:

@@ -32,6 +32,7 @@ from openai_conformance.checks import (
     stream_event_schema_conformance,
 )
 from openai_conformance.checks.context import CheckContext
+from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import Disabled, Unsupported
 from openai_conformance.scenario.streams import (
     calls_of,
@@ -124,6 +125,21 @@ def test_stream_tool_call_deltas_carry_index_and_assemble_into_valid_calls(
     failures = chat_stream_tool_call_deltas_conformance(
         exchange, assembled, tools=schemas(WEATHER, CLOCK)
     )
+    # A streamed call ends like any choice: its last chunk carries a finish_reason (which one
+    # is not judged here: a named tool_choice finishes with 'stop' on the live API).
+    unfinished = [i for i, c in assembled.choices.items() if c.calls() and c.finish_reason is None]
+    failures += [
+        Failure.of(
+            "chat_stream_finish_reason_conformance",
+            f"choice {i} streamed a tool call but never gets a finish_reason",
+            operation=OP,
+            pointer=f"/assembled/choices/{i}/finish_reason",
+            expected="a finish_reason on the last chunk of the choice",
+            actual=None,
+            exchange=exchange,
+        )
+        for i in unfinished
+    ]
     raise_failures(failures)
 
 

@@ -178,14 +178,33 @@ def test_tool_result_follow_up_is_answered_in_text(
     ]
     exchange, got = complete(client, {**chat_body, "messages": messages, "tools": [WEATHER]})
     message = got["choices"][0]["message"]
+    # Under tool_choice auto a further call is the model's choice (multi-step calling), so only
+    # an empty answer or the very call whose result it was given (the result ignored) fails.
+    repeated = [c for c in _calls(got) if _same_call(c, call)]
     expect(
-        bool(message.get("content")) and not message.get("tool_calls"),
+        (bool(message.get("content")) or bool(_calls(got))) and not repeated,
         exchange,
-        "the tool result was not answered in text",
+        "the tool result was not answered in text"
+        + (" (the answered call was made again)" if repeated else ""),
         check="tool_result_conformance",
         pointer="/choices/0/message",
-        expected="assistant text",
+        expected="assistant text (or a further, different call)",
         actual=message,
+    )
+
+
+def _same_call(got: Any, sent: dict[str, Any]) -> bool:
+    """``got`` calls the same function with the same arguments as ``sent``."""
+    if not isinstance(got, dict) or not isinstance(got.get("function"), dict):
+        return False
+    fn = got["function"]
+    try:
+        args = json.loads(fn.get("arguments") or "")
+    except (TypeError, ValueError):
+        return False
+    return bool(
+        fn.get("name") == sent["function"]["name"]
+        and args == json.loads(sent["function"]["arguments"])
     )
 
 

@@ -203,3 +203,15 @@ def test_probe_claims_a_model_role_when_the_model_is_listed(capsys) -> None:
     data = tomllib.loads(out)
     assert "embeddings" in data["features"]
     assert data["models"] == {"chat": MODEL, "embeddings": "tiny-embed"}
+
+
+def test_probe_claims_realtime_only_with_a_listed_realtime_model(capsys) -> None:
+    code, out, err = _probe(TinyTarget(realtime=True), capsys)
+    assert code == 0
+    assert "realtime" not in tomllib.loads(out)["features"], "the run would ask for gpt-realtime"
+    assert "no realtime model id listed" in out + err
+    code, out, _ = _probe(TinyTarget(realtime=True, models=(MODEL, "tiny-realtime")), capsys)
+    assert code == 0
+    data = tomllib.loads(out)
+    assert "realtime" in data["features"]
+    assert data["models"]["realtime"] == "tiny-realtime"

@@ -29,6 +29,7 @@ class TinyTarget:
     chat_models: tuple[str, ...] = (MODEL,)  # what chat accepts (listed or not)
     statuses: dict[str, int] = field(default_factory=dict)
     responses: bool = False
+    realtime: bool = False  # accept every WebSocket upgrade (then close on disconnect)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -37,6 +38,12 @@ class TinyTarget:
             await send({"type": "lifespan.shutdown.complete"})
             return
         if scope["type"] != "http":
+            if self.realtime and scope.get("path", "").startswith(self.prefix + "/realtime"):
+                await receive()  # websocket.connect
+                await send({"type": "websocket.accept"})
+                while (await receive())["type"] != "websocket.disconnect":
+                    pass
+                return
             await send({"type": "websocket.close", "code": 1008})
             return
         raw = b""

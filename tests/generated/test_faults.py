@@ -89,3 +89,28 @@ def test_lifecycle_fault_fails_only_the_stateful_check(
             if fault == "delete-does-not-delete"
             else "generated/resource-available"
         }
+
+
+def test_connection_dropped_after_a_500_keeps_the_500_as_the_cause(
+    make_run: Callable[..., Any],
+) -> None:
+    # stubllm answers 500 to a malformed chat body and drops the keep-alive connection: the
+    # next request got a reset, and the item reported TargetProtocolError instead of the 500.
+    from openai_conformance.wire.exchange import TargetProtocolError
+
+    with make_run(faults=("server-error-on-valid",)) as run:
+        send, crashed = run.send, []
+
+        def dropping(method: str, path: str, **kwargs: Any) -> Any:
+            if crashed:
+                raise TargetProtocolError(f"{method} {path}: connection reset by peer")
+            exchange = send(method, path, **kwargs)
+            if exchange.status >= 500:
+                crashed.append(exchange)
+            return exchange
+
+        run.send = dropping
+        result = OperationRunner(run).run(run.ctx.spec.operation(EMBED))
+    checks = [f.check for f in result.failures]
+    assert checks[0] == "status_code_conformance", checks
+    assert checks[-1] == "TargetProtocolError"
