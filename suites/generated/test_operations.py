@@ -1,8 +1,9 @@
 """Schema-derived property tests: one item per operation of the contract (id ``METHOD /path``).
 
 Each item runs the positive phase (schema-valid requests shaped for a real target), the
-negative phase (schema-violating requests must get a 4xx with the error envelope, ``param``
-naming the field: a SHOULD finding) and, when the target has a key, the auth probe (wrong credentials → 401).
+negative phase (schema-violating requests must get a 4xx with the error envelope; ``param``
+naming the field is a SHOULD finding) and, when the target has a key, the auth probe (wrong
+credentials → 401).
 Operations whose safety class is not allowed are DISABLED; an operation the target answers
 with 501 (or 404 on a collection route) in the envelope is UNSUPPORTED.
 """
