@@ -225,12 +225,19 @@ class Prober:
     # -- options (one-token chat completions) --------------------------------------------
 
     def chat_option(self, feature: str, check: Callable[[Any], bool], **extra: Any) -> None:
+        """An option is absent only when the target refuses it (a 4xx). Accepted with 200
+        but without its effect (n ignored, no logprobs), or a 5xx on a chat that otherwise
+        works, is the option broken, not missing: it is claimed, and its tests judge it."""
         status, body, note = self.send("POST", "/chat/completions", json=self.chat_body(**extra))
-        if status == 200 and check(body):
+        if status is None:
+            verdict = "unknown"
+        elif status == 200 or status >= 500:
             verdict = "present"
             self.result.features.add(feature)
-        elif status is None or status >= 500:
-            verdict = "unknown"
+            if status >= 500:
+                note = note or f"answered {status}: claimed, the tests judge it"
+            elif not check(body):
+                note = note or "accepted but without its effect: claimed, the tests judge it"
         else:
             verdict = "absent"
         self.observe(f"chat option {feature}", status, verdict, note)
@@ -255,13 +262,14 @@ class Prober:
         streams = status == 200 and chunks > 0
         if streams:
             self.result.features.add("chat.streaming")
-        if streams and seen_usage:
+        if streams:  # include_usage was asked and the stream accepted: ignoring it is a defect
             self.result.features.add("chat.stream-usage")
         self.observe("chat option chat.streaming", status, "present" if streams else "absent", note)
         self.observe(
             "chat option chat.stream-usage (stream_options.include_usage)",
             status,
-            "present" if streams and seen_usage else "absent",
+            "present" if streams else "absent",
+            "" if seen_usage or not streams else "no usage chunk: claimed, the tests judge it",
         )
 
     def default_chat_model(self) -> bool:
@@ -309,6 +317,7 @@ class Prober:
         self.chat_option("chat.json-mode", has_choices, response_format={"type": "json_object"})
         self.chat_option("chat.structured-outputs", has_choices, response_format=schema)
         self.chat_option("chat.logprobs", _has_logprobs, logprobs=True)
+        self.chat_option("chat.n", _has_n_choices, n=2)
 
     def embeddings_base64(self) -> None:
         model = self.result.models.get("embeddings")
@@ -346,11 +355,12 @@ class Prober:
         except Exception as exc:
             note = f"{type(exc).__name__}: {str(exc)[:100]}"
         streams = status == 200 and events > 0
-        if streams:
+        broken = status is not None and status >= 500  # responses works; streaming crashes
+        if streams or broken:
             self.result.features.add("responses.streaming")
-        verdict = (
-            "present" if streams else "unknown" if status is None or status >= 500 else "absent"
-        )
+            if broken:
+                note = note or f"answered {status}: claimed, the tests judge it"
+        verdict = "present" if streams or broken else "unknown" if status is None else "absent"
         self.observe("responses option responses.streaming", status, verdict, note)
 
     def handshake(self, path: str, model: str) -> tuple[int | None, str]:
@@ -405,6 +415,10 @@ class Prober:
 
 def _has_choices(body: Any) -> bool:
     return isinstance(body, dict) and isinstance(body.get("choices"), list)
+
+
+def _has_n_choices(body: Any) -> bool:
+    return _has_choices(body) and len(body["choices"]) == 2
 
 
 def _has_logprobs(body: Any) -> bool:

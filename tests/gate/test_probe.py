@@ -215,3 +215,21 @@ def test_probe_claims_realtime_only_with_a_listed_realtime_model(capsys) -> None
     data = tomllib.loads(out)
     assert "realtime" in data["features"]
     assert data["models"]["realtime"] == "tiny-realtime"
+
+
+def test_probe_claims_options_accepted_without_their_effect(capsys) -> None:
+    # The tiny target answers n=2 with one choice, logprobs with none and a stream without the
+    # asked usage chunk: accepted and ignored is the option broken (its tests judge it), not
+    # absent (mocktopus, stubllm: include_usage ignored was never tested on a first run).
+    code, out, _ = _probe(TinyTarget(), capsys)
+    assert code == 0
+    assert {"chat.n", "chat.logprobs", "chat.stream-usage"} <= set(tomllib.loads(out)["features"])
+    assert "accepted but without its effect" in out
+
+
+def test_probe_leaves_out_options_the_target_refuses(capsys) -> None:
+    code, out, _ = _probe(TinyTarget(refuse=("n", "logprobs")), capsys)
+    assert code == 0
+    features = set(tomllib.loads(out)["features"])
+    assert {"chat.n", "chat.logprobs"}.isdisjoint(features)
+    assert "chat.tools" in features

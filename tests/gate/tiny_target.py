@@ -30,6 +30,7 @@ class TinyTarget:
     statuses: dict[str, int] = field(default_factory=dict)
     responses: bool = False
     realtime: bool = False  # accept every WebSocket upgrade (then close on disconnect)
+    refuse: tuple[str, ...] = ()  # chat parameters answered 400 (unsupported_parameter)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -100,6 +101,14 @@ class TinyTarget:
             return (
                 400,
                 _dump({"error": {**err, "param": "model", "code": "model_not_found"}}),
+                False,
+            )
+        refused = next((p for p in self.refuse if p in body), None)
+        if refused is not None:
+            err = {"message": f"{refused} is not supported", "type": "invalid_request_error"}
+            return (
+                400,
+                _dump({"error": {**err, "param": refused, "code": "unsupported_parameter"}}),
                 False,
             )
         created = int(time.time())
