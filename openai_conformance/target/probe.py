@@ -26,7 +26,10 @@ that role is known: the run would send a default OpenAI id and FAIL on "invalid 
 ``run_probe(client, model)`` returns a ``ProbeResult`` (observations, features, models);
 ``problem(result, ...)`` says when the probe proves nothing (401 everywhere, 404 everywhere:
 ``probe_main`` exits non-zero with that message instead of an empty draft) and ``warnings``
-lists what the draft could not decide (5xx answers, no chat model id);
+lists what the draft could not decide or claimed broken (5xx answers, no chat model id).
+Absence is a refusal only (404/405/501 on a route, a 4xx to an option): a route or option
+that answers 5xx, or an option accepted without its effect (``n`` ignored, no usage chunk),
+is claimed so that its tests report the defect instead of going DISABLED;
 ``draft_profile(result, ...)`` renders a TOML profile that validates against the profile
 schema (``probe_main`` checks that before printing it). Unknown answers are listed as
 comments in the draft, never claimed.
@@ -177,12 +180,16 @@ class Prober:
         for route in ROUTES:
             kw: dict[str, Any] = {"headers": dict(route.headers)} if route.headers else {}
             if route.method == "POST":
-                kw["json"] = self.chat_body() if route.feature == "chat" else {}
+                kw["json"] = self.chat_body(route=True) if route.feature == "chat" else {}
             status, body, note = self.send(route.method, route.path, **kw)
             if route.feature == "models" and status == 200:
                 self.guess_models(body)
             control = self.result.control.get(route.method)
             verdict = classify(status, control, body)
+            if status is not None and status >= 500 and status != control:
+                # The route exists and crashes (absence is 404/405/501 only): its tests judge
+                # it, so the crash is reported instead of every test going DISABLED.
+                verdict = "present"
             if route.method == "GET" and status == 405 and control != 405:
                 # The collection exists and takes another method (POST): present, not listable.
                 verdict, note = "present", note or "405 on GET: the route takes another method"
@@ -211,8 +218,10 @@ class Prober:
             role = next((r for r, hints in ROLE_HINTS if any(h in low for h in hints)), "chat")
             self.result.models.setdefault(role, model_id)
 
-    def chat_body(self, **extra: Any) -> dict[str, Any]:
-        model = self.result.models.get("chat")
+    def chat_body(self, *, route: bool = False, **extra: Any) -> dict[str, Any]:
+        """A one-token chat request with the listed chat model; for the route probe, with
+        the default id when none is listed (an empty body crashes some servers: mockllm)."""
+        model = self.result.models.get("chat") or (DEFAULT_MODELS["chat"] if route else None)
         if model is None:
             return {}
         return {
@@ -468,7 +477,7 @@ def problem(result: ProbeResult, *, target: str, api_key_env: str | None) -> str
 def warnings(result: ProbeResult) -> list[str]:
     """What the draft could not decide, one line each (printed on stderr, kept as comments)."""
     out = [
-        f"{route} answered {status}: undecided, not claimed (the server failed, not absent)"
+        f"{route} answered {status}: claimed, its tests judge it (the server failed, not absent)"
         for route, status in result.routes.items()
         if status is not None and status >= 500
     ]

@@ -169,7 +169,18 @@ def test_probe_says_so_when_a_route_answers_500(capsys) -> None:
     assert code == 0
     assert "POST /embeddings answered 500" in err
     assert "POST /embeddings answered 500" in out  # kept as a comment in the draft
-    assert "embeddings" not in tomllib.loads(out)["features"]
+    # A crash is not absence (404/405/501): the route is claimed and its tests report it.
+    assert "embeddings" in tomllib.loads(out)["features"]
+    assert "claimed, its tests judge it" in err
+
+
+def test_probe_finds_chat_on_a_target_that_crashes_on_an_empty_body(capsys) -> None:
+    # mockllm has no /models and answers an empty chat body with 500: the route probe sends
+    # the default id, so chat and its options are found (the first run tested nothing).
+    target = TinyTarget(models=None, chat_models=("gpt-4o-mini",), crash_on_empty=True)
+    code, out, _ = _probe(target, capsys)
+    assert code == 0
+    assert {"chat", "chat.streaming"} <= set(tomllib.loads(out)["features"])
 
 
 def test_probe_exits_non_zero_when_every_route_answers_401(capsys) -> None:

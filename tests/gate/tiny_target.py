@@ -31,6 +31,7 @@ class TinyTarget:
     responses: bool = False
     realtime: bool = False  # accept every WebSocket upgrade (then close on disconnect)
     refuse: tuple[str, ...] = ()  # chat parameters answered 400 (unsupported_parameter)
+    crash_on_empty: bool = False  # a chat body without a model answers 500 (mockllm)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -96,6 +97,8 @@ class TinyTarget:
 
     def chat(self, body: dict[str, Any]) -> tuple[int, bytes, bool]:
         model = body.get("model")
+        if model is None and self.crash_on_empty:
+            return 500, b"Internal Server Error", False
         if model not in self.chat_models:
             err = {"message": f"model {model!r} not found", "type": "invalid_request_error"}
             return (
