@@ -181,3 +181,51 @@ def test_a_feature_whose_operation_is_not_allowed_is_disabled_before_any_probe(
     else:
         rule._gate(found)
     assert client.sent == []
+
+
+class _Item:
+    """Just enough of a pytest item for ``needed_features``."""
+
+    def __init__(
+        self, nodeid: str, params: dict[str, Any], operation: str = "", requirement: str = ""
+    ) -> None:
+        self.nodeid = nodeid
+        self.callspec = SimpleNamespace(params=params)
+        self.stash = pytest.Stash()
+        self.markers = {"operation": operation, "requirement": requirement}
+
+    def get_closest_marker(self, name: str) -> Any:
+        value = self.markers.get(name)
+        return SimpleNamespace(args=(value,)) if value else None
+
+    def iter_markers(self, name: str) -> list[Any]:
+        marker = self.get_closest_marker(name)
+        return [marker] if marker is not None else []
+
+
+def test_a_generated_lifecycle_needs_the_sub_features_of_its_steps() -> None:
+    # "POST /chat/completions lifecycle" retrieves stored completions: a target without them
+    # (stubllm, mocktopus) made it FAIL on the retrieve it never offered.
+    from openai_conformance.plugin.absence import needed_features
+
+    session: Any = SimpleNamespace(spec=load_spec())
+    create = "POST /chat/completions"
+    lifecycle = _Item(
+        f"suites/generated/test_lifecycles.py::test_x[{create} lifecycle]",
+        {"lifecycle_create": create},
+        operation=create,
+    )
+    names = needed_features(lifecycle, session, registry())  # type: ignore[arg-type]
+    assert names[0] == "chat" and "chat.stored" in names
+    plain = _Item("suites/generated/test_operations.py::test_x", {"operation_id": create}, create)
+    assert needed_features(plain, session, registry()) == ["chat"]  # type: ignore[arg-type]
+
+
+def test_the_core_models_list_test_needs_the_models_route() -> None:
+    # llm-mock-api has no GET /models: core/models-list FAILed on its 404 {"detail": ...}.
+    from openai_conformance.plugin.absence import needed_features
+
+    session: Any = SimpleNamespace(spec=load_spec())
+    item = _Item("suites/core/test_x.py::test_x", {}, requirement="core/models-list")
+    assert "models.list" in needed_features(item, session, registry())  # type: ignore[arg-type]
+    assert [f.name for f in registry().chain("models.list")] == ["models", "models.list"]
