@@ -20,8 +20,10 @@ from .fixtures import (
     webhook_settings,
 )
 from .hooks import (
+    pytest_collection_modifyitems,
     pytest_configure,
     pytest_configure_node,
+    pytest_report_teststatus,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,
@@ -36,8 +38,10 @@ __all__ = [
     "oaic_config",
     "oaic_session",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
+    "pytest_report_teststatus",
     "pytest_runtest_makereport",
     "pytest_runtest_setup",
     "pytest_sessionfinish",

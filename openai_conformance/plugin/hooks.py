@@ -150,6 +150,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         verdict = apply_expectation(verdict, expectation)
         phases["expectation"] = expectation
         rewrite_report(report, item, verdict)
+        report.user_properties.append((OUTCOME_PROPERTY, verdict.outcome.value))
+    elif call.when == "teardown" and verdict.outcome is not Outcome.PASS:
+        earlier = _final(phases["verdicts"])
+        # results.json counts a test once, by its first phase that did not pass
+        counted = earlier.outcome.value if earlier.outcome is not Outcome.PASS else "ERROR"
+        report.user_properties.append((OUTCOME_PROPERTY, counted + ":teardown"))
     phases["verdicts"][call.when] = verdict
     if call.when == "teardown":
         attach_result(report, _result(item, sess, phases))
@@ -157,6 +163,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if token is not None:
             current_test.reset(token)
     return report
+
+
+OUTCOME_PROPERTY = "oaic_outcome"
+# How pytest's progress and final line count each verdict, so its tail ("28 failed, 32
+# passed, 9 unsupported, 430 disabled") agrees with results.json: pytest would count a
+# call-phase ERROR as failed, an XPASS as failed, UNSUPPORTED and DISABLED as skipped.
+_STATUS = {
+    "ERROR": ("error", "E", "ERROR"),
+    "XPASS": ("xpassed", "X", "XPASS"),
+    "UNSUPPORTED": ("unsupported", "u", "UNSUPPORTED"),
+    "DISABLED": ("disabled", "s", "DISABLED"),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's skipping plugin names it "skipped"
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """The category of an oaic verdict (see ``_STATUS``); None leaves pytest's own."""
+    outcome = dict(report.user_properties).get(OUTCOME_PROPERTY)
+    if not isinstance(outcome, str):
+        return None
+    if outcome.endswith(":teardown"):
+        if outcome != "ERROR:teardown" or report.when != "teardown":
+            return "", "", ""  # the test is already counted by its earlier verdict
+        return _STATUS["ERROR"]
+    return _STATUS.get(outcome)
 
 
 def _requirement(item: pytest.Item, sess: OaicSession) -> Cited | None:

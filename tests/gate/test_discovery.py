@@ -89,6 +89,27 @@ def test_first_run_reports_no_fail_on_resources_the_target_lacks(discovered_run)
     assert lacking and all(t["outcome"] in ("UNSUPPORTED", "DISABLED") for t in lacking)
 
 
+def test_pytest_tail_counts_what_results_json_counts(discovered_run) -> None:
+    # pytest counted a call-phase ERROR and an XPASS as "failed" and UNSUPPORTED/DISABLED as
+    # "skipped": its last line disagreed with results.json and summary.md.
+    import re
+
+    totals = json.loads((discovered_run["run_dir"] / "results.json").read_text())["summary"]
+    tail = next(
+        line
+        for line in reversed(discovered_run["console"].splitlines())
+        if re.match(r"^=+ .* in [\d.]+s", line)
+    )
+    counted = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", tail)}
+    names = {"failed": "FAIL", "passed": "PASS", "error": "ERROR", "errors": "ERROR"}
+    names |= {"unsupported": "UNSUPPORTED", "disabled": "DISABLED", "xfailed": "XFAIL"}
+    names |= {"xpassed": "XPASS"}
+    got = {names[w]: n for w, n in counted.items() if w in names}
+    want = {k: v for k, v in totals["totals"].items() if v}
+    assert got == want, tail
+    assert "skipped" not in counted, tail
+
+
 def test_first_run_prints_what_it_assumed_once(discovered_run) -> None:
     console = discovered_run["console"]
     assert console.count("discovery (no profile given)") == 1
