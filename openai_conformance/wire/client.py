@@ -97,6 +97,7 @@ class ConformanceClient:
         self.recorder = recorder
         self.spec = spec
         self.budget = budget or RequestBudget(config.max_requests)
+        self._sent = False  # an answer came: a later reset may be a stale keep-alive socket
         self.secrets = config.secrets()
         self.breaker = breaker or CircuitBreaker()
         self.sleep: Callable[[float], None] = time.sleep  # replaceable in self-tests
@@ -353,13 +354,27 @@ class ConformanceClient:
         stream: bool,
     ) -> httpx.Response:
         attempt = 0
+        reconnected = False
         while True:
             self.budget.spend()
             try:
                 response = self._http.send(req, stream=True)
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if reconnected or not self._sent:
+                    exchange.elapsed_ms = (time.monotonic() - started) * 1000
+                    raise self._transport_error(exc, exchange, limit) from None
+                # A keep-alive connection the target closed after its previous answer (a
+                # crashed handler's 500 often does, without "Connection: close") resets the
+                # next request before any byte of an answer: the request never reached the
+                # application, so it is sent once more on a fresh connection (recorded as a
+                # retry with status 0). A second reset is the target's own answer.
+                reconnected = True
+                exchange.retries.append(RetryRecord(0, None, 0.0))
+                continue
             except httpx.HTTPError as exc:
                 exchange.elapsed_ms = (time.monotonic() - started) * 1000
                 raise self._transport_error(exc, exchange, limit) from None
+            self._sent = True
             exchange.status = response.status_code
             exchange.reason = response.reason_phrase
             exchange.headers = response.headers

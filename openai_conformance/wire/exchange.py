@@ -93,7 +93,9 @@ class RequestSummary:
 
 @dataclass(frozen=True)
 class RetryRecord:
-    """A retried attempt: the status that caused it and how long we waited."""
+    """A retried attempt: the status that caused it (0: the connection was reset before any
+    answer, a stale keep-alive connection; ``ConformanceClient`` reconnects once) and how long
+    we waited."""
 
     status: int
     retry_after: str | None

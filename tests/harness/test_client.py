@@ -217,3 +217,46 @@ def test_mock_transport_can_stand_in_for_a_target():
     transport = httpx.MockTransport(lambda req: httpx.Response(200, json={"ok": True}))
     with ConformanceClient(make_config("http://mock/v1"), transport=transport) as c:
         assert c.request("GET", "/models").json() == {"ok": True}
+
+
+def test_a_reset_after_a_crash_is_retried_once_on_a_fresh_connection(recorder):
+    # stubllm (uvicorn) closes the keep-alive connection after an unhandled exception's 500;
+    # the next request on it was reset and became a TargetProtocolError in the next test.
+    import socket
+    import struct
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(10)
+
+    def answer(conn: socket.socket, head: bytes, body: bytes) -> None:
+        conn.recv(65536)
+        conn.sendall(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def serve() -> None:
+        first, _ = srv.accept()
+        answer(
+            first, b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n", b"boom"
+        )
+        first.recv(65536)  # the next request on the kept-alive connection: reset, no answer
+        first.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        first.close()
+        second, _ = srv.accept()
+        with second:
+            ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            answer(second, ok, b'{"object": "list", "data": []}')
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    cfg = make_config(f"http://127.0.0.1:{srv.getsockname()[1]}/v1")
+    try:
+        with ConformanceClient(cfg, recorder) as c:
+            assert c.request("GET", "/models").status == 500
+            again = c.request("GET", "/models")
+        assert again.status == 200
+        assert [r.status for r in again.retries] == [0]
+    finally:
+        thread.join(timeout=5)
+        srv.close()
