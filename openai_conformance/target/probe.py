@@ -329,19 +329,29 @@ class Prober:
         self.chat_option("chat.n", _has_n_choices, n=2)
 
     def embeddings_base64(self) -> None:
+        """``encoding_format: base64`` and ``dimensions``, judged like the chat options: only
+        a refusal (4xx) is absence; accepted and ignored (a float list, every dimension) is
+        claimed and its test reports it."""
         model = self.result.models.get("embeddings")
         if "embeddings" not in self.result.features or model is None:
             return
-        payload = {"model": model, "input": "probe", "encoding_format": "base64"}
-        status, body, note = self.send("POST", "/embeddings", json=payload)
-        data = body.get("data") if isinstance(body, dict) else None
-        first = data[0] if isinstance(data, list) and data else None
-        ok = status == 200 and isinstance(first, dict) and isinstance(first.get("embedding"), str)
-        if ok:
-            self.result.features.add("embeddings.base64")
-        self.observe(
-            "embeddings option embeddings.base64", status, "present" if ok else "absent", note
+        options = (
+            ("embeddings.base64", {"encoding_format": "base64"}, _embedding_is_base64),
+            ("embeddings.dimensions", {"dimensions": 8}, _embedding_has_8_dimensions),
         )
+        for feature, extra, check in options:
+            payload = {"model": model, "input": "probe", **extra}
+            status, body, note = self.send("POST", "/embeddings", json=payload)
+            if status is None:
+                verdict = "unknown"
+            elif status == 200 or status >= 500:
+                verdict = "present"
+                self.result.features.add(feature)
+                if status >= 500 or not check(body):
+                    note = note or f"answered {status} without its effect: claimed, tests judge it"
+            else:
+                verdict = "absent"
+            self.observe(f"embeddings option {feature}", status, verdict, note)
 
     def responses_streaming(self) -> None:
         model = self.result.models.get("chat")
@@ -424,6 +434,21 @@ class Prober:
 
 def _has_choices(body: Any) -> bool:
     return isinstance(body, dict) and isinstance(body.get("choices"), list)
+
+
+def _first_embedding(body: Any) -> Any:
+    data = body.get("data") if isinstance(body, dict) else None
+    first = data[0] if isinstance(data, list) and data else None
+    return first.get("embedding") if isinstance(first, dict) else None
+
+
+def _embedding_is_base64(body: Any) -> bool:
+    return isinstance(_first_embedding(body), str)
+
+
+def _embedding_has_8_dimensions(body: Any) -> bool:
+    vector = _first_embedding(body)
+    return isinstance(vector, list) and len(vector) == 8
 
 
 def _has_n_choices(body: Any) -> bool:

@@ -73,6 +73,7 @@ def test_probe_drafts_a_profile_of_what_answers(
     assert {"files", "batches", "fine_tuning", "images", "images.generation"}.isdisjoint(features)
     assert {"realtime", "realtime.websocket"}.isdisjoint(features)
     assert "embeddings.base64" not in features, "the fault rejects base64 embeddings"
+    assert "embeddings.dimensions" in features
     assert profile.data["target"] == {
         "base_url": partial_server.base_url,
         "auth": "bearer",
