@@ -21,6 +21,7 @@ from openai_conformance.checks.outcomes import ConformanceFailure, Disabled
 from openai_conformance.scenario.streams import ChatStream, assemble_chat_stream
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
+from openai_conformance.wire.exchange import MalformedResponse
 
 OP = "POST /chat/completions"
 
@@ -78,7 +79,7 @@ def require_claim(config: RunConfig, feature: str) -> None:
 def _rejected(exchange: Any) -> ConformanceFailure:
     try:
         body: Any = exchange.json()
-    except ValueError:
+    except (ValueError, MalformedResponse):  # a text/plain 500 is evidence, not a new error
         body = exchange.content[:300]
     return ConformanceFailure(
         Failure(
