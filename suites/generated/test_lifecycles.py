@@ -35,6 +35,10 @@ def test_created_resource_is_available_until_deleted(
         if exc.exchange is not None and exc.exchange.status in (404, 501):
             raise Unsupported(f"{lc.create} answered {exc.exchange.status}: {exc}") from None
         failures = [_create_failure(lc.create, exc)]
+    except LookupError as exc:
+        # The parent (a thread for its messages) could not be created: that create's own
+        # lifecycle reports why (LiteLLM answers POST /threads with 500). Nothing to judge here.
+        raise Disabled(f"{exc}: the parent's create failed (see its own lifecycle)") from None
     item_facts(request.node).requirement = cite(failures, "generated/resource-available")
     if failures:
         raise ConformanceFailure(failures)
