@@ -20,7 +20,6 @@ from .fixtures import (
     webhook_settings,
 )
 from .hooks import (
-    pytest_collection_modifyitems,
     pytest_configure,
     pytest_configure_node,
     pytest_report_teststatus,
@@ -38,7 +37,6 @@ __all__ = [
     "oaic_config",
     "oaic_session",
     "pytest_addoption",
-    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
     "pytest_report_teststatus",
