@@ -167,10 +167,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 OUTCOME_PROPERTY = "oaic_outcome"
 # How pytest's progress and final line count each verdict, so its tail agrees with
-# results.json: pytest counted a call-phase ERROR as "failed". A strict XPASS stays "failed"
+# results.json: pytest counted a call-phase ERROR as "failed" and a setup-phase FAIL (a
+# target failure while a fixture prepared the test) as "error". A strict XPASS stays "failed"
 # (pytest's own convention), UNSUPPORTED and DISABLED stay "skipped" (their sum; -rs still
 # lists their reasons) and are named in verbose output.
 _STATUS = {
+    "FAIL": ("failed", "F", "FAIL"),  # also in setup, which pytest would count as an error
     "ERROR": ("error", "E", "ERROR"),
     "UNSUPPORTED": ("skipped", "s", "UNSUPPORTED"),
     "DISABLED": ("skipped", "s", "DISABLED"),
