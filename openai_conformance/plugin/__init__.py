@@ -20,6 +20,7 @@ from .fixtures import (
     webhook_settings,
 )
 from .hooks import (
+    pytest_collection_modifyitems,
     pytest_configure,
     pytest_configure_node,
     pytest_report_teststatus,
@@ -37,6 +38,7 @@ __all__ = [
     "oaic_config",
     "oaic_session",
     "pytest_addoption",
+    "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
     "pytest_report_teststatus",

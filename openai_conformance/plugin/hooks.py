@@ -182,7 +182,8 @@ _STATUS = {
 @pytest.hookimpl(tryfirst=True)  # before pytest's skipping plugin names it "skipped"
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     """The category of an oaic verdict (see ``_STATUS``); None leaves pytest's own."""
-    outcome = dict(report.user_properties).get(OUTCOME_PROPERTY)
+    # a CollectReport (a module that failed to import) has no user properties
+    outcome = dict(getattr(report, "user_properties", ())).get(OUTCOME_PROPERTY)
     if not isinstance(outcome, str):
         return None
     if outcome.endswith(":teardown"):

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plugin_support import KEY
 
 from openai_conformance.refserver.server import ReferenceServer
-
-KEY = "sk-oaic-canary-plugin-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")

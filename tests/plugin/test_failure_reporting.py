@@ -3,7 +3,7 @@ artifact or console line contains the API key."""
 
 from __future__ import annotations
 
-from conftest import KEY
+from plugin_support import KEY
 
 FAULT_SUITE = """
 import pytest

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from plugin_support import KEY
 
-from conftest import KEY
 from openai_conformance.contract.requirements import catalogue
 from openai_conformance.refserver.server import ReferenceServer
 

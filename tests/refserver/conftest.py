@@ -10,10 +10,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from core_support import API_KEY
 
 from openai_conformance.refserver.server import ReferenceServer
-
-API_KEY = "sk-core-test-0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,3 @@ def api(core: ReferenceServer) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     with httpx.Client(base_url=core.base_url, headers=headers, timeout=10) as client:
         yield client
-
-
-def fault(*names: str) -> dict[str, str]:
-    return {"x-oaic-fault": ",".join(names)}

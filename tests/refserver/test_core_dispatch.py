@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
+from core_support import API_KEY
 
-from conftest import API_KEY
 from openai_conformance.refserver.context import HANDLERS, Ctx
 from openai_conformance.refserver.server import ReferenceServer
 

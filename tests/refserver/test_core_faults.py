@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from core_support import fault
 
-from conftest import fault
 from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.refserver.faults import CATALOGUE
 from openai_conformance.refserver.server import ReferenceServer
