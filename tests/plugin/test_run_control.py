@@ -59,6 +59,44 @@ def test_spent_request_budget_disables_the_remaining_tests(run_suite):
     assert run.ret == 0
 
 
+HEAVY_SUITE = """
+import pytest
+from openai_conformance.checks import assert_conforms
+
+@pytest.mark.requirement("core/response-schema")
+@pytest.mark.parametrize("n", range(4))
+def test_heavy(client, n):
+    for _ in range(6):
+        assert_conforms(client.request("GET", "/models"), "GET /models")
+"""
+
+LIGHT_SUITE = """
+import pytest
+from openai_conformance.checks import assert_conforms
+
+@pytest.mark.requirement("core/response-schema")
+@pytest.mark.parametrize("n", range(4))
+def test_light(client, n):
+    assert_conforms(client.request("GET", "/models"), "GET /models")
+"""
+
+
+def test_budget_is_planned_so_one_resource_cannot_starve_another(run_suite):
+    # 30 requests: 7 reserved for cleanup, 23 planned; each folder's four tests get a share of
+    # int(23 * 4/8 * 1.5) = 17. The heavy tests (6 requests each) spend theirs at the third;
+    # without a plan they would spend the whole budget and the light tests would never run.
+    run = run_suite(
+        {"../heavy/test_heavy.py": HEAVY_SUITE, "../light/test_light.py": LIGHT_SUITE},
+        "--max-requests",
+        "30",
+    )
+    outcomes = run.outcomes()
+    heavy = [outcomes[f"test_heavy[{n}]"] for n in range(4)]
+    assert heavy[:2] == ["PASS", "PASS"] and set(heavy[2:]) == {"DISABLED"}
+    assert "planned share" in run.test("test_heavy[3]")["message"]
+    assert [outcomes[f"test_light[{n}]"] for n in range(4)] == ["PASS"] * 4
+
+
 def test_undeclared_feature_is_disabled_with_its_reason(run_suite, oaic_env):
     oaic_env.setenv("OAIC_FEATURES", "chat")
     run = run_suite({"test_features.py": FEATURE_SUITE})
