@@ -166,6 +166,10 @@ def test_bench_mode_prints_phases_suites_and_slowest_items(run_suite, oaic_env):
     ):
         assert phase in text, phase
     assert "demo                 4" in text  # 4 items of the demo suite
+    assert "cpu: this process" in text and "cpu: workers (reaped)" in text
+    busy = [ln.split() for ln in text.splitlines() if ln.startswith("gw")]
+    # One line per worker, and the items they ran add up to the suite's four.
+    assert busy and sum(int(row[1]) for row in busy) == 4, busy
     assert "slowest 3 items (setup + call + teardown)" in text
     slowest = [ln for ln in text.splitlines() if "suites/demo/test_requests.py::" in ln]
     assert len(slowest) == 3 and all(" [gw" in ln for ln in slowest)  # the worker is named
