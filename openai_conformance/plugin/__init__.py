@@ -20,12 +20,14 @@ from .fixtures import (
     webhook_settings,
 )
 from .hooks import (
+    pytest_collection_finish,
     pytest_configure,
     pytest_configure_node,
     pytest_runtest_makereport,
     pytest_runtest_setup,
     pytest_sessionfinish,
     pytest_sessionstart,
+    pytest_unconfigure,
 )
 from .options import pytest_addoption
 
@@ -36,12 +38,14 @@ __all__ = [
     "oaic_config",
     "oaic_session",
     "pytest_addoption",
+    "pytest_collection_finish",
     "pytest_configure",
     "pytest_configure_node",
     "pytest_runtest_makereport",
     "pytest_runtest_setup",
     "pytest_sessionfinish",
     "pytest_sessionstart",
+    "pytest_unconfigure",
     "requirement",
     "session_cleanup",
     "spec",

@@ -179,3 +179,24 @@ def test_bench_table_is_absent_without_bench_mode(run_suite):
     run = run_suite({"test_requests.py": REQUESTS_SUITE})
     assert run.ret == 0
     assert "oaic bench" not in run.result.stdout.str()
+
+
+FREEZE_SUITE = """
+import gc
+
+import pytest
+
+
+@pytest.mark.requirement("core/models-list")
+def test_heap_collected_before_the_tests_is_frozen():
+    assert gc.get_freeze_count() > 0
+"""
+
+
+def test_run_freezes_the_collected_heap_and_leaves_the_process_as_it_was(run_suite):
+    import gc
+
+    before = gc.get_freeze_count()
+    run = run_suite({"test_freeze.py": FREEZE_SUITE}, target=False)
+    assert run.outcomes() == {"test_heap_collected_before_the_tests_is_frozen": "PASS"}
+    assert gc.get_freeze_count() == before  # this process ran pytest in-process: unfrozen
