@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from ..errors import HarnessError, TargetError, UsageError
 from ..target.options import RUN, Option, cli_value, help_text, offered_on
 from ..wire.redact import redact_url
+from .bytecode import cache_bytecode
 from .common import (
     EXIT_FAILURES,
     EXIT_HARNESS,
@@ -194,12 +195,21 @@ def find_run_dir(report_dir: Path, since: float) -> Path | None:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
+    report_dir = Path(args.report_dir or repo_root() / "reports").resolve()
+    # Before the heavy imports (pytest, the spec, hypothesis): see bytecode.py.
+    restore_bytecode = cache_bytecode(report_dir / ".pycache")
+    try:
+        return _run(args, extra, report_dir)
+    finally:
+        restore_bytecode()
+
+
+def _run(args: argparse.Namespace, extra: list[str], report_dir: Path) -> int:
     import pytest
 
     from ..reports.console import render_console
     from ..reports.model import Results
 
-    report_dir = Path(args.report_dir or repo_root() / "reports").resolve()
     _preflight(args, report_dir)
     baseline = load_baseline(args.baseline) if args.baseline else None
     argv = pytest_args(args, report_dir, extra)

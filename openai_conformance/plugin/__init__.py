@@ -20,6 +20,7 @@ from .fixtures import (
     webhook_settings,
 )
 from .hooks import (
+    pytest_collection_finish,
     pytest_collection_modifyitems,
     pytest_configure,
     pytest_configure_node,
@@ -28,6 +29,7 @@ from .hooks import (
     pytest_runtest_setup,
     pytest_sessionfinish,
     pytest_sessionstart,
+    pytest_unconfigure,
 )
 from .options import pytest_addoption
 
@@ -38,6 +40,7 @@ __all__ = [
     "oaic_config",
     "oaic_session",
     "pytest_addoption",
+    "pytest_collection_finish",
     "pytest_collection_modifyitems",
     "pytest_configure",
     "pytest_configure_node",
@@ -46,6 +49,7 @@ __all__ = [
     "pytest_runtest_setup",
     "pytest_sessionfinish",
     "pytest_sessionstart",
+    "pytest_unconfigure",
     "requirement",
     "session_cleanup",
     "spec",

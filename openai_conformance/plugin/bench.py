@@ -10,6 +10,10 @@ summary:
   teardown (last test report to the end of the test loop: session fixtures such as the
   cleanup of created objects, xdist workers exiting), reports (evidence merge, every report
   format, the embedded server stopping), and the whole run;
+- CPU seconds (user + system) of this process and of the processes it started and reaped
+  (xdist workers): unlike wall clock, a figure a loaded machine hardly moves;
+- per xdist worker: items and busy seconds (setup + call + teardown), so a worker that one
+  long item or group keeps busy while the other idles shows (load balance);
 - per suite: items, summed setup / call / teardown seconds and the slowest item;
 - the slowest items (setup + call + teardown), with the worker that ran each.
 
@@ -19,6 +23,7 @@ Timing only: it never changes an outcome, and it costs one clock read per report
 from __future__ import annotations
 
 import os
+import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -113,6 +118,15 @@ class BenchHooks:
             out.append(f"{name:<26} {seconds:7.1f}")
             if name == "reports":
                 out += [f"  {step:<24} {secs:7.1f}" for step, secs in self.steps.items()]
+        out += _cpu_lines()
+        workers: dict[str, list[_Item]] = defaultdict(list)
+        for item in self.items.values():
+            if item.worker:
+                workers[item.worker].append(item)
+        if workers:
+            out += ["", "worker  items  busy s"]
+            for name, members in sorted(workers.items()):
+                out.append(f"{name:<6} {len(members):6d} {sum(i.total for i in members):7.1f}")
         suites: dict[str, list[_Item]] = defaultdict(list)
         for item in self.items.values():
             suites[meta.suite_of(item.nodeid)].append(item)
@@ -132,3 +146,13 @@ class BenchHooks:
             where = f" [{item.worker}]" if item.worker else ""
             out.append(f"{item.total:7.2f}s{where} {item.nodeid}")
         return out
+
+
+def _cpu_lines() -> list[str]:
+    """CPU seconds (user + system) of this process and of its reaped children (workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return [
+        f"{'cpu: this process':<26} {own.ru_utime + own.ru_stime:7.1f}",
+        f"{'cpu: workers (reaped)':<26} {children.ru_utime + children.ru_stime:7.1f}",
+    ]

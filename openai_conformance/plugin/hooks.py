@@ -19,6 +19,7 @@ In the controller / single process:
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +110,36 @@ def pytest_collection_modifyitems(
         account = meta.budget_account(item, sess)
         weights[account] = weights.get(account, 0) + 1
     sess.budget.plan(weights)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what is alive once the tests are collected (the contract, its validators, every
+    imported module, the items): the garbage collector stops walking it. Each full collection
+    during the run, pytest's two at the end of every process and the one at interpreter exit
+    otherwise walked the whole heap again (xdist workers spent seconds there before exiting,
+    while the controller waited). Garbage made before is collected first; frozen objects are
+    long-lived anyway, and everything the tests allocate is collected as usual."""
+    if get_session(session.config) is None:
+        return
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker of a conformance run freezes its heap before pytest's closing garbage
+    collections and the interpreter's: they walked the heap (the schemathesis schema, the
+    strategies, the pools) for seconds per worker while the controller waited to stop it.
+    What they look for (unraisable exceptions of finalizers) a worker reports as warnings
+    after it has sent its results, where the controller no longer shows them. A single process
+    (or the controller) unfreezes instead: pytest's collections see everything as before, and
+    a process that ran pytest in-process is left as it was."""
+    if get_session(config) is None:
+        return
+    if hasattr(config, "workerinput"):
+        gc.freeze()
+    else:
+        gc.unfreeze()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -19,7 +19,8 @@ left out is named by its ``seq`` in evidence.jsonl.
 
 Size: every test's summary line (what the filters search) is always in the page; the details of
 a test (``testbody.html.j2``: requirement, failures, findings, evidence) are inline until
-``INLINE_BODY_BYTES`` are used, failing tests first, and the rest are stored once, as one
+``INLINE_BODY_BYTES`` are used, failing tests first, and the rest (with every overlay's reason and
+evidence: their titles stay in the page) are stored once, as one
 gzip-compressed JSON object (anchor -> the same escaped HTML) in a non-executed ``<script
 type="application/gzip">``; report.js decompresses it with the browser's DecompressionStream and
 fills a test's details when it is opened. The page stays self-contained and a full run's
@@ -74,7 +75,7 @@ EVIDENCE_OUTCOMES = frozenset({"FAIL", "ERROR", "XPASS", "XFAIL"})
 MAX_EXCHANGES_PER_TEST = 6
 MAX_EXCHANGES_TOTAL = 2000
 #: Bytes of test details kept inline (failing tests first); the rest go compressed.
-INLINE_BODY_BYTES = 60_000
+INLINE_BODY_BYTES = 16_000
 
 
 def band(score: float | None) -> str:
@@ -113,8 +114,14 @@ def _environment() -> jinja2.Environment:
         clip_curl=lambda v: clip(v, CURL_LIMIT),
         failure_header=failure_header,
         is_url=lambda v: isinstance(v, str) and v.startswith(("https://", "http://")),
+        overlay_anchor=overlay_anchor,
     )
     return env
+
+
+def overlay_anchor(name: str) -> str:
+    """Anchor of an overlay's row in report.html (also its key among the compressed details)."""
+    return "ov-" + anchor(name)[2:]
 
 
 def _failure_text(f: FailureDetail, with_response: bool = True) -> str:
@@ -159,7 +166,9 @@ def build_context(results: Results, evidence_path: Path | None) -> dict[str, Any
         for rec in index.outcomes.get(test_id, []):
             if rec.get("timeline"):
                 timelines[test_id] = timeline_view(rec["timeline"])
-    bodies, lazy_blob = _test_bodies(results.tests, evidence, missing, timelines)
+    bodies, lazy_blob = _test_bodies(
+        results.tests, evidence, missing, timelines, _overlay_bodies(results)
+    )
     resources = sorted({t.resource for t in results.tests})
     spec_hash = results.run.spec.sha256
     return {
@@ -225,8 +234,10 @@ def _test_bodies(
     evidence: dict[str, list[dict[str, Any]]],
     missing: dict[str, list[int]],
     timelines: dict[str, list[dict[str, str]]],
+    extra_lazy: dict[str, str] | None = None,
 ) -> tuple[dict[str, Markup], str]:
-    """(inline details by test id, base64 gzip JSON of the others by anchor; "" if none)."""
+    """(inline details by test id, base64 gzip JSON of the others by anchor; "" if none).
+    ``extra_lazy`` (anchor -> escaped HTML) is always stored compressed (overlay details)."""
     template = _environment().get_template("testbody.html.j2")
     rendered = {
         t.id: template.render(t=t, evidence=evidence, evidence_missing=missing, timelines=timelines)
@@ -234,7 +245,7 @@ def _test_bodies(
     }
     first = sorted(tests, key=lambda t: t.outcome not in EVIDENCE_OUTCOMES)  # stable
     inline: dict[str, Markup] = {}
-    lazy: dict[str, str] = {}
+    lazy: dict[str, str] = dict(extra_lazy or {})
     budget = INLINE_BODY_BYTES
     for t in first:
         html = rendered[t.id]
@@ -248,6 +259,13 @@ def _test_bodies(
         return inline, ""
     data = json.dumps(lazy, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     return inline, base64.b64encode(gzip.compress(data, 9, mtime=0)).decode("ascii")
+
+
+def _overlay_bodies(results: Results) -> dict[str, str]:
+    """Each applied overlay's reason and evidence (escaped HTML) by its anchor: stored in the
+    compressed blob (35 overlays were 50 KB of every report); the titles stay in the page."""
+    template = _environment().get_template("overlay.html.j2")
+    return {overlay_anchor(o.name): template.render(o=o) for o in results.run.spec.overlays}
 
 
 def render_html(results: Results, evidence_path: Path | None = None) -> str:

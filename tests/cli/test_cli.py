@@ -137,6 +137,53 @@ def test_run_writes_no_caches_into_the_checkout(
     assert str(seen["storage"]).startswith(str(tmp_path.resolve()))
 
 
+def test_run_caches_bytecode_under_the_report_dir_when_writing_is_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+
+    import pytest as pytest_module
+
+    seen: dict[str, object] = {}
+
+    def fake_main(args: list[str], plugins: object = None) -> int:
+        seen["write_off"] = sys.dont_write_bytecode
+        seen["prefix"] = sys.pycache_prefix
+        seen["env"] = (
+            os.environ.get("PYTHONDONTWRITEBYTECODE"),
+            os.environ.get("PYTHONPYCACHEPREFIX"),
+        )
+        return 5
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    monkeypatch.setattr(run_command, "_preflight", lambda args, report_dir: None)
+    monkeypatch.setattr(pytest_module, "main", fake_main)
+    cli.main(["run", "--report-dir", str(tmp_path)])
+    cache = str((tmp_path / ".pycache").resolve())
+    # During the run: writing on, into the report dir only, and so for the workers it starts.
+    assert seen == {"write_off": False, "prefix": cache, "env": (None, cache)}
+    # After it: the process is as it was.
+    assert sys.dont_write_bytecode is True and sys.pycache_prefix is None
+    assert os.environ.get("PYTHONDONTWRITEBYTECODE") == "1"
+    assert "PYTHONPYCACHEPREFIX" not in os.environ
+
+
+def test_bytecode_cache_changes_nothing_when_writing_is_on(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from openai_conformance.commands.bytecode import cache_bytecode
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    restore = cache_bytecode(tmp_path / ".pycache")
+    assert sys.pycache_prefix is None and not (tmp_path / ".pycache").exists()
+    restore()
+    assert sys.dont_write_bytecode is False
+
+
 def test_run_builds_pytest_arguments_for_the_plugin(tmp_path: Path) -> None:
     args = cli.build_parser().parse_args(
         [

@@ -206,6 +206,10 @@ def test_bench_mode_prints_phases_suites_and_slowest_items(run_suite, oaic_env):
     ):
         assert phase in text, phase
     assert "demo                 4" in text  # 4 items of the demo suite
+    assert "cpu: this process" in text and "cpu: workers (reaped)" in text
+    busy = [ln.split() for ln in text.splitlines() if ln.startswith("gw")]
+    # One line per worker, and the items they ran add up to the suite's four.
+    assert busy and sum(int(row[1]) for row in busy) == 4, busy
     assert "slowest 3 items (setup + call + teardown)" in text
     slowest = [ln for ln in text.splitlines() if "suites/demo/test_requests.py::" in ln]
     assert len(slowest) == 3 and all(" [gw" in ln for ln in slowest)  # the worker is named
@@ -215,3 +219,24 @@ def test_bench_table_is_absent_without_bench_mode(run_suite):
     run = run_suite({"test_requests.py": REQUESTS_SUITE})
     assert run.ret == 0
     assert "oaic bench" not in run.result.stdout.str()
+
+
+FREEZE_SUITE = """
+import gc
+
+import pytest
+
+
+@pytest.mark.requirement("core/models-list")
+def test_heap_collected_before_the_tests_is_frozen():
+    assert gc.get_freeze_count() > 0
+"""
+
+
+def test_run_freezes_the_collected_heap_and_leaves_the_process_as_it_was(run_suite):
+    import gc
+
+    before = gc.get_freeze_count()
+    run = run_suite({"test_freeze.py": FREEZE_SUITE}, target=False)
+    assert run.outcomes() == {"test_heap_collected_before_the_tests_is_frozen": "PASS"}
+    assert gc.get_freeze_count() == before  # this process ran pytest in-process: unfrozen

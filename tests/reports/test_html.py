@@ -115,7 +115,8 @@ def test_html_makes_every_test_addressable_and_filterable(run_dir: Path) -> None
         f'id="{anchor("suites/batches/test_lifecycle.py::test_retrieve_unknown_is_404")}"' in html
     )
     assert '<form id="filters" class="filters" hidden>' in html  # shown only by JS
-    assert 'data-outcome="XPASS"' in html and 'data-resource="realtime"' in html
+    # The filters read a test's outcome from its class and its resource from its .tres cell.
+    assert '<details class="test o-XPASS"' in html and '<span class="tres">realtime</span>' in html
 
 
 def test_html_renders_one_details_block_per_test_for_five_thousand_tests() -> None:
@@ -135,11 +136,16 @@ def lazy_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _lazy_bodies(html: str) -> dict[str, str]:
+def _lazy_blob(html: str) -> dict[str, str]:
     found = re.search(r'<script type="application/gzip" id="lazy-bodies">([^<]*)</script>', html)
     assert found is not None
     data: dict[str, str] = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
     return data
+
+
+def _lazy_bodies(html: str) -> dict[str, str]:
+    """The compressed test details (the blob also holds the overlays' details, ``ov-``)."""
+    return {k: v for k, v in _lazy_blob(html).items() if k.startswith("t-")}
 
 
 def test_html_stores_details_past_the_inline_budget_compressed_and_escaped(
@@ -147,7 +153,10 @@ def test_html_stores_details_past_the_inline_budget_compressed_and_escaped(
 ) -> None:
     html = (lazy_run_dir / "report.html").read_text("utf-8")
     bodies = _lazy_bodies(html)
-    assert len(bodies) == html.count('<div class="tbody" data-lazy></div>') == len(make_tests())
+    overlays = len(make_run().spec.overlays)
+    assert len(bodies) == len(make_tests())
+    assert len(_lazy_blob(html)) == html.count('<div class="tbody" data-lazy></div>')
+    assert len(_lazy_blob(html)) == len(bodies) + overlays
     assert "GET http://127.0.0.1:50123/v1/batches/batch_1" not in html  # only in the blob
     text = "".join(bodies.values())
     assert "GET http://127.0.0.1:50123/v1/batches/batch_1" in text
@@ -283,3 +292,31 @@ def test_html_of_a_plain_run_says_the_observed_axis_was_not_judged() -> None:
     text = re.sub(r"<[^>]+>", " ", render_html(Results(run=make_run(), tests=make_tests())))
     assert re.search(r"observed\s+n/a\s+this run judged one contract", text)
     assert "finding(s) in" not in text
+
+
+def test_html_keeps_overlay_titles_in_the_page_and_their_reasons_compressed(
+    lazy_run_dir: Path,
+) -> None:
+    html = (lazy_run_dir / "report.html").read_text("utf-8")
+    blob = _lazy_blob(html)
+    for overlay in make_run().spec.overlays:
+        key = html_module.overlay_anchor(overlay.name)
+        assert f'<details class="overlay" id="{key}">' in html
+        assert (overlay.title or overlay.name) in html
+        plain = overlay.reason.split(";")[0].split(".")[0]  # before any hostile text
+        assert plain not in html  # only in the blob
+        assert plain in blob[key]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_chromium_fills_an_overlays_compressed_reason_when_it_opens(
+    lazy_run_dir: Path, tmp_path: Path
+) -> None:
+    overlay = make_run().spec.overlays[0]
+    target = html_module.overlay_anchor(overlay.name)
+    url = (lazy_run_dir / "report.html").as_uri() + f"#{target}"
+    proc = _chromium(tmp_path, url, "--virtual-time-budget=10000", "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    opened = re.search(rf'<details [^>]*id="{target}"[^>]*open="".*?</details>', proc.stdout, re.S)
+    assert opened is not None
+    assert overlay.reason in opened.group(0) and "data-lazy" not in opened.group(0)
