@@ -10,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.wire.client import ConformanceClient
+
+check, report = lc.check, lc.report  # the tests' names for the shared helpers
 
 CREATE = "POST /containers"
 LIST = "GET /containers"
@@ -65,17 +66,3 @@ def list_files(client: ConformanceClient, container_id: str) -> tuple[dict[str, 
 
 def file_ids(page: dict[str, Any]) -> list[str]:
     return [str(f.get("id")) for f in page.get("data") or [] if isinstance(f, dict)]
-
-
-def check(
-    ok: bool, check_name: str, title: str, exchange: Any, *, operation: str, **kw: Any
-) -> Failure | None:
-    """A ``Failure`` when ``ok`` is false (None otherwise), for ``report``."""
-    if ok:
-        return None
-    return Failure.of(check_name, title, operation=operation, exchange=exchange, **kw)
-
-
-def report(*found: Failure | None) -> None:
-    """FAIL with every failure found (nothing when all are None)."""
-    lc.fail([f for f in found if f is not None])

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.wire.client import ConformanceClient
+
+check, report = lc.check, lc.report  # the tests' names for the shared helpers
 
 CREATE = "POST /conversations"
 RETRIEVE = "GET /conversations/{conversation_id}"
@@ -64,17 +65,3 @@ def walk_items(client: ConformanceClient, cid: str, *, limit: int, ids: list[str
         stop_after=ids,
         max_pages=len(ids) // limit + 3,
     )
-
-
-def check(
-    ok: bool, check_name: str, title: str, exchange: Any, *, operation: str, **kw: Any
-) -> Failure | None:
-    """A ``Failure`` when ``ok`` is false (None otherwise), for ``report``."""
-    if ok:
-        return None
-    return Failure.of(check_name, title, operation=operation, exchange=exchange, **kw)
-
-
-def report(*found: Failure | None) -> None:
-    """FAIL with every failure found (nothing when all are None)."""
-    lc.fail([f for f in found if f is not None])

@@ -12,10 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
+
+check, report = lc.check, lc.report  # the tests' names for the shared helpers
 
 FEATURE = "evals"
 CREATE = "POST /evals"
@@ -115,17 +116,3 @@ def list_output_items(
         "GET", f"{run_path(run, eval_id)}/output_items", params={"limit": 100, "order": "asc"}
     )
     return assert_conforms(exchange, LIST_ITEMS), exchange
-
-
-def check(
-    ok: bool, check_name: str, title: str, exchange: Any, *, operation: str, **kw: Any
-) -> Failure | None:
-    """A ``Failure`` when ``ok`` is false (None otherwise), for ``report``."""
-    if ok:
-        return None
-    return Failure.of(check_name, title, operation=operation, exchange=exchange, **kw)
-
-
-def report(*found: Failure | None) -> None:
-    """FAIL with every failure found (nothing when all are None)."""
-    lc.fail([f for f in found if f is not None])

@@ -211,12 +211,10 @@ def check(
     if ok:
         return None
     name = check_name if "." in check_name else f"vector_stores.{check_name}"
-    return Failure.of(name, title, operation=operation, exchange=exchange, **kw)
+    return lc.check(False, name, title, exchange, operation=operation, **kw)
 
 
-def report(*found: Failure | None) -> None:
-    """FAIL with every failure found (nothing when all are None)."""
-    lc.fail([f for f in found if f is not None])
+report = lc.report
 
 
 def counts_problems(counts: Any, n: int, *, processed: bool) -> list[str]:

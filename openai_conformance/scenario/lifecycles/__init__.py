@@ -14,10 +14,13 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
   registration, ``upload_file``, ``observe`` (poll with evidence of every state),
   ``reached_conformance``. (UNSUPPORTED for a target without the feature is the plugin's
   absence rule, from the feature registry.)
-* ``failing``: ``fail`` raises the failures of invariants no generic check covers.
+* ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent).
+* ``failing``: ``fail`` raises the failures of invariants no generic check covers; ``check``
+  builds one from a condition, ``report`` raises those found.
 """
 
-from .failing import fail
+from .crud import metadata_update_conformance
+from .failing import check, fail, report
 from .jsonl import (
     MIN_TRAINING_EXAMPLES,
     batch_line,
@@ -74,6 +77,7 @@ __all__ = [
     "allowed",
     "batch_line",
     "chat_batch_line",
+    "check",
     "collapse",
     "deadline_s",
     "dpo_training_jsonl",
@@ -87,6 +91,7 @@ __all__ = [
     "list_envelope_problems",
     "machine",
     "md5",
+    "metadata_update_conformance",
     "model_for",
     "observe",
     "pagination_walk_conformance",
@@ -95,6 +100,7 @@ __all__ = [
     "register_cancel",
     "register_undo",
     "render_timeline",
+    "report",
     "require_allowed",
     "sft_training_jsonl",
     "sha256",

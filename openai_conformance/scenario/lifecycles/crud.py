@@ -1,0 +1,42 @@
+"""Steps shared by the CRUD-shaped resources (conversations, evals, vector stores, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...checks import assert_conforms
+from ...wire.client import ConformanceClient
+from .failing import check, report
+
+
+def metadata_update_conformance(
+    client: ConformanceClient, path: str, wanted: Mapping[str, str], *, update: str, retrieve: str
+) -> None:
+    """``POST path {"metadata": wanted}`` then ``GET path``: both answers carry every pair sent
+    (FAIL naming the pointer otherwise). Only the pairs sent are judged: whether an update
+    merges or replaces the metadata is not documented."""
+    exchange = client.request("POST", path, json={"metadata": dict(wanted)})
+    updated = assert_conforms(exchange, update)
+    reread = client.request("GET", path)
+    got = assert_conforms(reread, retrieve)
+    answers: list[tuple[Any, Any, str, str]] = [
+        (updated, exchange, update, "the update's answer"),
+        (got, reread, retrieve, "a retrieve after the update"),
+    ]
+    report(
+        *(
+            check(
+                (body.get("metadata") or {}).get(key) == value,
+                "update_metadata_conformance",
+                f"{what} does not carry the updated metadata {key}={value!r}",
+                ex,
+                operation=op,
+                pointer=f"/metadata/{key}",
+                expected=repr(value),
+                actual=(body.get("metadata") or {}).get(key),
+            )
+            for body, ex, op, what in answers
+            for key, value in wanted.items()
+        )
+    )
