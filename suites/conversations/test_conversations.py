@@ -70,16 +70,7 @@ def test_retrieve_returns_the_created_conversation(
     created, _ = new_conversation(TEXTS[:1])
     exchange = client.request("GET", f"/conversations/{created['id']}")
     got = assert_conforms(exchange, RETRIEVE)
-    report(
-        *(
-            check(
-                got.get(key) == created.get(key), "retrieve_matches_create_conformance",
-                f"retrieved {key} differs from the create's", exchange, operation=RETRIEVE,
-                pointer=f"/{key}", expected=show(created.get(key)), actual=got.get(key),
-            )
-            for key in STABLE
-        )
-    )  # fmt: skip
+    lc.retrieve_matches_create_conformance(created, got, exchange, STABLE, operation=RETRIEVE)
 
 
 @pytest.mark.requirement("conversations/update-metadata")

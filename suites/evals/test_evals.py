@@ -83,16 +83,9 @@ def test_retrieve_returns_the_created_eval(client: ConformanceClient, new_eval: 
     created, _ = new_eval("retrieved")
     exchange = client.request("GET", f"/evals/{created['id']}")
     got = assert_conforms(exchange, RETRIEVE)
-    report(
-        *(
-            check(
-                got.get(key) == created.get(key), "retrieve_matches_create_conformance",
-                f"retrieved {key} differs from the create's", exchange, operation=RETRIEVE,
-                pointer=f"/{key}", expected=show(created.get(key)), actual=got.get(key),
-            )
-            for key in (*STABLE, "metadata")
-        )
-    )  # fmt: skip
+    lc.retrieve_matches_create_conformance(
+        created, got, exchange, (*STABLE, "metadata"), operation=RETRIEVE
+    )
 
 
 @pytest.mark.requirement("evals/update-metadata")

@@ -77,16 +77,7 @@ def test_retrieve_returns_the_created_vector_store(
     created, _ = new_store(name="retrieve")
     exchange = client.request("GET", f"/vector_stores/{created['id']}")
     got = accepted(exchange, RETRIEVE)
-    report(
-        *(
-            check(
-                got.get(key) == created.get(key), "retrieve_matches_create_conformance",
-                f"retrieved {key} differs from the create's", exchange, operation=RETRIEVE,
-                pointer=f"/{key}", expected=show(created.get(key)), actual=got.get(key),
-            )
-            for key in STABLE
-        )
-    )  # fmt: skip
+    lc.retrieve_matches_create_conformance(created, got, exchange, STABLE, operation=RETRIEVE)
 
 
 @pytest.mark.requirement("vector_stores/lifecycle")

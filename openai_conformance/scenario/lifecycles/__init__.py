@@ -14,12 +14,13 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
   registration, ``upload_file``, ``observe`` (poll with evidence of every state),
   ``reached_conformance``. (UNSUPPORTED for a target without the feature is the plugin's
   absence rule, from the feature registry.)
-* ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent).
+* ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent),
+  ``retrieve_matches_create_conformance`` (a retrieve repeats the create's stable fields).
 * ``failing``: ``fail`` raises the failures of invariants no generic check covers; ``check``
   builds one from a condition, ``report`` raises those found.
 """
 
-from .crud import metadata_update_conformance
+from .crud import metadata_update_conformance, retrieve_matches_create_conformance
 from .failing import check, fail, report
 from .jsonl import (
     MIN_TRAINING_EXAMPLES,
@@ -102,6 +103,7 @@ __all__ = [
     "render_timeline",
     "report",
     "require_allowed",
+    "retrieve_matches_create_conformance",
     "sft_training_jsonl",
     "sha256",
     "submit_only",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ...checks import assert_conforms
+from ...checks.failures import show
 from ...wire.client import ConformanceClient
 from .failing import check, report
 
@@ -38,5 +39,32 @@ def metadata_update_conformance(
             )
             for body, ex, op, what in answers
             for key, value in wanted.items()
+        )
+    )
+
+
+def retrieve_matches_create_conformance(
+    created: Mapping[str, Any],
+    got: Mapping[str, Any],
+    exchange: Any,
+    keys: Iterable[str],
+    *,
+    operation: str,
+) -> None:
+    """A retrieve (``got``, answered by ``exchange``) repeats each of ``keys`` exactly as the
+    create answered it; FAIL names every key that differs."""
+    report(
+        *(
+            check(
+                got.get(key) == created.get(key),
+                "retrieve_matches_create_conformance",
+                f"retrieved {key} differs from the create's",
+                exchange,
+                operation=operation,
+                pointer=f"/{key}",
+                expected=show(created.get(key)),
+                actual=got.get(key),
+            )
+            for key in keys
         )
     )
