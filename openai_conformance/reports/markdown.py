@@ -170,6 +170,11 @@ def _render(
         out += ["", f"### {title} by cause ({len(causes)} causes, {len(failing)} tests)", ""]
         for cause in causes[:max_failures]:
             line = _failure_line(cause.first, report_link)
+            ops = cause.operations
+            if cause.resource is not None and len(ops) > 1:
+                listed_ops = ", ".join(md(op, 80) for op in ops[:6])
+                rest = f", +{len(ops) - 6}" if len(ops) > 6 else ""
+                line += f" — on {len(ops)} operations of {md(cause.resource)}: {listed_ops}{rest}"
             if len(cause.tests) > 1:
                 others = ", ".join(md(t.name, 60) for t in cause.tests[1:4])
                 more = f", +{len(cause.tests) - 4}" if len(cause.tests) > 4 else ""

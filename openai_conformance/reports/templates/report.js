@@ -76,6 +76,16 @@
   window.addEventListener("hashchange", openTarget);
   // Test details stored compressed (html.py): decompressed once, filled in when a test opens.
   var lazy = null;
+  // A test whose details are stored compressed has no body in the page (each placeholder was
+  // 17 KB of a failure-heavy report): its placeholder is made here, before anything fills it.
+  tests.forEach(function (el) {
+    if (!el.querySelector(".tbody")) {
+      var body = document.createElement("div");
+      body.className = "tbody";
+      body.setAttribute("data-lazy", "");
+      el.appendChild(body);
+    }
+  });
   function fill(el) {
     var body = el.open && lazy ? el.querySelector(".tbody[data-lazy]") : null;
     if (body && Object.prototype.hasOwnProperty.call(lazy, el.id)) {
