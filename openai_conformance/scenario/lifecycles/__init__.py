@@ -15,10 +15,14 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
   ``reached_conformance``. (UNSUPPORTED for a target without the feature is the plugin's
   absence rule, from the feature registry.)
 * ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent).
+* ``accepting``: ``accepted`` judges a step that must succeed: 2xx, UNSUPPORTED when the
+  route of an optional sub-feature is absent (the one absence rule, a 404 weighed against its
+  parent object), FAIL otherwise (never a crash on the next step).
 * ``failing``: ``fail`` raises the failures of invariants no generic check covers; ``check``
   builds one from a condition, ``report`` raises those found.
 """
 
+from .accepting import accepted
 from .crud import metadata_update_conformance
 from .failing import check, fail, report
 from .jsonl import (
@@ -74,6 +78,7 @@ __all__ = [
     "Observed",
     "PageWalk",
     "StateMachine",
+    "accepted",
     "allowed",
     "batch_line",
     "chat_batch_line",
