@@ -12,9 +12,9 @@ our fault); ``accepted`` turns every refusal into the outcome it deserves instea
   missing id cannot tell either), so the evidence decides: when ``parent`` (the path of the
   object this test just created and the route hangs from) is retrievable (2xx), the object
   exists and the route is what is missing: UNSUPPORTED, with both answers in the reason.
-* **FAIL** otherwise, with the refusal as evidence: the target refused a valid request naming
-  objects the test created (``<feature>.step_accepted_conformance``), or its answer does not
-  conform to the contract (``assert_conforms``).
+* **FAIL** otherwise, with the refusal as evidence: the target refused a valid request of the
+  test (a create, or a step naming objects it created: ``<feature>.step_accepted_conformance``),
+  or its answer does not conform to the contract (``assert_conforms``).
 
 Absence is judged before conformance: whether an absent route's 404 carries the envelope is
 judged once, by core/unknown-route-404, never by every step that meets it.
@@ -63,7 +63,7 @@ def accepted(
         fail(
             Failure.of(
                 f"{feature}.{CHECK}",
-                f"a valid request naming objects this test created was refused ({status})",
+                f"a valid request of this test was refused ({status})",
                 operation=operation,
                 expected="2xx",
                 actual=f"{status} {shown}",
