@@ -227,7 +227,11 @@ def test_cancel_moves_in_progress_batch_to_cancelling_then_cancelled(
     data, _ = chat_input(oaic_config)
     batch, _ = make_batch(data)
     exchange = client.request("POST", f"/batches/{batch['id']}/cancel")
-    body = assert_conforms(exchange, "POST /batches/{batch_id}/cancel")
+    # A cancel route the target lacks is UNSUPPORTED (batches.cancel is optional): the batch
+    # it names was just created, so a 404 while the batch reads back means the route is absent.
+    body = lc.accepted(
+        exchange, "POST /batches/{batch_id}/cancel", client=client, parent=f"/batches/{batch['id']}"
+    )
     seen = lc.Observed(
         states=[str(batch.get("status")), str(body.get("status"))], body=body, exchange=exchange
     )

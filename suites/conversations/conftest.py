@@ -1,7 +1,8 @@
 """Conversations fixtures: ``new_conversation(texts, metadata)`` creates a conversation whose
 initial items are user messages with those texts and whose metadata carries the run id, and
 registers its deletion with the cleanup registry before anything else can fail; it returns
-``(conversation, exchange)`` once the answer conforms."""
+``(conversation, exchange)`` once the answer conforms and is 2xx (``lifecycles.accepted``: a
+refused create is a FAIL with its evidence, never a crash on the missing ``id``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from conv_steps import CREATE, NewConversation, message
 
-from openai_conformance.checks import assert_conforms
+from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
 from openai_conformance.scenario.lifecycles import register_undo
 from openai_conformance.target.config import RunConfig
@@ -30,7 +31,7 @@ def new_conversation(
             "metadata": oaic_config.tag({"suite": "conversations", **(metadata or {})}),
         }
         exchange = client.request("POST", "/conversations", json=body)
-        conv = assert_conforms(exchange, CREATE)
+        conv = lc.accepted(exchange, CREATE)
         cid = str(conv["id"])
         path = f"/conversations/{cid}"
         register_undo(cleanup, client, "conversation", cid, "DELETE", path, "conversation")

@@ -28,6 +28,7 @@ from vs_steps import (
     listed_ids,
     observe,
     report,
+    store_path,
 )
 
 from openai_conformance.checks import assert_error
@@ -174,7 +175,7 @@ def test_cancel_moves_in_progress_file_batch_to_cancelled(
         raise Disabled(f"the batch was {batch.get('status')!r} at once: nothing left to cancel")
     path = f"/vector_stores/{vs_id}/file_batches/{batch['id']}"
     exchange = client.request("POST", f"{path}/cancel")
-    answer = accepted(exchange, CANCEL_BATCH)
+    answer = accepted(exchange, CANCEL_BATCH, client=client, parent=store_path(vs_id))
     start = lc.Observed(
         states=["in_progress", str(answer.get("status"))], body=answer, exchange=exchange
     )
@@ -202,7 +203,7 @@ def test_batch_file_list_holds_exactly_the_batch_files(
     batch, _ = create_batch(client, vs_id, ids)
     path = f"/vector_stores/{vs_id}/file_batches/{batch['id']}/files"
     exchange = client.request("GET", path, params={"limit": 100})
-    page = accepted(exchange, BATCH_FILES)
+    page = accepted(exchange, BATCH_FILES, client=client, parent=store_path(vs_id))
     rows = [r for r in page.get("data") or [] if isinstance(r, dict)]
     listed = sorted(str(r.get("id")) for r in rows)
     report(

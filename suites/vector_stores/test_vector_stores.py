@@ -29,6 +29,7 @@ from vs_steps import (
     counts_problems,
     create_batch,
     report,
+    store_path,
     wait_processed,
 )
 
@@ -110,7 +111,7 @@ def test_file_counts_add_up_to_the_files_attached(
     # Wait on the store's counts, then read the batch once: its status is another requirement.
     processed, read = wait_processed(client, oaic_config, vs_id, len(ids) + 1)
     batch_read = client.request("GET", f"/vector_stores/{vs_id}/file_batches/{batch['id']}")
-    done_batch = accepted(batch_read, GET_BATCH)
+    done_batch = accepted(batch_read, GET_BATCH, client=client, parent=store_path(vs_id))
     report(
         *(
             check(
@@ -135,7 +136,7 @@ def test_search_finds_attached_files_best_score_first(
 ) -> None:
     vs_id = searchable.store["id"]
     exchange = client.request("POST", f"/vector_stores/{vs_id}/search", json={"query": QUERY})
-    page = accepted(exchange, SEARCH)
+    page = accepted(exchange, SEARCH, client=client, parent=store_path(vs_id))
     results = [r for r in page.get("data") or [] if isinstance(r, dict)]
     scores = [r.get("score") for r in results]
     numeric = all(isinstance(s, (int, float)) and 0 <= s <= 1 for s in scores)
@@ -172,7 +173,7 @@ def test_search_answers_at_most_max_num_results(
     vs_id = searchable.store["id"]
     body = {"query": QUERY, "max_num_results": 1}
     exchange = client.request("POST", f"/vector_stores/{vs_id}/search", json=body)
-    page = accepted(exchange, SEARCH)
+    page = accepted(exchange, SEARCH, client=client, parent=store_path(vs_id))
     found = page.get("data") or []
     report(
         check(

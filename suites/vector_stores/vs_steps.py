@@ -1,6 +1,8 @@
 """Vector store steps shared by the tests: text files to attach, a created store (tagged with
 the run id, registered for deletion), attaching files, polling a store's files until they are
-processed, and reporting what a step found wrong.
+processed, and reporting what a step found wrong. ``accepted`` (a step that must succeed: 2xx,
+UNSUPPORTED when an optional sub-feature's route is absent, FAIL otherwise) is the shared
+``scenario.lifecycles.accepted``.
 
 Waiting for processing reads the store's ``file_counts`` (``in_progress`` back to 0), never its
 ``status``: the store's status is what vector_stores/lifecycle judges, so a store stuck in
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from openai_conformance.checks import assert_conforms
-from openai_conformance.checks.failures import Failure, show
+from openai_conformance.checks.failures import Failure
 from openai_conformance.checks.outcomes import DeadlinePassed
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.scenario.lifecycles import accepted
 from openai_conformance.scenario.lifecycles.target import DEADLINE_HINT
 from openai_conformance.scenario.polling import PollTimeout, poll
 from openai_conformance.target.config import RunConfig
@@ -61,29 +64,6 @@ class Searchable:
 NewStore = Callable[..., tuple[dict[str, Any], Any]]
 #: The ``text_file`` fixture: ``(name, text) -> file id`` (uploaded, registered for deletion).
 TextFile = Callable[[str, str], str]
-
-
-def accepted(exchange: Any, operation: str) -> dict[str, Any]:
-    """The JSON body of a step that must succeed: it conforms (``assert_conforms``) and is 2xx.
-
-    A documented error answer conforms too, and the next step would trip over it (no ``id``):
-    a refused step is a FAIL naming the refusal instead.
-    """
-    body = assert_conforms(exchange, operation)
-    status = getattr(exchange, "status", None)
-    if isinstance(status, int) and not 200 <= status < 300:
-        error = body.get("error") if isinstance(body, dict) else None
-        lc.fail(
-            Failure.of(
-                "vector_stores.step_accepted_conformance",
-                f"a valid request naming objects this test created was refused ({status})",
-                operation=operation,
-                expected="2xx",
-                actual=f"{status} {show(error if error is not None else body)}",
-                exchange=exchange,
-            )
-        )
-    return dict(body) if isinstance(body, dict) else {}
 
 
 def upload_text(
@@ -135,7 +115,13 @@ def create_batch(
 ) -> tuple[dict[str, Any], Any]:
     path = f"/vector_stores/{vs_id}/file_batches"
     exchange = client.request("POST", path, json={"file_ids": list(file_ids)})
-    return accepted(exchange, CREATE_BATCH), exchange
+    return accepted(exchange, CREATE_BATCH, client=client, parent=store_path(vs_id)), exchange
+
+
+def store_path(vs_id: str) -> str:
+    """The store a file-batch or search route hangs from: the evidence ``accepted`` weighs
+    when such a route answers 404 (the store exists: the route is absent, UNSUPPORTED)."""
+    return f"/vector_stores/{vs_id}"
 
 
 def listed_ids(client: ConformanceClient, path: str, operation: str) -> tuple[list[str], Any]:

@@ -16,10 +16,14 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
   absence rule, from the feature registry.)
 * ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent),
   ``retrieve_matches_create_conformance`` (a retrieve repeats the create's stable fields).
+* ``accepting``: ``accepted`` judges a step that must succeed: 2xx, UNSUPPORTED when the
+  route of an optional sub-feature is absent (the one absence rule, a 404 weighed against its
+  parent object), FAIL otherwise (never a crash on the next step).
 * ``failing``: ``fail`` raises the failures of invariants no generic check covers; ``check``
   builds one from a condition, ``report`` raises those found.
 """
 
+from .accepting import accepted
 from .crud import metadata_update_conformance, retrieve_matches_create_conformance
 from .failing import check, fail, report
 from .jsonl import (
@@ -75,6 +79,7 @@ __all__ = [
     "Observed",
     "PageWalk",
     "StateMachine",
+    "accepted",
     "allowed",
     "batch_line",
     "chat_batch_line",
