@@ -7,7 +7,9 @@ operation that undoes one created object and the path parameter the new id fills
 * ``POST <create path>/{id}/cancel`` (cancellable jobs: batches, fine-tuning jobs, runs);
   a job that already finished is left as it is (``cancel``), else
 * ``POST <create path>/{id}/archive`` (projects: "Projects can be created and archived, but
-  cannot be deleted"; archived is their final state, recorded as such: ``archive``).
+  cannot be deleted"; archived is their final state, recorded as such: ``archive``), else
+* ``POST <create path>/{id}/hangup`` (realtime calls: a call cannot be deleted, it is ended;
+  a 2xx hangup is its final state, recorded as such: ``hangup``).
 
 An object that cannot be removed but is confirmed in a final state the contract documents (a
 project archived, an upload that expired before the cleanup could cancel it) is a
@@ -15,7 +17,9 @@ project archived, an upload that expired before the cleanup could cancel it) is 
 
 ``register_created(cleanup, client, spec, op, path, exchange)`` registers that undo with the
 cleanup registry (``scenario.cleanup.CleanupRegistry``) when ``exchange`` is a 2xx whose body
-names an ``id``; the concrete create path (parents already filled in) prefixes the undo path.
+names an ``id``, or whose ``Location`` header names the new object under the create path (a
+non-JSON create: ``POST /realtime/calls`` answers SDP, the call id is only in ``Location``);
+the concrete create path (parents already filled in) prefixes the undo path.
 Nothing is registered for operations that create nothing undoable (no matching route).
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..checks.exchange import view
 from ..contract import Operation, Spec
@@ -30,7 +35,7 @@ from ..scenario.cleanup import FinalState
 from ..scenario.lifecycles.target import produced_files
 
 #: Undo actions by preference: removed, else cancelled, else brought to its final state.
-UNDO_ACTIONS = (("DELETE", ""), ("POST", "/cancel"), ("POST", "/archive"))
+UNDO_ACTIONS = (("DELETE", ""), ("POST", "/cancel"), ("POST", "/archive"), ("POST", "/hangup"))
 
 
 def _routes(spec: Spec) -> dict[tuple[str, str], Operation]:
@@ -70,8 +75,23 @@ def register_created(
         return False
     ident = body.get("id") if isinstance(body, dict) else None
     if not isinstance(ident, str):
+        ident = located(exchange, path)
+    if not isinstance(ident, str):
         return False
     return register_undo(cleanup, client, spec, op, path, ident)
+
+
+def located(exchange: Any, path: str) -> str | None:
+    """The id a create's ``Location`` header names directly under its concrete create
+    ``path`` (``/v1/realtime/calls/rtc_1`` for ``/realtime/calls``; any base path may
+    precede it), else None: a location elsewhere names no object of this create."""
+    location = view(exchange).headers.get("location", "")
+    where = urlsplit(location).path.rstrip("/")
+    parent, _, ident = where.rpartition("/")
+    create = path.split("?", 1)[0].rstrip("/")
+    if not ident or not create or not parent.endswith(create):
+        return None
+    return ident
 
 
 def _settle(cleanup: Any, client: Any, spec: Spec, op: Operation, path: str, body: Any) -> None:
@@ -115,6 +135,10 @@ def register_undo(
 
         def run() -> Any:
             return archive(client, undo, target)
+    elif undo.path.endswith("/hangup"):
+
+        def run() -> Any:
+            return hangup(client, undo, target)
     else:
 
         def run() -> Any:
@@ -149,6 +173,19 @@ def archive(client: Any, undo: Operation, target: str) -> Any:
         return FinalState(
             f"archived ({undo.method.upper()} {target} answered HTTP {status}, status "
             "'archived'): the contract offers no delete, archived is the final state",
+            status,
+        )
+    return answer
+
+
+def hangup(client: Any, undo: Operation, target: str) -> Any:
+    """End a call (a realtime call cannot be deleted): a 2xx is its final state."""
+    answer = client.request(undo.method, target, operation=undo.id)
+    status = getattr(answer, "status", None)
+    if isinstance(status, int) and 200 <= status < 300:
+        return FinalState(
+            f"ended ({undo.method.upper()} {target} answered HTTP {status}): the contract "
+            "offers no delete, a call that was hung up is over",
             status,
         )
     return answer

@@ -100,6 +100,10 @@ ACTION_STATUS = {
     "resume": ("running", "in_progress"),
 }
 
+#: Status an action answered with no body records, by action verb (a call has no documented
+#: status enum: "ended" after a hangup, "rejected" after a reject, "active" once accepted).
+SILENT_ACTION_STATUS = {"hangup": "ended", "reject": "rejected", "accept": "active"}
+
 
 def _singular(collection: str) -> str:
     """``organization/projects`` → ``project``, ``containers`` → ``container``."""
@@ -411,6 +415,11 @@ class Engine:
             if new:
                 with self.state.lock:
                     record["status"] = new
+        elif route.verb in SILENT_ACTION_STATUS and not schema:
+            # An action answered with no body (``POST /realtime/calls/{id}/hangup``) still
+            # moves the record: the server remembers the call ended (the inventory shows it).
+            with self.state.lock:
+                record["status"] = SILENT_ACTION_STATUS[route.verb]
         fields = self._body_fields(ctx)
         return self.render(ctx, {**fields, **ctx.path_params, **record})
 

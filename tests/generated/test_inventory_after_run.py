@@ -122,3 +122,14 @@ def test_cancel_refused_without_a_final_status_stays_a_failed_cleanup(message: s
     registry.register("uploads", "upload_1", lambda: outcome)
     (result,) = registry.run_all()
     assert not result.ok and not result.final
+
+
+@pytest.mark.slow
+def test_realtime_calls_the_run_creates_are_hung_up_and_recorded_ended(tmp_path: Path) -> None:
+    # POST /realtime/calls answers SDP: the call id is only in its Location header
+    verdict, results, _ = _inventory_run(tmp_path, "conforms_to_its_schema and /realtime/calls]")
+    assert verdict["left"] == [] and verdict["created"], verdict
+    assert verdict["final"].get(("realtime/calls", "ended")), verdict["final"]
+    rows = [r for r in results["summary"]["cleanup"]["final"] if r["resource"] == "calls"]
+    assert rows and all(row["detail"].startswith("ended (POST ") for row in rows), rows
+    assert results["summary"]["cleanup"]["failed"] == []

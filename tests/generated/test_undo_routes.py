@@ -24,9 +24,10 @@ def spec():
         ("POST /threads/{thread_id}/messages", "DELETE /threads/{thread_id}/messages/{message_id}"),
         ("POST /batches", "POST /batches/{batch_id}/cancel"),
         ("POST /fine_tuning/jobs", "POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel"),
+        ("POST /realtime/calls", "POST /realtime/calls/{call_id}/hangup"),
     ],
 )
-def test_undo_route_is_the_matching_delete_or_cancel(spec, create, undo):
+def test_undo_route_is_the_matching_delete_cancel_or_hangup(spec, create, undo):
     found = undo_route(spec, spec.operation(create))
     assert found is not None and found[0].id == undo
 
@@ -37,9 +38,9 @@ def test_operations_that_create_nothing_have_no_undo(spec):
 
 
 class _Exchange:
-    def __init__(self, status: int, body: bytes) -> None:
+    def __init__(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.status = status
-        self.headers = {"content-type": "application/json"}
+        self.headers = headers or {"content-type": "application/json"}
         self.content = body
 
 
@@ -99,3 +100,52 @@ def test_an_upload_the_run_cancelled_needs_no_undo(spec):
     register_created(registry, client, spec, cancel, "/uploads/upload_2/cancel", cancelled)
     registry.run_all()
     assert sent == []
+
+
+SDP = b"v=0\r\n"
+
+
+@pytest.mark.parametrize(
+    "location", ["/v1/realtime/calls/rtc_7", "https://api.openai.com/v1/realtime/calls/rtc_7"]
+)
+def test_call_named_only_by_location_is_hung_up_and_recorded_final(spec, location):
+    sent = []
+    client = SimpleNamespace(
+        request=lambda method, path, **kw: sent.append((method, path)) or _Exchange(200, b"")
+    )
+    registry = CleanupRegistry()
+    created = _Exchange(201, SDP, {"content-type": "application/sdp", "Location": location})
+    op = spec.operation("POST /realtime/calls")
+    assert register_created(registry, client, spec, op, "/realtime/calls", created)
+    (result,) = registry.run_all()
+    assert sent == [("POST", "/realtime/calls/rtc_7/hangup")]
+    assert result.ok and result.final and result.detail.startswith("ended (POST ")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "application/sdp"},
+        {"content-type": "application/sdp", "location": "/v1/realtime/sessions/sess_1"},
+        {"content-type": "application/sdp", "location": "/v1/realtime/calls/"},
+    ],
+)
+def test_create_without_a_location_under_its_path_registers_nothing(spec, headers):
+    registry = CleanupRegistry()
+    op = spec.operation("POST /realtime/calls")
+    answer = _Exchange(201, SDP, headers)
+    assert not register_created(registry, None, spec, op, "/realtime/calls", answer)
+    assert len(registry) == 0
+
+
+def test_refused_hangup_stays_a_failed_cleanup(spec):
+    client = SimpleNamespace(request=lambda method, path, **kw: _Exchange(500, b"{}"))
+    registry = CleanupRegistry()
+    created = _Exchange(
+        201, SDP, {"content-type": "application/sdp", "location": "/v1/realtime/calls/rtc_8"}
+    )
+    register_created(
+        registry, client, spec, spec.operation("POST /realtime/calls"), "/realtime/calls", created
+    )
+    (result,) = registry.run_all()
+    assert not result.ok and not result.final and "HTTP 500" in result.detail

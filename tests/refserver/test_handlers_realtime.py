@@ -232,3 +232,37 @@ def test_official_sdk_realtime_connect_update_and_respond(server: ReferenceServe
             if event.type == "response.done":
                 break
         assert "sdk" in text
+
+
+def _inventoried(server: ReferenceServer, ident: str) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{server.base_url}/__oaic/inventory",
+        headers={"Authorization": f"Bearer {KEY}"},
+        timeout=30,
+    )
+    rows = [row for row in answer.json()["data"] if row["id"] == ident]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_call_named_by_location_is_recorded_ended_after_its_hangup(
+    server: ReferenceServer,
+) -> None:
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/sdp"}
+    created = httpx.post(
+        f"{server.base_url}/realtime/calls", content=b"v=0\r\n", headers=headers, timeout=30
+    )
+    assert created.status_code == 201 and created.headers["content-type"].startswith(
+        "application/sdp"
+    ), created.text
+    location = created.headers["location"]
+    assert location.startswith("/v1/realtime/calls/rtc_"), location
+    ident = location.rsplit("/", 1)[-1]
+    assert _inventoried(server, ident)["status"] != "ended"
+    ended = httpx.post(
+        f"{server.base_url}/realtime/calls/{ident}/hangup",
+        headers={"Authorization": f"Bearer {KEY}"},
+        timeout=30,
+    )
+    assert ended.status_code == 200 and ended.content == b""
+    assert _inventoried(server, ident)["status"] == "ended"
