@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Operation, Spec
+from ..scenario.cleanup import name_prefix
 from .roles import model_role
 from .schema_tools import flatten
 
@@ -144,7 +145,7 @@ def _rewrites(
         candidates = ["name", *sorted(k for k in declared if k.endswith("_name")), "filename"]
         named = next((k for k in candidates if k in declared), None)
         if named is not None:
-            steps.append(_prefix_name(named, f"oaic-{ctx.run_id}-"))
+            steps.append(_prefix_name(named, name_prefix(ctx.run_id)))
     return steps + list(BUSINESS_RULES)
 
 

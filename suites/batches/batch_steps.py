@@ -41,7 +41,9 @@ def create_batch(
 ) -> tuple[dict[str, Any], Any]:
     """Upload ``data`` as a batch input and create the batch (registered for cancellation)."""
     lc.require_allowed(config, "costly", "creating a batch")
-    upload = lc.upload_file(client, cleanup, data, purpose="batch", filename="batch.jsonl")
+    upload = lc.upload_file(
+        client, cleanup, data, purpose="batch", filename=f"{config.name_prefix}batch.jsonl"
+    )
     payload = {
         "input_file_id": upload["id"],
         "endpoint": endpoint,

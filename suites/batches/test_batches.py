@@ -286,7 +286,9 @@ def test_create_from_file_with_wrong_purpose_is_rejected(
 ) -> None:
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
-    upload = lc.upload_file(client, cleanup, data, purpose="user_data", filename="wrong.jsonl")
+    upload = lc.upload_file(
+        client, cleanup, data, purpose="user_data", filename=f"{oaic_config.name_prefix}wrong.jsonl"
+    )
     exchange = client.request(
         "POST",
         "/batches",
@@ -307,7 +309,9 @@ def test_create_with_unknown_endpoint_is_rejected_naming_endpoint(
 ) -> None:
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
-    upload = lc.upload_file(client, cleanup, data, purpose="batch", filename="ep.jsonl")
+    upload = lc.upload_file(
+        client, cleanup, data, purpose="batch", filename=f"{oaic_config.name_prefix}ep.jsonl"
+    )
     exchange = client.request(
         "POST",
         "/batches",
@@ -333,17 +337,18 @@ def test_malformed_jsonl_is_rejected_or_fails_the_batch_naming_the_line(
     lc.require_allowed(oaic_config, "costly", "creating a batch")
     data, _ = chat_input(oaic_config, 1)
     raw = data + b"{this is not json\n"
+    name = f"{oaic_config.name_prefix}bad.jsonl"
     up = client.request(
         "POST",
         "/files",
         data={"purpose": "batch"},
-        files={"file": ("bad.jsonl", raw, "application/jsonl")},
+        files={"file": (name, raw, "application/jsonl")},
     )
     if up.status >= 400:  # rejected at upload: the documented failure mode, with an envelope
         assert_error(up, status=400, op="POST /files")
         return
     file_id = assert_conforms(up, "POST /files")["id"]
-    lc.register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", "bad.jsonl")
+    lc.register_undo(cleanup, client, "file", file_id, "DELETE", f"/files/{file_id}", name)
     exchange = client.request(
         "POST",
         "/batches",

@@ -100,10 +100,14 @@ def test_content_answers_exactly_the_uploaded_bytes(
 
 @pytest.mark.requirement("containers/file-from-file-id")
 def test_file_id_copies_an_uploaded_file_into_the_container(
-    client: ConformanceClient, cleanup: CleanupRegistry, container: dict[str, Any]
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    container: dict[str, Any],
+    oaic_config: RunConfig,
 ) -> None:
     cid = str(container["id"])
-    source = lc.upload_file(client, cleanup, PAYLOAD, purpose="user_data", filename="copy.bin")
+    name = f"{oaic_config.name_prefix}copy.bin"
+    source = lc.upload_file(client, cleanup, PAYLOAD, purpose="user_data", filename=name)
     exchange = client.request("POST", f"/containers/{cid}/files", json={"file_id": source["id"]})
     obj, _ = registered(client, cleanup, cid, exchange)
     got, content = _content(client, cid, str(obj["id"]))

@@ -9,6 +9,7 @@ import pytest
 from openai_conformance.checks import assert_error
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 OP = "POST /files"
@@ -38,10 +39,13 @@ def _post(
 
 @pytest.mark.requirement("files/invalid-purpose-rejected")
 def test_upload_with_invalid_purpose_is_rejected_naming_purpose(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     exchange = _post(
-        client, cleanup, {"purpose": "not-a-purpose"}, {"file": ("x.txt", b"hello", "text/plain")}
+        client,
+        cleanup,
+        {"purpose": "not-a-purpose"},
+        {"file": (f"{oaic_config.name_prefix}x.txt", b"hello", "text/plain")},
     )
     assert_error(exchange, status=400, param="purpose", op=OP)
 
@@ -57,9 +61,12 @@ def test_upload_without_file_is_rejected_naming_file(
 
 @pytest.mark.requirement("files/empty-file-rejected")
 def test_upload_of_empty_file_is_rejected(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     exchange = _post(
-        client, cleanup, {"purpose": "user_data"}, {"file": ("empty.txt", b"", "text/plain")}
+        client,
+        cleanup,
+        {"purpose": "user_data"},
+        {"file": (f"{oaic_config.name_prefix}empty.txt", b"", "text/plain")},
     )
     assert_error(exchange, status=400, op=OP)

@@ -15,6 +15,7 @@ from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 # A 1x1 transparent PNG: the smallest real image for purpose "vision".
@@ -67,22 +68,24 @@ def _check_echo(obj: dict[str, Any], purpose: str, filename: str, data: bytes) -
 def test_upload_returns_file_object_for_each_purpose(
     client: ConformanceClient,
     cleanup: CleanupRegistry,
+    oaic_config: RunConfig,
     purpose: str,
     filename: str,
     data: bytes,
     ctype: str,
 ) -> None:
-    obj = lc.upload_file(
-        client, cleanup, data, purpose=purpose, filename=filename, content_type=ctype
-    )
-    _check_echo(obj, purpose, filename, data)
+    sent = f"{oaic_config.name_prefix}{filename}"  # the run id: leftovers can be found
+    obj = lc.upload_file(client, cleanup, data, purpose=purpose, filename=sent, content_type=ctype)
+    _check_echo(obj, purpose, sent, data)
 
 
 @pytest.mark.requirement("files/retrieve-matches-create")
 def test_retrieve_returns_the_uploaded_file(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="r.txt")
+    created = lc.upload_file(
+        client, cleanup, TEXT, purpose="user_data", filename=f"{oaic_config.name_prefix}r.txt"
+    )
     exchange = client.request("GET", f"/files/{created['id']}")
     got = assert_conforms(exchange, "GET /files/{file_id}")
     stable = ("id", "object", "bytes", "created_at", "filename", "purpose")
@@ -99,11 +102,13 @@ def _download(client: ConformanceClient, file_id: str) -> Any:
 
 @pytest.mark.requirement("files/content-byte-exact")
 def test_content_download_is_byte_exact(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     # Bytes that survive no accidental re-encoding: every byte value, CRLF, a JSONL line.
     data = bytes(range(256)) * 4 + b"\r\n" + TEXT
-    created = lc.upload_file(client, cleanup, data, purpose="user_data", filename="bytes.bin")
+    created = lc.upload_file(
+        client, cleanup, data, purpose="user_data", filename=f"{oaic_config.name_prefix}bytes.bin"
+    )
     exchange = _download(client, created["id"])
     got = bytes(exchange.content)
     if got != data:
@@ -132,10 +137,12 @@ SENSIBLE_JSONL_TYPES = (
 
 @pytest.mark.requirement("files/content-type")
 def test_content_download_has_a_sensible_content_type(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     data = lc.sft_training_jsonl()
-    created = lc.upload_file(client, cleanup, data, purpose="fine-tune", filename="t.jsonl")
+    created = lc.upload_file(
+        client, cleanup, data, purpose="fine-tune", filename=f"{oaic_config.name_prefix}t.jsonl"
+    )
     exchange = _download(client, created["id"])
     ctype = (exchange.headers.get("content-type") or "").split(";")[0].strip().lower()
     if not (ctype in SENSIBLE_JSONL_TYPES or ctype.startswith("text/")):
@@ -152,8 +159,12 @@ def test_content_download_has_a_sensible_content_type(
 
 
 @pytest.mark.requirement("files/delete")
-def test_delete_returns_deleted_true(client: ConformanceClient, cleanup: CleanupRegistry) -> None:
-    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="d.txt")
+def test_delete_returns_deleted_true(
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
+) -> None:
+    created = lc.upload_file(
+        client, cleanup, TEXT, purpose="user_data", filename=f"{oaic_config.name_prefix}d.txt"
+    )
     exchange = client.request("DELETE", f"/files/{created['id']}")
     body = assert_conforms(exchange, "DELETE /files/{file_id}")
     if body.get("deleted") is not True or body.get("id") != created["id"]:
@@ -172,9 +183,11 @@ def test_delete_returns_deleted_true(client: ConformanceClient, cleanup: Cleanup
 
 @pytest.mark.requirement("files/deleted-is-gone")
 def test_deleted_file_answers_404_for_retrieve_content_and_delete(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    created = lc.upload_file(client, cleanup, TEXT, purpose="user_data", filename="g.txt")
+    created = lc.upload_file(
+        client, cleanup, TEXT, purpose="user_data", filename=f"{oaic_config.name_prefix}g.txt"
+    )
     file_id = created["id"]
     assert_conforms(client.request("DELETE", f"/files/{file_id}"), "DELETE /files/{file_id}")
     for method, path, op in (

@@ -12,17 +12,27 @@ from openai_conformance.checks import assert_conforms
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 OP = "GET /files"
 
 
 def _make(
-    client: ConformanceClient, cleanup: CleanupRegistry, n: int, purpose: str = "user_data"
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    config: RunConfig,
+    n: int,
+    purpose: str = "user_data",
 ) -> list[str]:
+    """``n`` uploaded files named with the run id (``oaic-<run>-l<i>.txt``); their ids."""
     return [
         lc.upload_file(
-            client, cleanup, f"file {i}\n".encode(), purpose=purpose, filename=f"l{i}.txt"
+            client,
+            cleanup,
+            f"file {i}\n".encode(),
+            purpose=purpose,
+            filename=f"{config.name_prefix}l{i}.txt",
         )["id"]
         for i in range(n)
     ]
@@ -30,10 +40,10 @@ def _make(
 
 @pytest.mark.requirement("files/list-purpose-filter")
 def test_list_with_purpose_filter_returns_only_that_purpose(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    _make(client, cleanup, 1, purpose="assistants")
-    mine = _make(client, cleanup, 1, purpose="user_data")
+    _make(client, cleanup, oaic_config, 1, purpose="assistants")
+    mine = _make(client, cleanup, oaic_config, 1, purpose="user_data")
     exchange = client.request("GET", "/files", params={"purpose": "assistants", "limit": 100})
     page = assert_conforms(exchange, OP)
     wrong = [f.get("id") for f in page.get("data") or [] if f.get("purpose") != "assistants"]
@@ -53,9 +63,9 @@ def test_list_with_purpose_filter_returns_only_that_purpose(
 
 @pytest.mark.requirement("files/list-order")
 def test_list_order_asc_and_desc_follow_creation_order(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    ids = _make(client, cleanup, 3)
+    ids = _make(client, cleanup, oaic_config, 3)
     seen: dict[str, list[str]] = {}
     exchanges = {}
     for order in ("asc", "desc"):
@@ -84,9 +94,9 @@ def test_list_order_asc_and_desc_follow_creation_order(
 
 @pytest.mark.requirement("files/list-pagination")
 def test_list_pagination_walks_every_file_exactly_once(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    ids = _make(client, cleanup, 5)
+    ids = _make(client, cleanup, oaic_config, 5)
     walk = lc.walk_list(
         client, "/files", limit=2, params={"purpose": "user_data", "order": "desc"}, stop_after=ids
     )
@@ -95,9 +105,9 @@ def test_list_pagination_walks_every_file_exactly_once(
 
 @pytest.mark.requirement("files/list-envelope-consistent")
 def test_list_has_more_and_first_last_ids_agree_with_the_page(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    _make(client, cleanup, 3)
+    _make(client, cleanup, oaic_config, 3)
     failures = []
     # limit=1 with at least three files: a further page exists, so has_more must be true.
     short = client.request("GET", "/files", params={"limit": 1, "purpose": "user_data"})

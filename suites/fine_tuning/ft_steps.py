@@ -30,7 +30,9 @@ def create_job(
     raw = (
         data if data is not None else (lc.dpo_training_jsonl() if dpo else lc.sft_training_jsonl())
     )
-    upload = lc.upload_file(client, cleanup, raw, purpose="fine-tune", filename="train.jsonl")
+    upload = lc.upload_file(
+        client, cleanup, raw, purpose="fine-tune", filename=f"{config.name_prefix}train.jsonl"
+    )
     method = (
         {"type": "dpo", "dpo": {}}  # hyperparameters default ("auto")
         if dpo

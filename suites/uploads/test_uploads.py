@@ -14,14 +14,22 @@ from openai_conformance.checks import assert_conforms, assert_error
 from openai_conformance.checks.failures import Failure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.cleanup import CleanupRegistry
+from openai_conformance.target.config import RunConfig
 from openai_conformance.wire.client import ConformanceClient
 
 PARTS = [b"alpha-" * 50, b"bravo-" * 70, b"charlie-" * 30]  # distinct sizes: order shows
 
 
 def _create(
-    client: ConformanceClient, cleanup: CleanupRegistry, total: int, filename: str = "up.jsonl"
+    client: ConformanceClient,
+    cleanup: CleanupRegistry,
+    config: RunConfig,
+    total: int,
+    filename: str = "up.jsonl",
 ) -> tuple[dict[str, Any], Any]:
+    """A pending upload of ``total`` bytes named ``oaic-<run>-<filename>`` (the run id, so a
+    leftover can be found), registered for cancellation."""
+    filename = f"{config.name_prefix}{filename}"
     exchange = client.request(
         "POST",
         "/uploads",
@@ -97,15 +105,19 @@ def _status_failure(op: str, want: str, got: Any, exchange: Any) -> None:
 
 @pytest.mark.requirement("uploads/create-pending")
 def test_create_returns_pending_upload_with_expires_at(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, exchange = _create(client, cleanup, 10, "p.txt")
+    body, exchange = _create(client, cleanup, oaic_config, 10, "p.txt")
     _status_failure("POST /uploads", "pending", body.get("status"), exchange)
     expires, created = body.get("expires_at"), body.get("created_at")
     problems = []
     if not (isinstance(expires, int) and isinstance(created, int) and expires > created):
         problems.append(("/expires_at", f"an integer after created_at ({created})", expires))
-    for field, want in (("bytes", 10), ("filename", "p.txt"), ("purpose", "assistants")):
+    for field, want in (
+        ("bytes", 10),
+        ("filename", f"{oaic_config.name_prefix}p.txt"),
+        ("purpose", "assistants"),
+    ):
         if body.get(field) != want:
             problems.append((f"/{field}", repr(want), body.get(field)))
     lc.fail(
@@ -124,9 +136,11 @@ def test_create_returns_pending_upload_with_expires_at(
     )
 
 
-def _assemble(client: ConformanceClient, cleanup: CleanupRegistry, md5: bool) -> tuple[bytes, Any]:
+def _assemble(
+    client: ConformanceClient, cleanup: CleanupRegistry, config: RunConfig, md5: bool
+) -> tuple[bytes, Any]:
     total = sum(map(len, PARTS))
-    body, _ = _create(client, cleanup, total)
+    body, _ = _create(client, cleanup, config, total)
     # Add the parts out of order (last, first, middle); completion names the intended order.
     ids = {i: _part_id(client, body["id"], PARTS[i]) for i in (2, 0, 1)}
     expected = b"".join(PARTS)
@@ -138,9 +152,9 @@ def _assemble(client: ConformanceClient, cleanup: CleanupRegistry, md5: bool) ->
 
 @pytest.mark.requirement("uploads/complete-assembles-in-order")
 def test_complete_assembles_parts_in_part_ids_order(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    expected, exchange = _assemble(client, cleanup, md5=False)
+    expected, exchange = _assemble(client, cleanup, oaic_config, md5=False)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     op = "POST /uploads/{upload_id}/complete"
     _status_failure(op, "completed", body.get("status"), exchange)
@@ -164,9 +178,9 @@ def test_complete_assembles_parts_in_part_ids_order(
 
 @pytest.mark.requirement("uploads/complete-with-md5")
 def test_complete_with_matching_md5_succeeds(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    _, exchange = _assemble(client, cleanup, md5=True)
+    _, exchange = _assemble(client, cleanup, oaic_config, md5=True)
     body = assert_conforms(exchange, "POST /uploads/{upload_id}/complete")
     _status_failure(
         "POST /uploads/{upload_id}/complete",
@@ -178,9 +192,9 @@ def test_complete_with_matching_md5_succeeds(
 
 @pytest.mark.requirement("uploads/cancel")
 def test_cancel_moves_pending_upload_to_cancelled(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, _ = _create(client, cleanup, 10)
+    body, _ = _create(client, cleanup, oaic_config, 10)
     exchange = client.request("POST", f"/uploads/{body['id']}/cancel")
     got = assert_conforms(exchange, "POST /uploads/{upload_id}/cancel")
     cleanup.discard("upload", body["id"])
@@ -194,9 +208,9 @@ def test_cancel_moves_pending_upload_to_cancelled(
 
 @pytest.mark.requirement("uploads/no-parts-after-cancel")
 def test_add_part_to_cancelled_upload_is_rejected(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, _ = _create(client, cleanup, 10)
+    body, _ = _create(client, cleanup, oaic_config, 10)
     assert_conforms(
         client.request("POST", f"/uploads/{body['id']}/cancel"), "POST /uploads/{upload_id}/cancel"
     )
@@ -211,9 +225,9 @@ def test_add_part_to_cancelled_upload_is_rejected(
 
 @pytest.mark.requirement("uploads/bytes-mismatch-rejected")
 def test_complete_with_byte_count_mismatch_is_rejected(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, _ = _create(client, cleanup, 100)
+    body, _ = _create(client, cleanup, oaic_config, 100)
     part = _part_id(client, body["id"], b"only ten b")
     exchange = _complete(client, cleanup, body["id"], [part])
     assert_error(
@@ -225,11 +239,11 @@ def test_complete_with_byte_count_mismatch_is_rejected(
 
 @pytest.mark.requirement("uploads/unknown-part-rejected")
 def test_complete_with_unknown_part_id_is_rejected(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, _ = _create(client, cleanup, 10)
+    body, _ = _create(client, cleanup, oaic_config, 10)
     part = _part_id(client, body["id"], b"0123456789")
-    other, _ = _create(client, cleanup, 10)
+    other, _ = _create(client, cleanup, oaic_config, 10)
     foreign = _part_id(client, other["id"], b"9876543210")
     exchange = _complete(
         client, cleanup, body["id"], [foreign if foreign != part else "part_unknown"]
@@ -243,9 +257,9 @@ def test_complete_with_unknown_part_id_is_rejected(
 
 @pytest.mark.requirement("uploads/complete-once")
 def test_completing_an_upload_twice_is_rejected(
-    client: ConformanceClient, cleanup: CleanupRegistry
+    client: ConformanceClient, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
-    body, _ = _create(client, cleanup, 10)
+    body, _ = _create(client, cleanup, oaic_config, 10)
     part = _part_id(client, body["id"], b"0123456789")
     assert_conforms(
         _complete(client, cleanup, body["id"], [part]), "POST /uploads/{upload_id}/complete"

@@ -136,7 +136,7 @@ def create(
         _require_lifecycle(client, "batches", "/batches")
         line = lc.chat_batch_line(f"{config.name_prefix}wh-0", lc.model_for(config, "chat"), "Hi.")
         upload = lc.upload_file(client, cleanup, lc.jsonl([line]), purpose="batch",
-                                filename="webhooks.jsonl")  # fmt: skip
+                                filename=f"{config.name_prefix}webhooks.jsonl")  # fmt: skip
         payload = {"input_file_id": upload["id"], "endpoint": "/v1/chat/completions",
                    "completion_window": "24h", "metadata": tag}  # fmt: skip
         exchange = client.request("POST", "/batches", json=payload)
@@ -147,7 +147,7 @@ def create(
         lc.require_allowed(config, "costly", "creating a fine-tuning job")
         _require_lifecycle(client, "fine_tuning", "/fine_tuning/jobs")
         upload = lc.upload_file(client, cleanup, lc.sft_training_jsonl(), purpose="fine-tune",
-                                filename="webhooks-train.jsonl")  # fmt: skip
+                                filename=f"{config.name_prefix}webhooks-train.jsonl")  # fmt: skip
         payload = {
             "model": lc.model_for(config, "fine_tune_base"), "training_file": upload["id"],
             "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": 1}}},
