@@ -64,7 +64,10 @@ def run_lifecycle(
         ):
             failures.append(_availability(lc, listed, f"listing right after creating {ident}"))
     if "modify" in lc.steps and lc.modify_seed:
-        step("modify", **seed_kwargs(lc.modify_seed, pool.models, pool.ids))
+        # A modify may replace the metadata or name: it keeps the run id, as the create did
+        # (the cleanup and the inventory know the run's objects by it).
+        modify = spec.operation(lc.steps["modify"])
+        step("modify", **pool.tagged(modify, seed_kwargs(lc.modify_seed, pool.models, pool.ids)))
     if "delete" in lc.steps and can_delete:
         deleted = step("delete")
         if 200 <= deleted.status < 300 and "retrieve" in lc.steps:

@@ -44,3 +44,19 @@ def test_pool_seed_creates_carry_the_run_id() -> None:
         SPEC.operation("POST /files"), {"data": {"purpose": "batch"}, "files": files}
     )
     assert multipart["files"]["file"][0] == "oaic-run7-oaic.jsonl"
+
+
+def test_stateful_modify_keeps_the_run_id(make_run) -> None:
+    # The links' modify seed replaces the metadata ({"oaic": "modified"}); the run id must stay.
+    from openai_conformance.generated.links import lifecycles
+    from openai_conformance.generated.stateful import run_lifecycle
+
+    with make_run() as run:
+        lc = next(lc for lc in lifecycles(run.ctx.spec) if lc.create == "POST /assistants")
+        assert lc.modify_seed and "modify" in lc.steps
+        run_lifecycle(lc, run.pool, run.ctx, can_delete=False)
+        listed = run.pool.send("GET", "/assistants", operation="GET /assistants")
+        run_id = run.ctx.config.run_id
+        rows = listed.json()["data"]
+        assert rows and all((r.get("metadata") or {}).get("oaic_run") == run_id for r in rows)
+        assert any((r.get("metadata") or {}).get("oaic") == "modified" for r in rows)
