@@ -75,8 +75,8 @@ def test_stop_sequence_never_appears_in_the_text(
     # likely to produce again (for a deterministic target: certainly).
     first, _ = complete()
     words = ((_choices(first) or [{}])[0].get("text") or "").split()
-    if len(words) < 4:
-        lc.fail(_problem("stop_conformance", "the answer is too short to pick a stop", None))
+    if len(words) < 4:  # nothing to judge, not a defect (as chat/stop)
+        pytest.skip("the answer is too short to place a stop sequence inside it")
     stop = " " + words[len(words) // 2 + 1]
     body, exchange = complete(stop=[stop])
     text = (_choices(body) or [{}])[0].get("text") or ""

@@ -120,9 +120,11 @@ def running(request: pytest.FixtureRequest) -> Iterator[tuple[Server, str]]:
             time.sleep(0.5)
         yield server, base + "/v1"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass  # the server already exited (it failed to start): its log says why
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
