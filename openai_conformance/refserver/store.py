@@ -114,11 +114,11 @@ class Store:
         unknown cursor is a 400 naming the parameter (silently ignoring it would hide bugs).
 
         A cursor naming an object of this list that has since been deleted (or that this query
-        filters out) keeps its place: the page continues after (or before) where it stood. The API reference does not
-        say what a deleted cursor does; a client walking a list while another client deletes
-        (the cursor is the last id of the previous page) must not lose or repeat the objects
-        that remain, and a 400 would end its walk early (two xdist workers sharing one server
-        did exactly that).
+        filters out) keeps its place: the page continues after (or before) where it stood. The
+        API reference does not say what a deleted cursor does; a client walking a list while
+        another client deletes (the cursor is the last id of the previous page) must not lose
+        or repeat the objects that remain, and a 400 would end its walk early (two xdist
+        workers sharing one server did exactly that).
         """
         rows = list(items if items is not None else self.all(kind, parent))
         order = str(query.get("order") or default_order)
