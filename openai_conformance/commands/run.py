@@ -174,10 +174,34 @@ def pytest_args(args: argparse.Namespace, report_dir: Path, extra: list[str]) ->
             continue
         assert opt.flag is not None
         out += [opt.flag] if opt.switch else [opt.flag, str(value)]
-    if args.workers not in (None, "0"):
+    workers = args.workers if args.workers is not None else default_workers(args, extra)
+    if workers not in (None, "0"):
         # loadgroup keeps lifecycle-bound tests (xdist_group) on one worker.
-        out += ["-n", args.workers, "--dist", "loadgroup"]
+        out += ["-n", workers, "--dist", "loadgroup"]
     return out + extra
+
+
+def default_workers(args: argparse.Namespace, extra: list[str]) -> str | None:
+    """``-n`` when none is given: 2 xdist workers for a whole run against the embedded server
+    on a machine with 2 or more cores, else none (one process).
+
+    Why: in one process the tests and the embedded server share one interpreter lock, so a
+    run uses one core; the generated suite's hypothesis draws are CPU-bound and split well
+    over two workers (resource groups, ``--dist loadgroup``), while the server stays in the
+    controller. A worker costs about 2 s of CPU to start (with the bytecode cache), which a
+    whole run repays many times and a selection (``-k``, ``--resources``, extra pytest
+    arguments) of a few tests does not. A remote target keeps one process: its rate limits
+    and request budget are the user's to spread, with ``-n``.
+    """
+    if args.keyword or args.resources or extra or (os.cpu_count() or 1) < 2:
+        return None
+    from ..target.config import build_config  # lazy: reads the profile
+
+    try:
+        config = build_config({"base_url": args.base_url, "profile": args.profile})
+    except UsageError:
+        return None  # reported by the plugin with its full message
+    return "2" if config.embedded else None
 
 
 def find_run_dir(report_dir: Path, since: float) -> Path | None:

@@ -32,7 +32,9 @@ class Store:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._data: dict[tuple[str, str | None], OrderedDict[str, dict[str, Any]]] = {}
-        self._seq: dict[str, int] = {}
+        #: Creation sequence and home list ``(kind, parent)`` of every id ever stored, kept after
+        #: a delete: a cursor naming a deleted object still has a place in its list.
+        self._seq: dict[str, tuple[int, str, str | None]] = {}
         #: (kind, parent, object) of every object stored, in creation order, also after it is
         #: deleted (the object as last stored): what a run created (``refserver.inventory``).
         self.journal: list[tuple[str, str | None, dict[str, Any]]] = []
@@ -43,7 +45,8 @@ class Store:
             bucket[obj["id"]] = obj
             if obj["id"] not in self._seq and len(self.journal) < JOURNAL_CAP:
                 self.journal.append((kind, parent, obj))
-            self._seq.setdefault(obj["id"], next(_counter))
+            if obj["id"] not in self._seq:
+                self._seq[obj["id"]] = (next(_counter), kind, parent)
         return obj
 
     def get(self, kind: str, ident: str, parent: str | None = None) -> dict[str, Any] | None:
@@ -58,6 +61,36 @@ class Store:
     def all(self, kind: str, parent: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return list(self._data.get((kind, parent), {}).values())
+
+    def _cursor_index(
+        self,
+        rows: list[dict[str, Any]],
+        cursor: str,
+        param: str,
+        kind: str,
+        parent: str | None,
+        order: str,
+    ) -> int:
+        """Where ``cursor`` stands in ``rows`` (the list in page ``order``, creation order or its
+        reverse): its index, or for a deleted object of this list the index it would have
+        (``after`` continues at index + 1, ``before`` stops at index); an object of this list the
+        page does not hold (deleted, expired, filtered out) keeps its place the same way. Any
+        other id is a 400 naming ``param``."""
+        ids = [r["id"] for r in rows]
+        if cursor in ids:
+            return ids.index(cursor)
+        with self._lock:
+            home = self._seq.get(cursor)
+            seqs = [self._seq.get(i) for i in ids]
+        if home is not None and home[1:] == (kind, parent) and None not in seqs:
+            at = home[0]
+            # Rows ahead of the deleted object's place: newer ones (desc) or older ones (asc).
+            ahead = [s[0] > at if order == "desc" else s[0] < at for s in seqs if s is not None]
+            before = sum(ahead)
+            if param == "after":
+                return before - 1
+            return before
+        raise invalid(f"Invalid {param!r}: no object with id {cursor!r} in this list.", param)
 
     def delete_children(self, parent: str) -> None:
         with self._lock:
@@ -79,6 +112,13 @@ class Store:
 
         ``order`` asc is creation order. ``after``/``before`` are ids of objects in the list; an
         unknown cursor is a 400 naming the parameter (silently ignoring it would hide bugs).
+
+        A cursor naming an object of this list that has since been deleted (or that this query
+        filters out) keeps its place: the page continues after (or before) where it stood. The
+        API reference does not say what a deleted cursor does; a client walking a list while
+        another client deletes (the cursor is the last id of the previous page) must not lose
+        or repeat the objects that remain, and a 400 would end its walk early (two xdist
+        workers sharing one server did exactly that).
         """
         rows = list(items if items is not None else self.all(kind, parent))
         order = str(query.get("order") or default_order)
@@ -94,21 +134,11 @@ class Store:
             raise invalid("Invalid 'limit': expected an integer.", "limit") from exc
         if not 1 <= limit <= max_limit:
             raise invalid(f"Invalid 'limit': must be between 1 and {max_limit}.", "limit")
-        ids = [r["id"] for r in rows]
         after, before = query.get("after"), query.get("before")
         if after:
-            if after not in ids:
-                raise invalid(
-                    f"Invalid 'after': no object with id {after!r} in this list.", "after"
-                )
-            rows = rows[ids.index(after) + 1 :]
+            rows = rows[self._cursor_index(rows, str(after), "after", kind, parent, order) + 1 :]
         if before:
-            ids = [r["id"] for r in rows]
-            if before not in ids:
-                raise invalid(
-                    f"Invalid 'before': no object with id {before!r} in this list.", "before"
-                )
-            rows = rows[: ids.index(before)]
+            rows = rows[: self._cursor_index(rows, str(before), "before", kind, parent, order)]
             rows = rows[-limit:] if len(rows) > limit else rows
             page, has_more = rows, False
         else:

@@ -368,8 +368,10 @@ OPTIONS: tuple[Option, ...] = (
            kind="control", flag="--baseline", on=frozenset({RUN}), metavar="RUN"),
     Option("keyword", "pytest selection expression", kind="control", flag="-k",
            on=frozenset({RUN}), metavar="EXPR"),
-    Option("workers", "xdist workers", _workers, "a number of workers or 'auto'",
-           kind="control", flag="-n", on=frozenset({RUN}), metavar="N"),
+    Option("workers", "xdist workers (`0`: one process)", _workers,
+           "a number of workers or 'auto'", kind="control", flag="-n", on=frozenset({RUN}),
+           metavar="N", default_doc="2 for a whole run against the embedded server, else one "
+           "process"),
 )  # fmt: skip
 
 BY_NAME: Mapping[str, Option] = MappingProxyType({o.name: o for o in OPTIONS})

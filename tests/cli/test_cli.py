@@ -266,3 +266,28 @@ def test_unexpected_exception_is_one_paragraph(
     assert cli.main(["run"]) == 3
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaput" in err and "Traceback" not in err
+
+
+def test_whole_embedded_run_uses_two_workers_and_a_selection_one_process(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(run_command.os, "cpu_count", lambda: 2)
+    for var in ("OAIC_TARGET", "OPENAI_BASE_URL", "OAIC_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+
+    def argv(*given: str, extra: tuple[str, ...] = ()) -> str:
+        args = cli.build_parser().parse_args(["run", *given])
+        return " ".join(run_command.pytest_args(args, tmp_path, list(extra)))
+
+    assert "-n 2 --dist loadgroup" in argv()  # the default run: embedded server, every test
+    for one_process in (
+        argv("-n", "0"),  # asked for
+        argv("-k", "files"),  # a selection
+        argv("--resources", "files"),
+        argv(extra=("suites/files",)),
+        argv("--target", "http://127.0.0.1:9/v1"),  # a remote target spreads its own load
+    ):
+        assert " -n " not in f"{one_process} ", one_process
+    assert "-n 3 --dist loadgroup" in argv("-n", "3")
+    monkeypatch.setattr(run_command.os, "cpu_count", lambda: 1)
+    assert " -n " not in argv()

@@ -138,6 +138,38 @@ def test_pagination_walks_every_file_exactly_once_and_faults_break_it(client: ht
     assert {f["purpose"] for f in everything["data"]} != {"vision"}
 
 
+def test_pagination_continues_after_a_deleted_cursor_file(client: httpx.Client) -> None:
+    # Another client deleting the file a walk uses as its cursor must not end the walk (two
+    # xdist workers share one server): the next page continues where that file stood.
+    ids = [upload(client, b"pdf", "user_data").json()["id"] for _ in range(5)]
+    for order, expected in (("desc", ids[::-1]), ("asc", ids)):
+        first = client.get(
+            "/files", params={"purpose": "user_data", "order": order, "after": expected[0]}
+        ).json()
+        assert [f["id"] for f in first["data"] if f["id"] in ids][:1] == [expected[1]]
+    client.delete(f"/files/{ids[2]}")
+    for order, expected in (("desc", [ids[1], ids[0]]), ("asc", [ids[3], ids[4]])):
+        resp = client.get(
+            "/files",
+            params={"purpose": "user_data", "order": order, "limit": 2, "after": ids[2]},
+        )
+        assert resp.status_code == 200, resp.text
+        assert [f["id"] for f in resp.json()["data"]] == expected
+        valid(resp.json(), "ListFilesResponse")
+    before = client.get(
+        "/files", params={"purpose": "user_data", "order": "asc", "before": ids[2]}
+    ).json()
+    assert [f["id"] for f in before["data"]][-2:] == ids[:2]
+
+
+def test_cursor_naming_no_file_is_a_400_naming_after(client: httpx.Client) -> None:
+    store = client.post("/vector_stores", json={})
+    assert store.status_code == 200, store.text
+    for cursor in ("file-nope", store.json()["id"]):  # never a file / an object of another list
+        resp = client.get("/files", params={"after": cursor})
+        assert resp.status_code == 400 and resp.json()["error"]["param"] == "after"
+
+
 def test_empty_list_validates_with_null_cursors(client: httpx.Client) -> None:
     page = client.get("/files", params={"purpose": "assistants_output"}).json()
     assert page["data"] == [] and page["first_id"] is None

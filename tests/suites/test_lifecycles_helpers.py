@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 
+import httpx
 import pytest
 
 from openai_conformance.checks.context import default_context
 from openai_conformance.checks.outcomes import ConformanceFailure
 from openai_conformance.scenario import lifecycles as lc
 from openai_conformance.scenario.lifecycles.listing import operation_template
+from openai_conformance.target.config import build_config
+from openai_conformance.wire.client import ConformanceClient
 
 HAPPY_BATCH = ["validating", "validating", "in_progress", "finalizing", "completed"]
 
@@ -166,3 +170,28 @@ def test_training_files_have_the_documented_shapes() -> None:
 def test_parse_jsonl_keeps_line_numbers_and_unparsable_lines() -> None:
     raw = lc.jsonl([{"a": 1}]) + b"\n{not json\n" + json.dumps({"b": 2}).encode()
     assert lc.parse_jsonl(raw) == [(1, {"a": 1}), (3, "{not json"), (4, {"b": 2})]
+
+
+def test_walk_whose_next_page_answers_an_error_fails_naming_the_cursor() -> None:
+    # A documented 400 is schema-conformant but no page: the walk must not read it as the end
+    # of the list (it once blamed the target for the items it never reached).
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "after" in request.url.params:
+            error = {"message": "no such cursor", "type": "invalid_request_error"}
+            return httpx.Response(400, json={"error": {**error, "param": "after", "code": None}})
+        files = [
+            {"id": f"file-{i}", "object": "file", "bytes": 1, "created_at": int(time.time()),
+             "filename": "a.txt", "purpose": "user_data", "status": "processed"}
+            for i in (1, 2)
+        ]  # fmt: skip
+        page = {"object": "list", "data": files, "first_id": "file-1", "last_id": "file-2"}
+        return httpx.Response(200, json={**page, "has_more": True})
+
+    config = build_config({"base_url": "http://mock/v1"}, env={"OAIC_API_KEY": "sk-test-0000"})
+    with (
+        ConformanceClient(config, transport=httpx.MockTransport(answer)) as client,
+        pytest.raises(ConformanceFailure) as caught,
+    ):
+        lc.walk_list(client, "/files", limit=2, stop_after=["file-1", "file-2", "file-3"])
+    failure = caught.value.failures[0]
+    assert failure.check == "pagination_walk_conformance" and "'file-2'" in failure.title

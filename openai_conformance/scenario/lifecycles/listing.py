@@ -130,7 +130,8 @@ def walk_list(
     ``stop_after`` was seen (real accounts hold other objects), or at ``max_pages``.
 
     ``has_more`` is deliberately not trusted to stop the walk (the envelope checks judge it),
-    so a wrong ``has_more`` and an ignored cursor fail different checks.
+    so a wrong ``has_more`` and an ignored cursor fail different checks. A later page that
+    answers an error fails ``pagination_walk_conformance`` naming the cursor.
     """
     from ...checks import assert_conforms
 
@@ -144,6 +145,21 @@ def walk_list(
             query["after"] = after
         exchange = client.request("GET", path, params=query)
         page = assert_conforms(exchange, op)
+        status = getattr(exchange, "status", None)
+        if after and isinstance(status, int) and status >= 400:
+            # A documented error is schema-conformant, but it is no page: read as an empty
+            # page it would end the walk and blame the items it never reached.
+            fail(
+                Failure.of(
+                    "pagination_walk_conformance",
+                    f"the page after {after!r} (the previous page's last id) answered {status}",
+                    operation=op,
+                    pointer="/data",
+                    expected="the next page of the list",
+                    actual=f"{status} {show(page)}",
+                    exchange=exchange,
+                )
+            )
         walk.pages.append(page)
         walk.exchanges.append(exchange)
         ids = [str(item.get("id")) for item in page.get("data") or []]
