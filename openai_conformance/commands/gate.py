@@ -128,6 +128,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from ..target.probe import probe_main
+    from ..target.probe_report import probe_main
 
     return int(probe_main(args))

@@ -25,7 +25,8 @@ from typing import Any
 from ..errors import ConformanceError
 from ..wire.settings import Timeouts
 from .config import RunConfig
-from .probe import MAX_REQUESTS, ProbeResult, draft_profile, problem, run_probe, warnings
+from .probe import MAX_REQUESTS, ProbeResult, run_probe
+from .probe_report import draft_profile, problem, warnings
 from .profiles import FEATURES
 
 DRAFT_NAME = "draft-profile.toml"
