@@ -38,9 +38,11 @@ def require(config: RunConfig, *features: str) -> None:
 
 
 def start(
-    client: ConformanceClient, cleanup: CleanupRegistry, body: dict[str, Any]
+    client: ConformanceClient, cleanup: CleanupRegistry, body: dict[str, Any], config: RunConfig
 ) -> tuple[Any, dict[str, Any]]:
-    exchange, got = create(client, {**body, "background": True, "store": True})
+    """Create a stored background response that carries the run id, registered for delete."""
+    tagged = {**body, "background": True, "store": True, "metadata": config.tag({"suite": "bg"})}
+    exchange, got = create(client, tagged)
     rid = got["id"]
     lc.register_undo(cleanup, client, "response", rid, "DELETE", f"/responses/{rid}", "response")
     return exchange, got

@@ -34,7 +34,7 @@ def test_background_response_moves_from_queued_through_in_progress_to_completed(
 ) -> None:
     require(oaic_config, "responses.background")
     body = {"model": model, "input": "Describe a quiet harbour in three sentences."}
-    exchange, got = start(client, cleanup, body)
+    exchange, got = start(client, cleanup, body, oaic_config)
     expect(
         got.get("status") in MACHINE.initial,
         exchange,
@@ -72,7 +72,7 @@ def test_background_response_can_be_cancelled(
     client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     require(oaic_config, "responses.background")
-    exchange, got = start(client, cleanup, {"model": model, "input": LONG})
+    exchange, got = start(client, cleanup, {"model": model, "input": LONG}, oaic_config)
     expect(
         got.get("status") in ("queued", "in_progress"),
         exchange,
@@ -102,7 +102,7 @@ def test_cancelling_a_cancelled_background_response_returns_it_again(
     client: ConformanceClient, model: str, cleanup: CleanupRegistry, oaic_config: RunConfig
 ) -> None:
     require(oaic_config, "responses.background")
-    _, got = start(client, cleanup, {"model": model, "input": LONG})
+    _, got = start(client, cleanup, {"model": model, "input": LONG}, oaic_config)
     exchange, first = cancel_in_flight(client, got["id"])
     expect(
         first.get("status") == "cancelled",
@@ -148,6 +148,7 @@ def test_resumed_stream_yields_exactly_the_events_after_the_cursor(
         "background": True,
         "store": True,
         "stream": True,
+        "metadata": oaic_config.tag({"suite": "bg"}),
     }
     exchange, original = stream_events(
         client, "POST", "/responses", json=body, operation="POST /responses"
