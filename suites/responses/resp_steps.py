@@ -36,8 +36,17 @@ def _rejected(exchange: Any) -> ConformanceFailure:
     )
 
 
+def tagged(client: ConformanceClient, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with the run id in its metadata (a stored response is an object the run made);
+    a body that sets its own metadata or ``store: false`` is sent as it is."""
+    tag = getattr(client.config, "tag", None)
+    if "metadata" in body or body.get("store") is False or not callable(tag):
+        return body
+    return {**body, "metadata": tag({"suite": "responses"})}
+
+
 def create(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    exchange = client.request("POST", "/responses", json=body)
+    exchange = client.request("POST", "/responses", json=tagged(client, body))
     if exchange.status != 200:
         raise _rejected(exchange)
     result: dict[str, Any] = assert_conforms(exchange, OP)
@@ -45,7 +54,7 @@ def create(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, dict[s
 
 
 def stream(client: ConformanceClient, body: dict[str, Any]) -> tuple[Any, ResponsesStream]:
-    with client.stream("POST", "/responses", json={**body, "stream": True}) as s:
+    with client.stream("POST", "/responses", json=tagged(client, {**body, "stream": True})) as s:
         if s.status != 200:
             s.read()
             s.finish()
