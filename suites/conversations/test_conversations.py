@@ -222,13 +222,9 @@ def test_delete_answers_deleted_and_the_conversation_is_then_404(
     answer = lc.accepted(exchange, DELETE)
     want = {"id": cid, "object": "conversation.deleted", "deleted": True}
     report(
-        *(
-            check(
-                answer.get(key) == value, "deleted_conformance",
-                f"the delete's answer has the wrong {key}", exchange, operation=DELETE,
-                pointer=f"/{key}", expected=repr(value), actual=answer.get(key),
-            )
-            for key, value in want.items()
+        *lc.wrong_fields(
+            answer, want, exchange, check_name="deleted_conformance",
+            what="the delete's answer", operation=DELETE,
         )
     )  # fmt: skip
     # The cleanup entry stays: its undo counts a 404 as done, and a kept object is removed.

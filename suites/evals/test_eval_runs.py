@@ -220,13 +220,9 @@ def test_delete_run_answers_deleted_and_the_run_is_then_404(
     answer = assert_conforms(exchange, DELETE_RUN)
     want = {"object": "eval.run.deleted", "deleted": True, "run_id": run.get("id")}
     report(
-        *(
-            check(
-                answer.get(key) == value, "run_deleted_conformance",
-                f"the run delete's answer has the wrong {key}", exchange, operation=DELETE_RUN,
-                pointer=f"/{key}", expected=repr(value), actual=answer.get(key),
-            )
-            for key, value in want.items()
+        *lc.wrong_fields(
+            answer, want, exchange, check_name="run_deleted_conformance",
+            what="the run delete's answer", operation=DELETE_RUN,
         )
     )  # fmt: skip
     assert_error(client.request("GET", run_path(run, eid)), 404, op=GET_RUN)

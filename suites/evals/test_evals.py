@@ -125,13 +125,9 @@ def test_delete_answers_deleted_and_the_eval_is_then_404(
     answer = assert_conforms(exchange, DELETE)
     want = {"object": "eval.deleted", "deleted": True, "eval_id": eid}
     report(
-        *(
-            check(
-                answer.get(key) == value, "deleted_conformance",
-                f"the delete's answer has the wrong {key}", exchange, operation=DELETE,
-                pointer=f"/{key}", expected=repr(value), actual=answer.get(key),
-            )
-            for key, value in want.items()
+        *lc.wrong_fields(
+            answer, want, exchange, check_name="deleted_conformance",
+            what="the delete's answer", operation=DELETE,
         )
     )  # fmt: skip
     # The cleanup entry stays: its undo counts a 404 as done.

@@ -55,17 +55,13 @@ def test_attached_file_is_answered_retrieved_and_listed(
     ids, listed = listed_ids(client, f"/vector_stores/{vs_id}/files", LIST_FILES)
     want = {"id": file_id, "object": "vector_store.file", "vector_store_id": vs_id}
     report(
-        *(
-            check(
-                body.get(key) == value, "file_attach_conformance",
-                f"{what} has the wrong {key}", ex, operation=op, pointer=f"/{key}",
-                expected=repr(value), actual=body.get(key),
-            )
-            for body, ex, op, what in (
-                (attached, exchange, ATTACH, "the attach's answer"),
-                (got, read, GET_FILE, "the retrieved file"),
-            )
-            for key, value in want.items()
+        *lc.wrong_fields(
+            attached, want, exchange, check_name="vector_stores.file_attach_conformance",
+            what="the attach's answer", operation=ATTACH,
+        ),
+        *lc.wrong_fields(
+            got, want, read, check_name="vector_stores.file_attach_conformance",
+            what="the retrieved file", operation=GET_FILE,
         ),
         check(
             file_id in ids, "file_attach_conformance", "the attached file is not listed",
@@ -90,13 +86,9 @@ def test_detached_file_is_answered_deleted_and_then_gone(
     ids, listed = listed_ids(client, f"/vector_stores/{vs_id}/files", LIST_FILES)
     want = {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
     report(
-        *(
-            check(
-                answer.get(key) == value, "file_deleted_conformance",
-                f"the detach's answer has the wrong {key}", exchange, operation=DETACH,
-                pointer=f"/{key}", expected=repr(value), actual=answer.get(key),
-            )
-            for key, value in want.items()
+        *lc.wrong_fields(
+            answer, want, exchange, check_name="vector_stores.file_deleted_conformance",
+            what="the detach's answer", operation=DETACH,
         ),
         check(
             file_id not in ids, "file_deleted_conformance", "the detached file is still listed",

@@ -15,7 +15,8 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
   ``reached_conformance``. (UNSUPPORTED for a target without the feature is the plugin's
   absence rule, from the feature registry.)
 * ``crud``: ``metadata_update_conformance`` (update then retrieve carry the pairs sent),
-  ``retrieve_matches_create_conformance`` (a retrieve repeats the create's stable fields).
+  ``retrieve_matches_create_conformance`` (a retrieve repeats the create's stable fields),
+  ``wrong_fields`` (one check per expected field value, for ``report``).
 * ``accepting``: ``accepted`` judges a step that must succeed: 2xx, UNSUPPORTED when the
   route of an optional sub-feature is absent (the one absence rule, a 404 weighed against its
   parent object), FAIL otherwise (never a crash on the next step).
@@ -24,7 +25,7 @@ Import it as ``from openai_conformance import lifecycles as lc``; everything is 
 """
 
 from .accepting import accepted
-from .crud import metadata_update_conformance, retrieve_matches_create_conformance
+from .crud import metadata_update_conformance, retrieve_matches_create_conformance, wrong_fields
 from .failing import check, fail, report
 from .jsonl import (
     MIN_TRAINING_EXAMPLES,
@@ -115,4 +116,5 @@ __all__ = [
     "timestamps_conformance",
     "upload_file",
     "walk_list",
+    "wrong_fields",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ...checks.failures import show
+from ...checks.failures import Failure, show
 from ...wire.client import ConformanceClient
 from .accepting import accepted
 from .failing import check, report
@@ -50,6 +50,7 @@ def retrieve_matches_create_conformance(
     keys: Iterable[str],
     *,
     operation: str,
+    check_name: str = "retrieve_matches_create_conformance",
 ) -> None:
     """A retrieve (``got``, answered by ``exchange``) repeats each of ``keys`` exactly as the
     create answered it; FAIL names every key that differs."""
@@ -57,7 +58,7 @@ def retrieve_matches_create_conformance(
         *(
             check(
                 got.get(key) == created.get(key),
-                "retrieve_matches_create_conformance",
+                check_name,
                 f"retrieved {key} differs from the create's",
                 exchange,
                 operation=operation,
@@ -68,3 +69,29 @@ def retrieve_matches_create_conformance(
             for key in keys
         )
     )
+
+
+def wrong_fields(
+    answer: Mapping[str, Any],
+    want: Mapping[str, Any],
+    exchange: Any,
+    *,
+    check_name: str,
+    what: str,
+    operation: str,
+) -> list[Failure | None]:
+    """One ``check`` per pair of ``want``: ``answer`` (``what``, answered by ``exchange``) carries
+    that value ("{what} has the wrong {key}"), for ``report``."""
+    return [
+        check(
+            answer.get(key) == value,
+            check_name,
+            f"{what} has the wrong {key}",
+            exchange,
+            operation=operation,
+            pointer=f"/{key}",
+            expected=repr(value),
+            actual=answer.get(key),
+        )
+        for key, value in want.items()
+    ]
