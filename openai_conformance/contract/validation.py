@@ -244,8 +244,10 @@ class SchemaValidator:
         self._rs_registry: Any = None
         self._lock = threading.Lock()
 
-    def _fast(self, key: str, schema: dict[str, Any] | str) -> Any:
-        """A jsonschema_rs validator for the schema, or False when it cannot compile it."""
+    def _fast(self, key: str, schema: dict[str, Any] | str, formats: bool = True) -> Any:
+        """A jsonschema_rs validator for the schema (checking formats, or not), or False when
+        it cannot compile it."""
+        key = key if formats else "formatless:" + key
         found = self._fast_cache.get(key)
         if found is not None:
             return found
@@ -258,7 +260,7 @@ class SchemaValidator:
             else:
                 root = _rebase(schema)
             fast: Any = jsonschema_rs.validator_for(
-                root, registry=self._rs_registry, validate_formats=True
+                root, registry=self._rs_registry, validate_formats=formats
             )
         except Exception:  # an unsupported construct: the Python validator alone decides
             fast = False
@@ -304,6 +306,25 @@ class SchemaValidator:
         return sorted(out, key=lambda v: v.pointer)
 
     def is_valid(self, instance: Any, schema: dict[str, Any] | str) -> bool:
+        """``validate(...) == []``, decided by the fast validator where it can be.
+
+        Valid for jsonschema_rs (formats checked) is valid; invalid for it *without* format
+        checking is invalid (a structural keyword failed, which the Python validator checks
+        the same way). Only a value whose formats alone jsonschema_rs rejects goes to the
+        Python validator, whose format checker is the authority (it checks fewer formats).
+        The generated suite asks this of every mutation and drawn case.
+        """
+        key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
+        for formats in (True, False):
+            fast = self._fast(key, schema, formats)
+            if fast is False:
+                break
+            try:
+                verdict = bool(fast.is_valid(instance))
+            except Exception:
+                break
+            if verdict == formats:  # valid with formats, or invalid without them
+                return verdict
         return not self.validate(instance, schema)
 
     @staticmethod

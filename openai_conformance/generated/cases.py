@@ -10,6 +10,7 @@ for generation only: its transport, checks and state machine are never involved.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,12 @@ def schemathesis_schema(spec: Spec) -> Any:
         hit = _schemas.get(id(spec))
         if hit is None or hit[0] is not spec:
             # A deep copy: schemathesis may annotate the dict it is given; Spec stays immutable.
-            hit = (spec, schemathesis.openapi.from_dict(copy.deepcopy(spec.document)))
+            schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document))
+            # Credentials are the client's job (it sends the run's key, or none for the auth
+            # probe): a drawn Authorization header is dropped before sending, and in the
+            # negative mode a case whose only broken part is that header sends nothing.
+            schema.config.generation.update(with_security_parameters=False)
+            hit = (spec, schema)
             _schemas[id(spec)] = hit
         return hit[1]
 
@@ -63,6 +69,18 @@ def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
     kwargs: dict[str, Any] = {"generation_mode": GenerationMode(mode)}
     if media is not None:
         kwargs["media_type"] = media
+    # Path values are never drawn: the runner fills in the run's own ids (or plain unknown
+    # ids) after the draw, so a drawn value would be thrown away, and in the negative mode a
+    # case whose only broken part is its path would send nothing.
+    if op.path_params:
+        kwargs["path_parameters"] = {name: f"oaic_{name}" for name in op.path_params}
+    if mode == "negative":
+        # The negative phase judges broken JSON bodies and sends no query (runner.negative):
+        # query values given here leave the body as the only location schemathesis breaks,
+        # instead of a draw in two that breaks only the query and is skipped as not invalid.
+        query = {p.name: "oaic" for p in op.parameters if p.location == "query"}
+        if query:
+            kwargs["query"] = query
     from schemathesis.core.errors import InvalidSchema
 
     try:
@@ -70,6 +88,13 @@ def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
     except InvalidSchema:
         return st.none()  # refused while building: every draw is skipped, like one below
     return guarded(built)
+
+
+def varies(op: Operation) -> bool:
+    """Does a positive draw of ``op`` change the request sent? Not when the operation takes
+    nothing but path parameters (the runner fills those in itself): such an operation sends
+    one positive request, where hypothesis would send the same request once per example."""
+    return bool(op.request_content) or any(p.location != "path" for p in op.parameters)
 
 
 @st.composite
@@ -106,6 +131,12 @@ class GeneratedRequest:
     body: Any = None
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
     has_body: bool = False
+
+    def key(self) -> str:
+        """What identifies the request on the wire (equal keys: the same request)."""
+        files = sorted((k, v[0], hashlib.sha1(v[1]).hexdigest()) for k, v in self.files.items())
+        parts = [self.method, self.path, self.params, self.media, self.body, files]
+        return json.dumps(parts, sort_keys=True, default=repr)
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``ConformanceClient.request`` (after method and path)."""

@@ -36,10 +36,18 @@ from ..checks.http import auth_conformance
 from ..contract import Operation
 from ..contract.features import ABSENT_STATUSES, is_error_envelope
 from ..wire.exchange import TargetFailure
-from .cases import JSON, GeneratedRequest, fill_path, request_media, strategy, to_request
+from .cases import (
+    JSON,
+    GeneratedRequest,
+    fill_path,
+    request_media,
+    strategy,
+    to_request,
+    varies,
+)
 from .judge import judge_negative, judge_positive
 from .links import lifecycles
-from .mutations import mutations, pick
+from .mutations import Mutation, mutations, pick
 from .pool import ResourcePool, seed_kwargs
 from .schema_tools import flatten
 from .settings import GenerationProfile, derive_seed, hypothesis_settings
@@ -48,6 +56,7 @@ from .shaping import ID_FIELDS, ShapingContext, shape_body, shape_query
 Send = Callable[..., Any]
 DESTRUCTIVE_METHODS = ("DELETE",)
 DESTRUCTIVE_SUFFIXES = ("/cancel", "/pause", "/hangup", "/reject")
+MUTATION_SOURCES = 4  # requests whose bodies the negative phase mutates (base + 3 accepted)
 
 #: Why a drawn case sent nothing, by key (the report shows the text).
 SKIP_REASONS = {
@@ -56,6 +65,7 @@ SKIP_REASONS = {
     "notation cannot carry)",
     "not-invalid": "a negative case our validator finds valid (sending it could be a false FAIL)",
     "no-json-body": "a negative case without a JSON body (only JSON bodies are judged)",
+    "duplicate": "the same request as one already sent in this phase (its verdict is reused)",
 }
 
 
@@ -168,6 +178,27 @@ class OperationRunner:
         declared = {p.name.lower() for p in op.parameters if p.location == "header"}
         req.headers = {k: v for k, v in req.headers.items() if k.lower() in declared}
 
+    def _mutations(
+        self,
+        op: Operation,
+        base: GeneratedRequest,
+        accepted: list[GeneratedRequest],
+        valid: Callable[[Any], bool],
+    ) -> tuple[list[Mutation], dict[str, GeneratedRequest]]:
+        """The mutations of ``base`` and of the largest accepted positive bodies (a field is
+        only broken inside an object the body holds: richer bodies reach deeper fields), one
+        per label, with the request each one mutates."""
+        richest = sorted(accepted, key=lambda r: len(json.dumps(r.body, default=repr)))
+        found: list[Mutation] = []
+        source: dict[str, GeneratedRequest] = {}
+        for src in [base, *richest[::-1][: MUTATION_SOURCES - 1]]:
+            body = src.body if src.media == JSON else None
+            for m in mutations(self.spec, op, body, dict(src.params), valid):
+                if m.label not in source:
+                    source[m.label] = src
+                    found.append(m)
+        return found, source
+
     # ------------------------------------------------------------------ phases
     def run(self, op: Operation) -> OperationResult:
         failures: list[Failure] = []
@@ -178,7 +209,7 @@ class OperationRunner:
         self._drawn, self._skipped = Counter(), Counter()
         try:
             self.positive(op, failures, statuses, base)
-            self.negative(op, failures, base[0] if base else None)
+            self.negative(op, failures, base[0] if base else None, base[1:])
             if self.run_.send_unauthenticated is not None and base:
                 req = base[0]
                 exchange = self.run_.send_unauthenticated(req.method, req.path, **req.kwargs())
@@ -215,9 +246,12 @@ class OperationRunner:
         shared_ids = None if destructive else self._path_ids(op)
         self._ensure_body_ids(op, media)
         shaping = self._shaping()
+        # A request already sent in this phase is not sent again: its verdict is reused, so
+        # shrinking (which replays draws) still sees the failure it is shrinking.
+        verdicts: dict[str, list[Failure]] = {}
 
         @hypothesis_seed(derive_seed(self.run_.run_seed, op.id, "positive"))
-        @hypothesis_settings(self.run_.profile, "positive")
+        @hypothesis_settings(self.run_.profile, "positive", None if varies(op) else 1)
         @given(case=strategy(self.spec, op, "positive"))
         def examples(case: Any) -> None:
             self._drawn["positive"] += 1
@@ -241,54 +275,66 @@ class OperationRunner:
                 else:
                     req.body = shape_body(self.spec, op, req.body, schema, shaping, lambda b: True)
                     self._seed_files(op, req)
+            key = req.key()
+            if key in verdicts:
+                self._skip("positive", "duplicate")
+                hunt.report(verdicts[key])
+                return
             exchange = self._send(req, op)
             statuses.append(exchange.status)
             if exchange.status == 404 and not _is_envelope(exchange):
                 self._foreign_404s += 1
-            if 200 <= exchange.status < 300 and not base:
-                base.append(req)
             if not base and exchange.status < 500:
                 base.append(req)  # a request shaped like a valid one, even if it was rejected
-            hunt.report(
-                judge_positive(
-                    exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids
-                )
+            elif 200 <= exchange.status < 300:
+                base.append(req)  # accepted: the negative phase mutates these too
+            verdicts[key] = judge_positive(
+                exchange, op, self.run_.ctx, strict=self.run_.strict, own_ids=own_ids
             )
+            hunt.report(verdicts[key])
 
         hunt = Hunt(self.run_.profile.shrink, failures)
         hunt.run(examples)
 
     def negative(
-        self, op: Operation, failures: list[Failure], base: GeneratedRequest | None
+        self,
+        op: Operation,
+        failures: list[Failure],
+        base: GeneratedRequest | None,
+        accepted: list[GeneratedRequest] = [],  # noqa: B006 (read only)
     ) -> None:
         budget = self.run_.profile.negative_examples
+        # Schemathesis's own negative cases break the body in ways our mutations do not (deep
+        # inside unions, formats, patterns): a quarter of the budget is always theirs.
+        drawn_share = max(1, budget // 4)
         salt = derive_seed(self.run_.run_seed, op.id, "negative")
         media = request_media(op)
         valid = self._valid(op, media)
         if base is not None:
-            body = base.body if base.media == JSON else None
-            found = mutations(self.spec, op, body, dict(base.params), valid)
-            for m in pick(found, budget, salt):
+            found, source = self._mutations(op, base, accepted, valid)
+            for m in pick(found, budget - drawn_share, salt):
+                src = source[m.label]
                 req = GeneratedRequest(
-                    method=base.method,
-                    path=base.path,
+                    method=src.method,
+                    path=src.path,
                     operation=op.id,
-                    params=m.query if m.query is not None else dict(base.params),
-                    headers=dict(base.headers),
-                    media=base.media,
-                    body=m.body if m.query is None else base.body,
-                    files=dict(base.files),
-                    has_body=base.has_body,
+                    params=m.query if m.query is not None else dict(src.params),
+                    headers=dict(src.headers),
+                    media=src.media,
+                    body=m.body if m.query is None else src.body,
+                    files=dict(src.files),
+                    has_body=src.has_body,
                 )
                 failures.extend(judge_negative(self._send(req, op), op, self.run_.ctx, m.param))
                 budget -= 1
-        if budget <= 0 or media != JSON:
+        if media != JSON:
             return
+        budget = max(budget, drawn_share)
         path_ids = placeholder_ids(op)
 
-        # Hypothesis draws only what the mutations left of the budget: drawing a negative case
-        # of a large schema costs far more than sending it (POST /chat/completions spent 13 of
-        # its 22 s drawing 25 cases after its mutations had already used the budget).
+        # Hypothesis draws what the mutations left of the budget, at least its share: drawing
+        # a negative case of a large schema costs far more than sending it (POST /chat/
+        # completions spent 13 of its 22 s drawing 25 cases).
         @hypothesis_seed(salt)
         @hypothesis_settings(self.run_.profile, "negative", budget)
         @given(case=strategy(self.spec, op, "negative"))

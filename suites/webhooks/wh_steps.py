@@ -3,11 +3,11 @@ deliveries that name it.
 
 ``FAMILIES`` lists the lifecycles the suite drives (batch, fine-tuning job, background
 response): how to create one cheaply, the feature it belongs to (for UNSUPPORTED and the
-deadline) and which event each terminal status sends. ``run(kind, ...)`` creates the object,
-waits on the receiver until an event of its family names it (``await_event``: polling the
-object meanwhile; at most the lifecycle deadline, or a grace period once the object is
-terminal), lets repeated deliveries arrive for a short settle time, reads the object's status
-once more and returns a ``Completion``.
+deadline) and which event each terminal status sends. ``start(kind, ...)`` creates the
+object; ``run(started, ...)`` waits on the receiver until an event of its family names it
+(``await_event``: polling the object meanwhile; at most the lifecycle deadline, or a grace
+period once the object is terminal), lets repeated deliveries arrive for a short settle time,
+reads the object's status once more and returns a ``Completion``.
 """
 
 from __future__ import annotations
@@ -213,23 +213,45 @@ def read_status(client: ConformanceClient, family: Family, object_id: str) -> st
         return None
 
 
+@dataclass(frozen=True)
+class Started:
+    """An object whose lifecycle runs towards its event (``start``)."""
+
+    kind: str
+    object_id: str
+    at: float  # time.monotonic() just before it was created
+
+
+def start(
+    kind: str, client: ConformanceClient, cleanup: CleanupRegistry, config: RunConfig
+) -> Started:
+    """Create one object of ``kind`` (UNSUPPORTED/DISABLED as ``create``)."""
+    at = time.monotonic()
+    return Started(kind, create(kind, client, cleanup, config), at)
+
+
 def run(
-    kind: str,
+    started: Started,
     client: ConformanceClient,
-    cleanup: CleanupRegistry,
     config: RunConfig,
     receiver: WebhookReceiver,
 ) -> Completion:
-    family = FAMILIES[kind]
-    started = time.monotonic()
-    object_id = create(kind, client, cleanup, config)
+    """Wait for the event of ``started``'s object and collect what was delivered for it.
+
+    The objects of several families may have been started together (their lifecycles then
+    run side by side): the settle time counts from the first delivery, so an event that
+    arrived while another family was awaited is not waited for again.
+    """
+    family, object_id = FAMILIES[started.kind], started.object_id
     types = set(family.events.values())
     first, status = await_event(
         client, receiver, family, object_id, config,
         lambda d: d.object_id == object_id and d.event_type in types,
     )  # fmt: skip
-    waited = time.monotonic() - started
+    waited = time.monotonic() - started.at
     if first is not None:
-        time.sleep(SETTLE_S[where(config)])
+        # Until the event arrived (the receiver stamps wall time), not until it was looked at.
+        waited = first.received_at - (time.time() - waited)
+        time.sleep(max(0.0, SETTLE_S[where(config)] - (time.time() - first.received_at)))
         status = read_status(client, family, object_id)
     return Completion(family, object_id, waited, first, receiver.for_object(object_id), status)
