@@ -315,10 +315,17 @@ def _placeholder(value: Any) -> Any:
     return value
 
 
-def check_body(validator: SchemaValidator, schema: Any, instance: Any) -> None:
+def check_body(
+    validator: SchemaValidator, schema: Any, instance: Any, depth: int | None = None
+) -> None:
+    """400 (``violation_error``) for the most specific violation of ``schema``; ``depth``
+    ignores violations deeper than that many pointer steps (a server that checks only the
+    body's top-level fields: the reference server's ``shallow-body-validation`` fault)."""
     if not schema:
         return
     violations = validator.validate(instance, schema)
+    if depth is not None:
+        violations = [v for v in violations if v.pointer.count("/") <= depth]
     if violations:
         raise violation_error(_most_specific(violations))
 

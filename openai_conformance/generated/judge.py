@@ -98,8 +98,14 @@ def judge_positive(
 
 
 def judge_negative(
-    exchange: Any, op: Operation, ctx: CheckContext, param: str | None
+    exchange: Any,
+    op: Operation,
+    ctx: CheckContext,
+    param: str | None,
+    broken: str | None = None,
 ) -> list[Failure]:
+    """``param``: the top-level field the violation sits in (``error.param`` should name it);
+    ``broken``: what was broken, when known (``unknown-enum messages[0].role``)."""
     v = view(exchange)
     out = [
         f
@@ -114,7 +120,9 @@ def judge_negative(
                 requirement=REQUIREMENTS["negative_data_rejection"],
                 operation=op.id,
                 pointer=f"/{param}" if param else None,
-                message="the request violates the operation's request schema but was accepted",
+                message="the request violates the operation's request schema"
+                + (f" ({broken})" if broken else "")
+                + " but was accepted",
                 expected="a 4xx with the error envelope",
                 actual=str(v.status),
             ).with_exchange(exchange)

@@ -325,7 +325,8 @@ class OperationRunner:
                     files=dict(src.files),
                     has_body=src.has_body,
                 )
-                failures.extend(judge_negative(self._send(req, op), op, self.run_.ctx, m.param))
+                exchange = self._send(req, op)
+                failures.extend(judge_negative(exchange, op, self.run_.ctx, m.param, m.label))
                 budget -= 1
         if media != JSON:
             return

@@ -88,6 +88,12 @@ IGNORE_PAGINATION_CURSOR = declare(
     "pagination_conformance",
     breaks=["batches/list-pagination", "files/list-pagination", "fine_tuning/events"],
 )
+SHALLOW_BODY_VALIDATION = declare(
+    "shallow-body-validation",
+    "Request bodies are validated only at their top level: a field inside an object or array "
+    "of the body (messages[0].role) is accepted whatever its value.",
+    "negative_data_rejection",
+)
 MALFORMED_JSON_500 = declare(
     "malformed-json-500",
     "A request body that is not JSON gets a plain-text 500 instead of the 400 envelope.",
@@ -257,7 +263,8 @@ async def _route(
                 HANDLERS.get(op.id), "oaic_unvalidated_faults", frozenset()
             )
             if not faults & skip:
-                dispatch.check_body(state.validator, schema, instance)
+                depth = 1 if SHALLOW_BODY_VALIDATION in faults else None
+                dispatch.check_body(state.validator, schema, instance, depth)
         elif op.request_required:
             raise ApiError(
                 400,

@@ -11,13 +11,16 @@ have no request body, so their only error exchange is the auth probe.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from openai_conformance.generated.links import lifecycles
+from openai_conformance.generated.mutations import UNKNOWN_ENUM
 from openai_conformance.generated.runner import OperationRunner
+from openai_conformance.generated.settings import profile
 from openai_conformance.generated.stateful import run_lifecycle
 
 MODELS = "GET /models"
@@ -25,6 +28,7 @@ STORES = "POST /vector_stores"
 EMBED = "POST /embeddings"
 CONTENT = "GET /files/{file_id}/content"
 SPEECH = "POST /audio/speech"
+CHAT = "POST /chat/completions"
 OPERATIONS = (MODELS, STORES, EMBED, CONTENT, SPEECH)
 
 SCHEMA = {"response_schema_conformance"}
@@ -114,3 +118,45 @@ def test_connection_dropped_after_a_500_keeps_the_500_as_the_cause(
     checks = [f.check for f in result.failures]
     assert checks[0] == "status_code_conformance", checks
     assert checks[-1] == "TargetProtocolError"
+
+
+@pytest.mark.parametrize("faults", [(), ("shallow-body-validation",)], ids=["clean", "shallow"])
+def test_nested_field_a_shallow_validator_accepts_fails_negative_rejection(
+    faults: tuple[str, ...], make_run: Callable[..., Any]
+) -> None:
+    # The default profile's 19 mutations reach inside messages[0] and response_format; the
+    # quick profile's four might all be top-level ones, which the shallow server rejects.
+    with make_run(faults=faults) as run:
+        run.profile = profile("default")
+        result = OperationRunner(run).run(run.ctx.spec.operation(CHAT))
+    accepted = [f for f in result.failures if f.check == "negative_data_rejection"]
+    if not faults:
+        assert [f for f in result.failures if f.level == "MUST"] == []
+        return
+    assert any("messages[0]." in (f.message or "") for f in accepted), accepted
+
+
+def test_an_operation_with_nothing_to_draw_sends_one_positive_request(
+    make_run: Callable[..., Any],
+) -> None:
+    with make_run() as run:
+        run.profile = profile("default")
+        result = OperationRunner(run).run(run.ctx.spec.operation("GET /models/{model}"))
+    assert result.drawn == {"positive": 1} and result.failures == []
+
+
+def test_a_request_already_sent_is_not_sent_again(make_run: Callable[..., Any]) -> None:
+    with make_run() as run:
+        run.profile = profile("default")
+        send, sent = run.send, []
+
+        def recording(method: str, path: str, **kwargs: Any) -> Any:
+            sent.append(json.dumps([method, path, kwargs.get("params")], sort_keys=True))
+            return send(method, path, **kwargs)
+
+        run.send = recording
+        result = OperationRunner(run).run(run.ctx.spec.operation("GET /assistants"))
+    positive = [s for s in sent if UNKNOWN_ENUM not in s]  # the rest: the negative phase's
+    duplicates = result.skipped.get("positive: duplicate", 0)
+    assert duplicates > 0
+    assert len(positive) == len(set(positive)) == result.drawn["positive"] - duplicates

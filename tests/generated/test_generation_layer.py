@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from openai_conformance.contract import load_spec
@@ -9,7 +11,7 @@ from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.errors import UsageError
 from openai_conformance.generated.cases import fill_path, form_fields
 from openai_conformance.generated.links import lifecycle_for_path, lifecycles
-from openai_conformance.generated.mutations import mutations, pick
+from openai_conformance.generated.mutations import UNKNOWN_ENUM, mutations, pick
 from openai_conformance.generated.roles import model_role
 from openai_conformance.generated.settings import derive_seed, hypothesis_settings, profile
 from openai_conformance.generated.shaping import ShapingContext, shape_body, shape_query
@@ -104,6 +106,51 @@ def test_every_mutation_is_invalid_and_names_its_field() -> None:
     assert all(not valid_chat(m.body) for m in found)
     assert all(m.param in (m.body or {}) or m.kind == "missing-required" for m in found)
     assert len({m.label for m in pick(found, 5, 3)}) == 5
+
+
+def test_nested_fields_are_broken_in_place_under_their_top_level_param() -> None:
+    body = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "x"}, {"role": "user", "content": "y"}],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "x"}},
+    }
+    found = {m.label: m for m in mutations(SPEC, CHAT, body, {}, valid_chat)}
+    role = found["unknown-enum messages[0].role"]
+    assert role.param == "messages" and not valid_chat(role.body)
+    assert role.body["messages"] == [{"role": UNKNOWN_ENUM, "content": "x"}, body["messages"][1]]
+    assert found["missing-required response_format.json_schema.name"].param == "response_format"
+    assert body["messages"][0]["role"] == "user"  # the valid body itself is left alone
+
+
+def test_size_constraints_are_broken_one_past_their_limit() -> None:
+    op = SPEC.operation("POST /assistants")
+    schema = op.request_content["application/json"]
+    found = {m.label: m for m in mutations(SPEC, op, {"model": "m"}, {}, _valid(schema))}
+    assert len(found["too-long name"].body["name"]) == 257  # maxLength 256
+    embed = SPEC.operation("POST /embeddings")
+    valid = _valid(embed.request_content["application/json"])
+    labels = [m.label for m in mutations(SPEC, embed, {"model": "m", "input": "x"}, {}, valid)]
+    assert labels.count("too-few-items input") == 1  # several branches, one mutation
+
+
+def _valid(schema: object) -> Callable[[object], bool]:
+    return lambda body: VALIDATOR.is_valid(body, schema)  # type: ignore[arg-type]
+
+
+def test_is_valid_agrees_with_validate_on_every_mutation_of_a_union_body() -> None:
+    op = SPEC.operation("POST /conversations/{conversation_id}/items")
+    schema = op.request_content["application/json"]
+    item = {"type": "shell_call", "call_id": "c", "action": {"commands": ["ls"]}, "x": 1}
+    found = mutations(SPEC, op, {"items": [item]}, {}, lambda body: False)  # keep them all
+    assert len(found) > 10
+    for m in found:
+        assert VALIDATOR.is_valid(m.body, schema) == (not VALIDATOR.validate(m.body, schema))
+
+
+def test_a_format_only_jsonschema_rs_rejects_is_judged_by_the_python_validator() -> None:
+    # jsonschema_rs checks formats the Python format checker does not: such a value is valid.
+    schema = {"type": "string", "format": "uri-reference"}
+    assert VALIDATOR.is_valid("a b", schema) == (not VALIDATOR.validate("a b", schema))
 
 
 def test_enum_query_parameter_gets_an_unknown_value_mutation() -> None:
