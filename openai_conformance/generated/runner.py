@@ -1,21 +1,33 @@
 """Run one operation's generated phases through the project's client and judge every response.
 
-``OperationRunner(gen).run(op)`` returns the failures of the positive phase (hypothesis draws
-``profile.positive_examples`` schema-valid cases, shaped for a real target), the negative phase
-(single-field mutations of a valid body plus schemathesis negative JSON bodies, each confirmed
-invalid by our validator), and the auth probe (no credentials → 401 envelope; only when the
-target has a key). Every example is judged; how a finding is reported depends on the profile
-(``Hunt``): ``quick`` collects every example's failures without shrinking, ``default`` and
-``thorough`` raise the first one inside the hypothesis test so hypothesis shrinks it and the
-minimal example is reported. Failures are deduplicated by (check, pointer, title, level), so
-one broken field is reported once with its reproducing exchange.
+``OperationRunner(gen).run(op)`` returns the failures of the positive phase, the negative
+phase and the auth probe, every example judged:
+
+* positive: hypothesis draws ``profile.positive_examples`` schema-valid cases, shaped for a
+  real target. Path values are the run's own ids, never drawn, so an operation that takes
+  nothing else (``GET /files/{file_id}``) sends one request instead of the same one 25 times;
+  a drawn request equal to one already sent is not sent again (``duplicate``: its verdict is
+  reused, so shrinking still sees the failure it shrinks).
+* negative: ``profile.negative_examples`` schema-violating requests, each confirmed invalid by
+  our validator. First the targeted mutations (``mutations.py``: one field broken, at the top
+  level or inside the body's objects, naming the field ``error.param`` should name) of the
+  first request and of the three richest accepted bodies, kind-diverse; then schemathesis's
+  own negative JSON bodies, at least a quarter of the budget (they break what mutations do
+  not: deep inside unions, formats, patterns). Mutations come first because a schemathesis
+  negative draw of a large body costs tens to hundreds of milliseconds, a mutation next to
+  nothing.
+* auth probe: no credentials → 401 envelope (only when the target has a key).
+
+How a finding is reported depends on the profile (``Hunt``): ``quick`` collects every
+example's failures without shrinking, ``default`` and ``thorough`` raise the first one inside
+the hypothesis test so hypothesis shrinks it and the minimal example is reported. Failures are
+deduplicated by (check, pointer, title, level), so one broken field is reported once with its
+reproducing exchange.
 
 A draw that sends nothing is counted, never dropped silently: ``OperationResult.skipped``
-counts them by reason (``SKIP_REASONS``: the generator could not draw from the schema, the
-case cannot be sent as drawn, a negative case our validator finds valid or that has no JSON
-body) and ``drawn`` says how many cases hypothesis handed over per phase; ``GenerationRun.
-on_generated`` receives both per operation (the plugin records them; results.json
-``run.generation``).
+counts them by reason (``SKIP_REASONS``) and ``drawn`` says how many cases hypothesis handed
+over per phase; ``GenerationRun.on_generated`` receives both per operation (the plugin records
+them; results.json ``run.generation``).
 """
 
 from __future__ import annotations
