@@ -8,11 +8,12 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sample import make_run, make_tests, many_tests, write_evidence
+from sample import _schema_failure, make_run, make_tests, many_tests, write_evidence
 
 from openai_conformance.reports import html as html_module
 from openai_conformance.reports.html import render_html
@@ -325,3 +326,14 @@ def test_chromium_fills_an_overlays_compressed_reason_when_it_opens(
     opened = re.search(rf'<details [^>]*id="{target}"[^>]*open="".*?</details>', proc.stdout, re.S)
     assert opened is not None
     assert overlay.reason in opened.group(0) and "data-lazy" not in opened.group(0)
+
+
+def test_html_shows_a_tests_first_failures_and_counts_the_rest() -> None:
+    test = make_tests()[0]
+    many = [replace(_schema_failure(1), pointer=f"/choices/{i}/finish_reason") for i in range(20)]
+    html = render_html(Results(run=make_run(), tests=[replace(test, failures=many)]))
+    shown = html_module.MAX_FAILURES_PER_TEST
+    assert html.count('<div class="failure">') == shown
+    assert f"/choices/{shown - 1}/finish_reason" in html
+    assert f"/choices/{shown}/finish_reason" not in html
+    assert f"{20 - shown} more failure(s) of this test are not shown here" in html
