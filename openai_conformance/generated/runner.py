@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,7 +194,7 @@ class OperationRunner:
         self,
         op: Operation,
         base: GeneratedRequest,
-        accepted: list[GeneratedRequest],
+        accepted: Sequence[GeneratedRequest],
         valid: Callable[[Any], bool],
     ) -> tuple[list[Mutation], dict[str, GeneratedRequest]]:
         """The mutations of ``base`` and of the largest accepted positive bodies (a field is
@@ -313,7 +313,7 @@ class OperationRunner:
         op: Operation,
         failures: list[Failure],
         base: GeneratedRequest | None,
-        accepted: list[GeneratedRequest] = [],  # noqa: B006 (read only)
+        accepted: Sequence[GeneratedRequest] = (),
     ) -> None:
         budget = self.run_.profile.negative_examples
         # Schemathesis's own negative cases break the body in ways our mutations do not (deep

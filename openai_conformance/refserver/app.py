@@ -33,6 +33,7 @@ import time
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -88,6 +89,9 @@ IGNORE_PAGINATION_CURSOR = declare(
     "pagination_conformance",
     breaks=["batches/list-pagination", "files/list-pagination", "fine_tuning/events"],
 )
+#: Request bodies at least this large are validated in a worker thread (1,000 conversation
+#: items take about a second to validate).
+OFF_LOOP_BODY_BYTES = 32 * 1024
 SHALLOW_BODY_VALIDATION = declare(
     "shallow-body-validation",
     "Request bodies are validated only at their top level: a field inside an object or array "
@@ -264,7 +268,13 @@ async def _route(
             )
             if not faults & skip:
                 depth = 1 if SHALLOW_BODY_VALIDATION in faults else None
-                dispatch.check_body(state.validator, schema, instance, depth)
+                if len(raw) < OFF_LOOP_BODY_BYTES:
+                    dispatch.check_body(state.validator, schema, instance, depth)
+                else:  # validation is linear in the body: a large one must not stall the
+                    # event loop (webhook deliveries, streams of other requests)
+                    await run_in_threadpool(
+                        dispatch.check_body, state.validator, schema, instance, depth
+                    )
         elif op.request_required:
             raise ApiError(
                 400,

@@ -3,10 +3,15 @@ a 4xx, never a 500 or plain text; children need their parent; no placeholder val
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from typing import Any
 
 import httpx
+import pytest
 
+from openai_conformance.contract import requests as dispatch
+from openai_conformance.refserver.app import OFF_LOOP_BODY_BYTES
 from openai_conformance.refserver.server import ReferenceServer
 
 
@@ -79,3 +84,27 @@ def test_deep_object_with_an_empty_key_is_parsed_as_an_object(api: httpx.Client)
     # metadata[]=0 is how a client serialises {"": "0"} (deepObject), not an array.
     response = api.get("/fine_tuning/jobs?metadata[]=0")
     assert response.status_code == 200, response.text[:300]
+
+
+def test_a_large_body_is_validated_off_the_event_loop(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Validation is linear in the body (3,000 conversation items: about 4 s): on the event loop
+    # it stalled every other request and webhook delivery meanwhile.
+    where: list[str] = []
+    real = dispatch.check_body
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        try:
+            asyncio.get_running_loop()
+            where.append("event loop")
+        except RuntimeError:
+            where.append("worker thread")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "check_body", spy)
+    small = {"model": "ref-embed", "input": "x"}
+    large = {"model": "ref-embed", "input": ["x" * 100] * (OFF_LOOP_BODY_BYTES // 100)}
+    assert api.post("/embeddings", json=small).status_code == 200
+    assert api.post("/embeddings", json=large).status_code == 200
+    assert where == ["event loop", "worker thread"]
