@@ -28,25 +28,54 @@ FORM = "application/x-www-form-urlencoded"
 SUPPORTED_MEDIA = (JSON, MULTIPART, FORM)
 
 _lock = threading.Lock()
-_schemas: dict[int, tuple[Spec, Any]] = {}
+_schemas: dict[tuple[int, int | None], tuple[Spec, Any]] = {}
 
 
-def schemathesis_schema(spec: Spec) -> Any:
-    """The schemathesis schema of ``spec.document`` (memoised per process and Spec)."""
+def schemathesis_schema(spec: Spec, max_items: int | None = None) -> Any:
+    """The schemathesis schema of ``spec.document`` (memoised per process, Spec and cap).
+
+    ``max_items`` caps the arrays schemathesis draws (``cap_arrays``); None draws them as the
+    document allows.
+    """
     import schemathesis
 
     with _lock:
-        hit = _schemas.get(id(spec))
+        hit = _schemas.get((id(spec), max_items))
         if hit is None or hit[0] is not spec:
             # A deep copy: schemathesis may annotate the dict it is given; Spec stays immutable.
-            schema = schemathesis.openapi.from_dict(copy.deepcopy(spec.document))
+            document = copy.deepcopy(spec.document)
+            if max_items is not None:
+                cap_arrays(document, max_items)
+            schema = schemathesis.openapi.from_dict(document)
             # Credentials are the client's job (it sends the run's key, or none for the auth
             # probe): a drawn Authorization header is dropped before sending, and in the
             # negative mode a case whose only broken part is that header sends nothing.
             schema.config.generation.update(with_security_parameters=False)
             hit = (spec, schema)
-            _schemas[id(spec)] = hit
+            _schemas[(id(spec), max_items)] = hit
         return hit[1]
+
+
+def cap_arrays(node: Any, max_items: int) -> None:
+    """Give every array schema in ``node`` (in place) a ``maxItems`` of at most ``max_items``,
+    never below its ``minItems``.
+
+    Only the copy schemathesis generates from is capped: what is drawn stays valid for the
+    document, and our validator judges by the document itself. Drawing stops at a few items
+    because the long tail of a large union array (conversation items, response input) is
+    where generation spends its time, not where servers break.
+    """
+    if isinstance(node, dict):
+        if node.get("type") == "array" or "items" in node or "prefixItems" in node:
+            least = node.get("minItems", 0)
+            most = max(least, max_items) if isinstance(least, int) else max_items
+            if not isinstance(node.get("maxItems"), int) or node["maxItems"] > most:
+                node["maxItems"] = most
+        for value in node.values():
+            cap_arrays(value, max_items)
+    elif isinstance(node, list):
+        for value in node:
+            cap_arrays(value, max_items)
 
 
 def request_media(op: Operation) -> str | None:
@@ -57,14 +86,17 @@ def request_media(op: Operation) -> str | None:
     return None
 
 
-def strategy(spec: Spec, op: Operation, mode: str) -> st.SearchStrategy[Any]:
-    """Hypothesis strategy of schemathesis ``Case``s for ``op`` (``mode``: positive|negative).
+def strategy(
+    spec: Spec, op: Operation, mode: str, max_items: int | None = None
+) -> st.SearchStrategy[Any]:
+    """Hypothesis strategy of schemathesis ``Case``s for ``op`` (``mode``: positive|negative;
+    ``max_items``: the profile's array cap, see ``cap_arrays``).
 
     A draw schemathesis cannot make yields ``None`` (see ``guarded``), never an exception.
     """
     from schemathesis.generation.modes import GenerationMode
 
-    api_op = schemathesis_schema(spec)[op.path][op.method.lower()]
+    api_op = schemathesis_schema(spec, max_items)[op.path][op.method.lower()]
     media = request_media(op)
     kwargs: dict[str, Any] = {"generation_mode": GenerationMode(mode)}
     if media is not None:

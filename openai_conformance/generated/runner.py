@@ -264,7 +264,7 @@ class OperationRunner:
 
         @hypothesis_seed(derive_seed(self.run_.run_seed, op.id, "positive"))
         @hypothesis_settings(self.run_.profile, "positive", None if varies(op) else 1)
-        @given(case=strategy(self.spec, op, "positive"))
+        @given(case=strategy(self.spec, op, "positive", self.run_.profile.max_array_items))
         def examples(case: Any) -> None:
             self._drawn["positive"] += 1
             req = to_request(self.spec, op, case)
@@ -350,7 +350,7 @@ class OperationRunner:
         # completions spent 13 of its 22 s drawing 25 cases).
         @hypothesis_seed(salt)
         @hypothesis_settings(self.run_.profile, "negative", budget)
-        @given(case=strategy(self.spec, op, "negative"))
+        @given(case=strategy(self.spec, op, "negative", self.run_.profile.max_array_items))
         def examples(case: Any) -> None:
             self._drawn["negative"] += 1
             req = to_request(self.spec, op, case)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import seed as hypothesis_seed
 
 from openai_conformance.contract import load_spec
 from openai_conformance.contract.validation import SchemaValidator
 from openai_conformance.errors import UsageError
-from openai_conformance.generated.cases import fill_path, form_fields
+from openai_conformance.generated.cases import cap_arrays, fill_path, form_fields, strategy
 from openai_conformance.generated.links import lifecycle_for_path, lifecycles
 from openai_conformance.generated.mutations import UNKNOWN_ENUM, mutations, pick
 from openai_conformance.generated.roles import model_role
@@ -259,3 +262,37 @@ def test_an_id_route_answering_only_foreign_404s_is_unsupported_but_enveloped_40
     assert unsupported_reason(op, [404, 200], foreign_404s=1) is None
     # a collection route's 404 is absence whatever the body
     assert unsupported_reason(load_spec().operation("GET /skills"), [404]) is not None
+
+
+def test_array_cap_lowers_max_items_but_never_below_min_items() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "free": {"type": "array", "items": {"type": "string"}},
+            "long": {"type": "array", "items": {}, "minItems": 5},
+            "short": {"type": "array", "items": {}, "maxItems": 2},
+            "union": {"anyOf": [{"type": "array", "items": {}, "maxItems": 100}]},
+        },
+    }
+    cap_arrays(schema, 3)
+    props = schema["properties"]
+    assert [props[k]["maxItems"] for k in ("free", "long", "short")] == [3, 5, 2]
+    assert props["union"]["anyOf"][0]["maxItems"] == 3
+
+
+def test_capped_draws_stay_valid_and_short() -> None:
+    op = SPEC.operation("POST /conversations")
+    schema = op.request_content["application/json"]
+    drawn: list[Any] = []
+
+    @hypothesis_seed(3)
+    @hypothesis_settings(profile("default"), "positive")
+    @given(case=strategy(SPEC, op, "positive", 3))
+    def draw(case: Any) -> None:
+        drawn.append(case.body)
+
+    draw()
+    bodies = [b for b in drawn if isinstance(b, dict)]  # the body is optional
+    assert bodies and all(len(b.get("items") or []) <= 3 for b in bodies)
+    assert any(len(b.get("items") or []) > 1 for b in bodies)
+    assert all(VALIDATOR.is_valid(b, schema) for b in bodies)
