@@ -5,8 +5,10 @@ Both run against a fresh embedded reference server on 2 workers with the same ex
 
     /tmp/probe/bin/python tests/bench/bench_generated.py [-k EXPR]
 
-The plain CLI gets our normalised, overlaid document (written to a temp file), so the two runs
-generate from the same contract; it uses schemathesis's own transport and checks.
+The plain CLI gets our normalised, overlaid document (written to a temp file) with the quick
+profile's array cap applied (``generated.cases.cap_arrays``), so the two runs generate from the
+same document; it uses schemathesis's own transport and checks. ``--uncapped`` gives it the
+document without the cap (ours still caps: the comparison then favours ours).
 
 Ours runs as ``oaic run`` runs it: with ``PYTHONDONTWRITEBYTECODE`` set, with the bytecode cache
 ``oaic run`` keeps under its report dir (here ``reports/.pycache``, see commands/bytecode.py);
@@ -16,6 +18,7 @@ the plain CLI reads the site-packages that pip precompiled.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -29,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from openai_conformance.commands.bytecode import cache_bytecode  # noqa: E402
 from openai_conformance.contract import load_spec  # noqa: E402
+from openai_conformance.generated.cases import cap_arrays  # noqa: E402
+from openai_conformance.generated.settings import profile  # noqa: E402
 from openai_conformance.refserver.server import ReferenceServer  # noqa: E402
 
 KEY = "sk-oaic-bench-0123456789"
@@ -71,11 +76,16 @@ def run_plain(document: Path, base_url: str, k: str | None) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-k", help="pytest -k expression (and path regex for the CLI)")
+    parser.add_argument("--uncapped", action="store_true", help="plain CLI without the array cap")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         ours = run_ours(args.k, tmp)
         document = Path(tmp) / "openapi.json"
-        document.write_text(json.dumps(load_spec().document, default=str))
+        doc = copy.deepcopy(load_spec().document)
+        cap = profile("quick").max_array_items
+        if cap is not None and not args.uncapped:
+            cap_arrays(doc, cap)
+        document.write_text(json.dumps(doc, default=str))
         with ReferenceServer(api_key=KEY) as server:
             plain = run_plain(document, server.base_url, args.k)
     print(f"generated suite (ours, -n 2, quick): {ours:7.1f} s")
