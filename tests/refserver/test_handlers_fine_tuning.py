@@ -183,3 +183,21 @@ def test_create_accepts_a_null_method_block_without_a_server_error(client: httpx
     )
     assert job["method"]["type"] == "supervised"
     assert job["hyperparameters"]["n_epochs"] == 3
+
+
+def test_null_hyperparameters_take_their_defaults_without_a_server_error(
+    client: httpx.Client,
+) -> None:
+    # Regression (bench_seeds.py, seed 14): `"n_epochs": null` in DPO hyperparameters is
+    # schema-valid and answered 500 (int(None)); null means the default, like "auto".
+    nulls = {"n_epochs": None, "batch_size": None, "learning_rate_multiplier": None}
+    job = create(
+        client,
+        training_file=training(client, DPO),
+        method={"type": "dpo", "dpo": {"hyperparameters": {**nulls, "beta": 0.5}}},
+    )
+    assert job["hyperparameters"] == {
+        "batch_size": 1,
+        "learning_rate_multiplier": 1.8,
+        "n_epochs": 3,
+    }

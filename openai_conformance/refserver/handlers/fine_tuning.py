@@ -176,7 +176,8 @@ def _hyperparameters(body: dict[str, Any], method: dict[str, Any]) -> dict[str, 
         "n_epochs": given.get("n_epochs", "auto"),
     }
     defaults = {"batch_size": 1, "learning_rate_multiplier": 1.8, "n_epochs": 3}
-    return {k: defaults[k] if v == "auto" else v for k, v in resolved.items()}
+    # null is allowed where the request schema says nullable: the default applies, like "auto"
+    return {k: defaults[k] if v in ("auto", None) else v for k, v in resolved.items()}
 
 
 def _running_marks(tl: Timeline, now: float, fractions: list[float]) -> list[float | None]:
