@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -231,6 +232,43 @@ _Base = extend(
 )
 
 
+#: Regex constructs both dialects read alike: no backreference or \A/\Z escape (and no
+#: group starting ``(?``: lookaround, flags, named groups; checked beside it).
+_SIMPLE_PATTERN = re.compile(r"(?:[\w\s\-^$.*+?|()\[\]{},:/@#~!%&='\"<>;]|\\[dwsDWS.\-\\/])*")
+
+
+def _collect_patterns(document: Any, node: Any, seen: set[str], out: set[str]) -> None:
+    """Every ``pattern`` of ``node`` and of the schemas it references (local ``#/`` refs)."""
+    if isinstance(node, list):
+        for value in node:
+            _collect_patterns(document, value, seen, out)
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("pattern"), str):
+        out.add(node["pattern"])
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/") and ref not in seen:
+        seen.add(ref)
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, dict) else None
+        _collect_patterns(document, target, seen, out)
+    for k, value in node.items():
+        if k != "$ref":
+            _collect_patterns(document, value, seen, out)
+
+
+def _has_newline(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\n" in value
+    if isinstance(value, dict):
+        return any(_has_newline(k) or _has_newline(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_newline(v) for v in value)
+    return False
+
+
 class SchemaValidator:
     """Validate JSON values against schemas of one ``Spec`` (thread-safe, cached)."""
 
@@ -242,6 +280,7 @@ class SchemaValidator:
         self._cache: dict[str, Any] = {}
         self._fast_cache: dict[str, Any] = {}
         self._rs_registry: Any = None
+        self._patterns: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def _fast(self, key: str, schema: dict[str, Any] | str, formats: bool = True) -> Any:
@@ -310,9 +349,11 @@ class SchemaValidator:
 
         Valid for jsonschema_rs (formats checked) is valid; invalid for it *without* format
         checking is invalid (a structural keyword failed, which the Python validator checks
-        the same way). Only a value whose formats alone jsonschema_rs rejects goes to the
-        Python validator, whose format checker is the authority (it checks fewer formats).
-        The generated suite asks this of every mutation and drawn case.
+        the same way), unless the schema reaches a ``pattern``: regex dialects differ (Python's
+        ``$`` also matches before a final newline), so there the Python validator's first
+        error decides. Only a value whose formats alone jsonschema_rs rejects goes to the
+        Python validator otherwise, whose format checker is the authority (it checks fewer
+        formats). The generated suite asks this of every mutation and drawn case.
         """
         key = schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
         for formats in (True, False):
@@ -323,9 +364,37 @@ class SchemaValidator:
                 verdict = bool(fast.is_valid(instance))
             except Exception:
                 break
-            if verdict == formats:  # valid with formats, or invalid without them
-                return verdict
-        return not self.validate(instance, schema)
+            if verdict and formats:
+                return True
+            if not verdict and not formats and not self._dialects_may_differ(key, schema, instance):
+                return False
+        try:
+            return next(iter(self._validator(schema).iter_errors(instance)), None) is None
+        except jsonschema.exceptions.SchemaError:
+            return False  # validate() reports it as a violation
+
+    def _dialects_may_differ(self, key: str, schema: dict[str, Any] | str, instance: Any) -> bool:
+        """Could jsonschema_rs's regex dialect judge ``instance`` otherwise than Python's ``re``?
+
+        Not when ``schema`` reaches no ``pattern``, nor when its patterns are simple (literals,
+        classes, anchors, quantifiers, alternation) and no string of ``instance`` holds a
+        newline: for those the one difference is Python's ``$`` matching before a final
+        ``\n``. The document's patterns (``^[a-zA-Z0-9_-]+$``) are simple.
+        """
+        patterns = self._patterns.get(key)
+        if patterns is None:
+            root: Any = schema
+            if isinstance(schema, str):
+                ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
+                root = {"$ref": ref}
+            patterns = set()
+            _collect_patterns(self.spec.document, root, set(), patterns)
+            self._patterns[key] = patterns
+        if not patterns:
+            return False
+        if not all(_SIMPLE_PATTERN.fullmatch(p) and "(?" not in p for p in patterns):
+            return True
+        return _has_newline(instance)
 
     @staticmethod
     def _violation(error: ValidationError) -> Violation:

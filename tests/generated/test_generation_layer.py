@@ -162,6 +162,17 @@ def test_a_format_only_jsonschema_rs_rejects_is_judged_by_the_python_validator()
     assert VALIDATOR.is_valid("a b", schema) == (not VALIDATOR.validate("a b", schema))
 
 
+def test_a_pattern_the_regex_dialects_disagree_on_is_judged_by_the_python_validator() -> None:
+    # Python's $ also matches before a final newline; jsonschema_rs's does not.
+    schema = {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z]+$"}}}
+    assert VALIDATOR.validate({"name": "abc\n"}, schema) == []
+    assert VALIDATOR.is_valid({"name": "abc\n"}, schema)
+    assert not VALIDATOR.is_valid({"name": "ab c"}, schema)
+    lookahead = {"type": "string", "pattern": "^(?!x)[a-z]+$"}
+    for value in ("abc", "xbc", "abc\n", 1):
+        assert VALIDATOR.is_valid(value, lookahead) == (not VALIDATOR.validate(value, lookahead))
+
+
 def test_enum_query_parameter_gets_an_unknown_value_mutation() -> None:
     found = mutations(SPEC, SPEC.operation("GET /files"), None, {}, lambda b: True)
     assert [m.label for m in found] == ["unknown-enum order"]
