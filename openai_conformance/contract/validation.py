@@ -259,13 +259,14 @@ def _collect_patterns(document: Any, node: Any, seen: set[str], out: set[str]) -
             _collect_patterns(document, value, seen, out)
 
 
-def _has_newline(value: Any) -> bool:
+def _ends_a_line(value: Any) -> bool:
+    """Does a string in ``value`` end with a newline (where Python's ``$`` still matches)?"""
     if isinstance(value, str):
-        return "\n" in value
+        return value.endswith("\n")
     if isinstance(value, dict):
-        return any(_has_newline(k) or _has_newline(v) for k, v in value.items())
+        return any(_ends_a_line(k) or _ends_a_line(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_newline(v) for v in value)
+        return any(_ends_a_line(v) for v in value)
     return False
 
 
@@ -377,7 +378,7 @@ class SchemaValidator:
         """Could jsonschema_rs's regex dialect judge ``instance`` otherwise than Python's ``re``?
 
         Not when ``schema`` reaches no ``pattern``, nor when its patterns are simple (literals,
-        classes, anchors, quantifiers, alternation) and no string of ``instance`` holds a
+        classes, anchors, quantifiers, alternation) and no string of ``instance`` ends with a
         newline: for those the one difference is Python's ``$`` matching before a final
         ``\n``. The document's patterns (``^[a-zA-Z0-9_-]+$``) are simple.
         """
@@ -394,7 +395,7 @@ class SchemaValidator:
             return False
         if not all(_SIMPLE_PATTERN.fullmatch(p) and "(?" not in p for p in patterns):
             return True
-        return _has_newline(instance)
+        return _ends_a_line(instance)
 
     @staticmethod
     def _violation(error: ValidationError) -> Violation:
