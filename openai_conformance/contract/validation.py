@@ -270,6 +270,11 @@ def _ends_a_line(value: Any) -> bool:
     return False
 
 
+def _local_ref(schema: str) -> str:
+    """The local reference a schema given by name (``"Batch"``) or ref (``"#/..."``) means."""
+    return schema if schema.startswith("#") else f"#/components/schemas/{schema}"
+
+
 class SchemaValidator:
     """Validate JSON values against schemas of one ``Spec`` (thread-safe, cached)."""
 
@@ -295,8 +300,7 @@ class SchemaValidator:
             if self._rs_registry is None:
                 self._rs_registry = jsonschema_rs.Registry([(_DOC_URI, self.spec.document)])
             if isinstance(schema, str):
-                ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
-                root: Any = {"$ref": _DOC_URI + ref}
+                root: Any = {"$ref": _DOC_URI + _local_ref(schema)}
             else:
                 root = _rebase(schema)
             fast: Any = jsonschema_rs.validator_for(
@@ -314,8 +318,7 @@ class SchemaValidator:
         if found is not None:
             return found
         if isinstance(schema, str):  # a component name or a local "#/..." ref
-            ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
-            root: dict[str, Any] = {"$ref": _DOC_URI + ref}
+            root: dict[str, Any] = {"$ref": _DOC_URI + _local_ref(schema)}
         else:
             # Inline schemas carry local refs ("#/components/..."); point them at the document.
             root = _rebase(schema)
@@ -386,8 +389,7 @@ class SchemaValidator:
         if patterns is None:
             root: Any = schema
             if isinstance(schema, str):
-                ref = schema if schema.startswith("#") else f"#/components/schemas/{schema}"
-                root = {"$ref": ref}
+                root = {"$ref": _local_ref(schema)}
             patterns = set()
             _collect_patterns(self.spec.document, root, set(), patterns)
             self._patterns[key] = patterns

@@ -120,14 +120,9 @@ def _object_mutations(
             found.append(("missing-required", name, mutated))
     for name, prop in sorted(props.items()):
         prop = spec.resolve(prop)
-        types = primitive_types(spec, prop)
-        if types:
-            wrong = next(
-                (v for t, v in _WRONG_VALUE.items() if t not in types and _type_of(v) not in types),
-                None,
-            )
-            if wrong is not None:
-                found.append(("wrong-type", name, {**obj, name: wrong}))
+        wrong = _wrong_value(primitive_types(spec, prop))
+        if wrong is not None:
+            found.append(("wrong-type", name, {**obj, name: wrong}))
         values = enum_values(spec, prop)
         if values and all(isinstance(v, str) for v in values):
             found.append(("unknown-enum", name, {**obj, name: UNKNOWN_ENUM}))
@@ -145,7 +140,7 @@ def _size_breaks(spec: Spec, prop: Any, value: Any) -> list[tuple[str, Any]]:
     """(kind, value) pairs that break a length or item constraint of ``prop``: a string one
     past ``maxLength``, an array below ``minItems`` or past ``maxItems`` (repeating the value's
     first item), an array whose items have the wrong type."""
-    branches = [b for b in _object_branches(spec, prop, 0) if isinstance(b, dict)]
+    branches = [b for b in _branches(spec, prop, 0) if isinstance(b, dict)]
     out: list[tuple[str, Any]] = []
     for branch in branches:
         longest = branch.get("maxLength")
@@ -158,15 +153,7 @@ def _size_breaks(spec: Spec, prop: Any, value: Any) -> list[tuple[str, Any]]:
             out.append(("too-few-items", []))
         if isinstance(most, int) and most <= MAX_ITEMS and isinstance(value, list) and value:
             out.append(("too-many-items", [value[0]] * (most + 1)))
-        item_types = primitive_types(spec, branch.get("items"))
-        wrong = next(
-            (
-                v
-                for t, v in _WRONG_VALUE.items()
-                if item_types and t not in item_types and _type_of(v) not in item_types
-            ),
-            None,
-        )
+        wrong = _wrong_value(primitive_types(spec, branch.get("items")))
         if wrong is not None:
             out.append(("wrong-item-type", [wrong]))
     return out
@@ -219,7 +206,7 @@ def _branch_shape(spec: Spec, schema: Any, value: dict[str, Any]) -> dict[str, A
     it, the one declaring most of its keys (a drawn object may carry undeclared keys). None
     when no branch fits; a wrong guess is harmless (the mutated body is re-validated whole)."""
     best: tuple[int, dict[str, Any] | None] = (0, None)
-    for candidate in _object_branches(spec, schema, 0):
+    for candidate in _branches(spec, schema, 0):
         shape = flatten(spec, candidate)
         props = shape["properties"]
         declared = [k for k in value if k in props]
@@ -230,15 +217,25 @@ def _branch_shape(spec: Spec, schema: Any, value: dict[str, Any]) -> dict[str, A
     return best[1]
 
 
-def _object_branches(spec: Spec, schema: Any, depth: int) -> list[Any]:
+def _branches(spec: Spec, schema: Any, depth: int) -> list[Any]:
+    """``schema`` and the anyOf/oneOf branches below it (resolved, 4 levels at most)."""
     schema = spec.resolve(schema)
     if not isinstance(schema, dict) or depth > 4:
         return []
     branches = [schema]
     for key in ("anyOf", "oneOf"):
         for branch in schema.get(key) or []:
-            branches.extend(_object_branches(spec, branch, depth + 1))
+            branches.extend(_branches(spec, branch, depth + 1))
     return branches
+
+
+def _wrong_value(types: set[str]) -> Any:
+    """A value of a JSON type that ``types`` does not admit (None: no types are known)."""
+    if not types:
+        return None
+    return next(
+        (v for t, v in _WRONG_VALUE.items() if t not in types and _type_of(v) not in types), None
+    )
 
 
 def _type_of(value: Any) -> str:

@@ -52,6 +52,7 @@ from .cases import (
     JSON,
     GeneratedRequest,
     fill_path,
+    placeholder_ids,
     request_media,
     strategy,
     to_request,
@@ -425,15 +426,6 @@ class Hunt:
             self.sink.extend(exc.failures)
         except Flaky:
             self.sink.extend(self.first)
-
-
-def placeholder_ids(op: Operation) -> dict[str, str]:
-    """Plausible ids of objects that do not exist, for parameters the pool cannot supply.
-
-    Generated path values (``%2F..``, control characters) test the router rather than the
-    operation and get framework 404s on every server; a plain unknown id tests the operation.
-    """
-    return {p: f"oaic_missing_{p}" for p in op.path_params}
 
 
 def unsupported_reason(op: Operation, statuses: list[int], *, foreign_404s: int = 0) -> str | None:

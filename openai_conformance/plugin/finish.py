@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,37 +41,40 @@ def _duration(started: str, finished: str) -> float:
     return max(0.0, (b - a).total_seconds())
 
 
-def cleanup_summary(run_dir: Path) -> dict[str, Any]:
-    """The run's cleanup from the merged evidence: how many undos ran, the objects confirmed in
-    a final state instead of removed (``final``: archived, expired; with their evidence), and
-    the failed ones.
-
-    Streams the file (it may be large) and parses only the lines of ``cleanup`` records.
-    """
-    undone, failed, final = 0, [], []
+def _records(run_dir: Path, kind: str) -> Iterator[dict[str, Any]]:
+    """The merged evidence's records of ``kind``, streamed (the file may be large: only the
+    lines that name the kind are parsed; a malformed line is skipped)."""
     path = run_dir / MERGED_NAME
     if not path.exists():
-        return {"undone": 0, "final": [], "failed": []}
+        return
     with path.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
-            if '"cleanup"' not in line:
+            if f'"{kind}"' not in line:
                 continue
             try:
                 rec = json.loads(line)
             except ValueError:
                 continue
-            if not isinstance(rec, dict) or rec.get("kind") != "cleanup":
-                continue
-            row = {
-                k: redact(str(rec.get(k) or ""))
-                for k in ("resource", "ident", "description", "detail", "test_id")
-            }
-            if rec.get("ok") and rec.get("final"):
-                final.append(row)
-            elif rec.get("ok"):
-                undone += 1
-            else:
-                failed.append(row)
+            if isinstance(rec, dict) and rec.get("kind") == kind:
+                yield rec
+
+
+def cleanup_summary(run_dir: Path) -> dict[str, Any]:
+    """The run's cleanup from the merged evidence: how many undos ran, the objects confirmed in
+    a final state instead of removed (``final``: archived, expired; with their evidence), and
+    the failed ones."""
+    undone, failed, final = 0, [], []
+    for rec in _records(run_dir, "cleanup"):
+        row = {
+            k: redact(str(rec.get(k) or ""))
+            for k in ("resource", "ident", "description", "detail", "test_id")
+        }
+        if rec.get("ok") and rec.get("final"):
+            final.append(row)
+        elif rec.get("ok"):
+            undone += 1
+        else:
+            failed.append(row)
     return {"undone": undone, "final": final, "failed": failed}
 
 
@@ -83,24 +87,13 @@ def generation_summary(run_dir: Path) -> dict[str, Any]:
     drawn: dict[str, int] = {}
     skipped: dict[str, int] = {}
     operations: dict[str, dict[str, int]] = {}
-    path = run_dir / MERGED_NAME
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if '"generation"' not in line:
-                    continue
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(rec, dict) or rec.get("kind") != "generation":
-                    continue
-                for phase, n in (rec.get("drawn") or {}).items():
-                    drawn[phase] = drawn.get(phase, 0) + int(n)
-                for key, n in (rec.get("skipped") or {}).items():
-                    skipped[key] = skipped.get(key, 0) + int(n)
-                    op = operations.setdefault(str(rec.get("operation")), {})
-                    op[key] = op.get(key, 0) + int(n)
+    for rec in _records(run_dir, "generation"):
+        for phase, n in (rec.get("drawn") or {}).items():
+            drawn[phase] = drawn.get(phase, 0) + int(n)
+        for key, n in (rec.get("skipped") or {}).items():
+            skipped[key] = skipped.get(key, 0) + int(n)
+            op = operations.setdefault(str(rec.get("operation")), {})
+            op[key] = op.get(key, 0) + int(n)
     return {
         "drawn": drawn,
         "skipped": dict(sorted(skipped.items())),
